@@ -1,0 +1,129 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Accounts } from '../accounts/accounts.ts';
+import { TwilioError, internal, invalidParameter, methodNotAllowed, notFound, payloadTooLarge } from '../core/errors.ts';
+import type { Ctx, Product, Route } from './context.ts';
+import { Params } from './params.ts';
+
+const TWILIO_HOST = /^([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::\d+)?$/i;
+const HOST_ROUTED = Symbol('hostRouted');
+
+type RawRequest = IncomingMessage & { [HOST_ROUTED]?: string };
+
+export interface AppOptions {
+  accounts: Accounts;
+  products: Product[];
+  bodyLimit?: number;
+}
+
+/**
+ * The HTTP adapter: one port for every product. A request reaches a product either by path
+ * prefix (/taskrouter/v1/...) or by Host (taskrouter[.edge.region].twilio.com), so both the
+ * official client's httpClient rewrite and a reverse proxy work.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const productNames = new Set(options.products.map((p) => p.name));
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    rewriteUrl(req) {
+      const raw = req as RawRequest;
+      const m = TWILIO_HOST.exec(req.headers.host ?? '');
+      if (m && productNames.has(m[1].toLowerCase())) {
+        raw[HOST_ROUTED] = req.headers.host;
+        return `/${m[1].toLowerCase()}${req.url ?? '/'}`;
+      }
+      return req.url ?? '/';
+    },
+  });
+
+  const asParams = (_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    done(null, new URLSearchParams(body));
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asParams);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? {} : JSON.parse(body as string));
+    } catch {
+      done(invalidParameter('The request body is not valid JSON'));
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, asParams);
+
+  const known: { method: string; pattern: RegExp }[] = [];
+  for (const product of options.products) {
+    for (const route of product.routes) {
+      const url = `/${product.name}${route.path}`;
+      known.push({ method: route.method, pattern: toPattern(url) });
+      app.route({ method: route.method, url, handler: (req, reply) => handle(product, route, req, reply, options.accounts) });
+    }
+  }
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0];
+    const other = known.find((k) => k.pattern.test(path));
+    const err = other ? methodNotAllowed(req.method, stripProduct(path)) : notFound(stripProduct(path));
+    return sendError(reply, err);
+  });
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (error instanceof TwilioError) return sendError(reply, error);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, payloadTooLarge());
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
+      return sendError(reply, new TwilioError(20001, 400, error.message));
+    req.log.error(error);
+    return sendError(reply, internal());
+  });
+
+  return app;
+}
+
+async function handle(product: Product, route: Route, req: FastifyRequest, reply: FastifyReply, accounts: Accounts) {
+  const accountSid = await accounts.authenticate(req.headers.authorization);
+  const raw = req.raw as RawRequest;
+  const [pathname, search = ''] = req.url.split('?');
+  const path = pathname.slice(product.name.length + 1);
+  const hostRouted = raw[HOST_ROUTED];
+  const forwarded = headerValue(req.headers['x-forwarded-proto']);
+  // Host-routed requests came for twilio.com names: answer with the URLs Twilio itself would give.
+  const scheme = forwarded ?? (hostRouted ? 'https' : 'http');
+  const base = hostRouted ? `${scheme}://${hostRouted}` : `${scheme}://${req.headers.host}/${product.name}`;
+  const body = req.body instanceof URLSearchParams ? req.body : new URLSearchParams();
+  const ctx: Ctx = {
+    method: req.method,
+    path,
+    params: req.params as Record<string, string>,
+    body: new Params(body, 'post body'),
+    query: new Params(new URLSearchParams(search), 'query'),
+    header: (name) => headerValue(req.headers[name.toLowerCase()]),
+    accountSid,
+    base,
+  };
+  const result = await route.handler(ctx);
+  reply.code(result.status ?? 200);
+  if (result.headers) reply.headers(result.headers);
+  if (result.body === undefined) return reply.send();
+  return reply.type('application/json').send(JSON.stringify(result.body));
+}
+
+function sendError(reply: FastifyReply, err: TwilioError) {
+  return reply
+    .code(err.status)
+    .type('application/json')
+    .send(JSON.stringify({ code: err.code, message: err.message, more_info: err.moreInfo, status: err.status }));
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function toPattern(url: string): RegExp {
+  return new RegExp('^' + url.replace(/:[A-Za-z]+/g, '[^/]+') + '/?$');
+}
+
+function stripProduct(path: string): string {
+  return path.replace(/^\/(taskrouter|flex-api|conversations)(?=\/)/, '');
+}

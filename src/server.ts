@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { Accounts, type Credentials } from './accounts/accounts.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { buildApp } from './http/app.ts';
+import type { Database } from './store/database.ts';
+import { openDatabase, type StoreConfig } from './store/open.ts';
+import { taskRouterProduct } from './taskrouter/product.ts';
+import { taskRouterServices, type TaskRouter } from './taskrouter/services.ts';
+
+export interface ServerConfig extends StoreConfig {
+  clock?: Clock;
+  /** Credentials to make exist at start (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN ...). */
+  account?: Credentials;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  db: Database;
+  accounts: Accounts;
+  taskRouter: TaskRouter;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** Wires the adapters around the core: database → services → HTTP. */
+export async function createServer(config: ServerConfig = {}): Promise<Server> {
+  const clock = config.clock ?? systemClock;
+  const db = await openDatabase(config);
+  const accounts = new Accounts(db, clock);
+  if (config.account) await accounts.ensure(config.account);
+  const taskRouter = taskRouterServices({ db, clock });
+  const app = buildApp({ accounts, products: [taskRouterProduct(taskRouter)] });
+  return {
+    app,
+    db,
+    accounts,
+    taskRouter,
+    clock,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The storage contract. Every query in the project is written once, in portable SQL with `?`
+ * placeholders; the two implementations (SQLite, PostgreSQL) differ only in how they run it.
+ */
+export type SqlValue = string | number | boolean | null;
+export type Row = Record<string, unknown>;
+
+export interface Executor {
+  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+export interface Database extends Executor {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs fn atomically: all of its writes land, or none do. */
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Unique-constraint violations look different per engine; the services only need to know it happened. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

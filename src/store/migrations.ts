@@ -1,0 +1,160 @@
+import type { Database } from './database.ts';
+
+/**
+ * Migrations are applied in order at start. Each is one SQL text for both engines; the only
+ * dialect difference in DDL is the auto-increment column that gives lists their creation order.
+ */
+interface Migration {
+  id: number;
+  sql: string;
+}
+
+const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `
+CREATE TABLE accounts (
+  sid TEXT PRIMARY KEY,
+  auth_token TEXT NOT NULL,
+  friendly_name TEXT NOT NULL,
+  date_created BIGINT NOT NULL
+);
+CREATE TABLE api_keys (
+  sid TEXT PRIMARY KEY,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  secret TEXT NOT NULL,
+  friendly_name TEXT NOT NULL,
+  date_created BIGINT NOT NULL
+);
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE workspaces (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  event_callback_url TEXT,
+  events_filter TEXT,
+  multi_task_enabled INTEGER NOT NULL,
+  prioritize_queue_order TEXT NOT NULL,
+  default_activity_sid TEXT,
+  timeout_activity_sid TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX workspaces_account ON workspaces(account_sid, seq);
+CREATE TABLE activities (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  available INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX activities_name ON activities(workspace_sid, lower(friendly_name));
+CREATE TABLE task_channels (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  unique_name TEXT NOT NULL,
+  channel_optimized_routing INTEGER,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX task_channels_unique_name ON task_channels(workspace_sid, unique_name);
+CREATE TABLE task_queues (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  target_workers TEXT NOT NULL,
+  max_reserved_workers INTEGER NOT NULL,
+  task_order TEXT NOT NULL,
+  reservation_activity_sid TEXT REFERENCES activities(sid),
+  assignment_activity_sid TEXT REFERENCES activities(sid),
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX task_queues_name ON task_queues(workspace_sid, friendly_name);
+CREATE TABLE workflows (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  configuration TEXT NOT NULL,
+  assignment_callback_url TEXT,
+  fallback_assignment_callback_url TEXT,
+  task_reservation_timeout INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX workflows_name ON workflows(workspace_sid, friendly_name);
+-- The queues a workflow's configuration names, so a referenced queue cannot be deleted.
+CREATE TABLE workflow_queues (
+  workflow_sid TEXT NOT NULL REFERENCES workflows(sid) ON DELETE CASCADE,
+  queue_sid TEXT NOT NULL REFERENCES task_queues(sid),
+  PRIMARY KEY (workflow_sid, queue_sid)
+);
+CREATE INDEX workflow_queues_queue ON workflow_queues(queue_sid);
+CREATE TABLE workers (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  activity_sid TEXT NOT NULL REFERENCES activities(sid),
+  version INTEGER NOT NULL,
+  date_status_changed BIGINT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX workers_name ON workers(workspace_sid, lower(friendly_name));
+CREATE INDEX workers_activity ON workers(activity_sid);
+CREATE TABLE worker_channels (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL,
+  worker_sid TEXT NOT NULL REFERENCES workers(sid) ON DELETE CASCADE,
+  task_channel_sid TEXT NOT NULL REFERENCES task_channels(sid) ON DELETE CASCADE,
+  capacity INTEGER NOT NULL,
+  available INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX worker_channels_pair ON worker_channels(worker_sid, task_channel_sid);
+CREATE INDEX worker_channels_channel ON worker_channels(task_channel_sid);
+`,
+  },
+];
+
+export async function migrate(db: Database): Promise<void> {
+  const seq = db.dialect === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+  await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+  await db.transaction(async (tx) => {
+    // Several nodes may start at once on one PostgreSQL: one migrates, the others wait.
+    if (db.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(827364)');
+    const done = new Set((await tx.all<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => Number(r.id)));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.id)) continue;
+      for (const statement of splitStatements(m.sql.replaceAll('{{SEQ}}', seq))) await tx.run(statement);
+      await tx.run('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)', [m.id, Date.now()]);
+    }
+  });
+}
+
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*\n/)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
+}

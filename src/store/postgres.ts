@@ -1,0 +1,76 @@
+import pg from 'pg';
+import type { Database, Executor, SqlValue } from './database.ts';
+
+// BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const converted = new Map<string, string>();
+/** Our SQL uses `?` placeholders; PostgreSQL wants `$1, $2, ...`. */
+function toPg(sql: string): string {
+  let out = converted.get(sql);
+  if (out === undefined) {
+    let n = 0;
+    out = sql.replace(/\?/g, () => `$${++n}`);
+    converted.set(sql, out);
+  }
+  return out;
+}
+
+// Booleans are stored as 0/1 integers in both engines, so one SQL text fits both.
+const toParams = (params: readonly SqlValue[]) => params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+
+function executor(q: pg.Pool | pg.PoolClient): Executor {
+  const query = (sql: string, params: readonly SqlValue[] = []) => q.query(toPg(sql), toParams(params));
+  return {
+    all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as T[],
+    get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as T | undefined,
+    run: async (sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rowCount ?? 0,
+  };
+}
+
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly direct: Executor;
+
+  /** `schema`, when given, isolates this database in its own search_path (used by tests). */
+  constructor(connectionString: string, options: { schema?: string; max?: number } = {}) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.max ?? 10,
+      options: options.schema ? `-c search_path=${options.schema}` : undefined,
+    });
+    // An idle client losing its connection must not crash the server.
+    this.pool.on('error', () => undefined);
+    this.direct = executor(this.pool);
+  }
+
+  all<T>(sql: string, params?: readonly SqlValue[]) {
+    return this.direct.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly SqlValue[]) {
+    return this.direct.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlValue[]) {
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(executor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

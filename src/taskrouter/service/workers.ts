@@ -1,0 +1,190 @@
+import { invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
+import { evaluate, type Expression } from '../../core/expression/index.ts';
+import { newSid } from '../../core/sid.ts';
+import type { Executor } from '../../store/database.ts';
+import { activities, taskChannels, taskQueues, workerChannels, workers, type ActivityRow, type WorkerRow } from '../model.ts';
+import { expressionParam, ordering, parseAttributes, patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
+
+export interface WorkerInput {
+  friendlyName?: string;
+  activitySid?: string;
+  attributes?: string;
+  rejectPendingReservations?: boolean;
+}
+
+export interface WorkerFilter {
+  activityName?: string;
+  activitySid?: string;
+  available?: boolean;
+  friendlyName?: string;
+  targetWorkersExpression?: string;
+  taskQueueName?: string;
+  taskQueueSid?: string;
+  ordering?: string;
+}
+
+/** A worker as the API shows it: its row with its activity. */
+export interface WorkerView {
+  worker: WorkerRow;
+  activity: ActivityRow;
+}
+
+const ORDER_COLUMNS = { DateCreated: 'w.date_created', DateStatusChanged: 'w.date_status_changed', FriendlyName: 'w.friendly_name' };
+
+export class WorkerService {
+  constructor(private readonly deps: Deps) {}
+
+  async create(accountSid: string, workspaceSid: string, input: WorkerInput & { friendlyName: string }): Promise<WorkerView> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      const ws = await requireWorkspace(tx, accountSid, workspaceSid);
+      const activity = await this.activity(tx, workspaceSid, input.activitySid ?? ws.default_activity_sid);
+      const worker: WorkerRow = {
+        sid: newSid('WK'),
+        account_sid: accountSid,
+        workspace_sid: workspaceSid,
+        friendly_name: input.friendlyName,
+        attributes: input.attributes ?? '{}',
+        activity_sid: activity.sid,
+        version: 0,
+        date_status_changed: now,
+        date_created: now,
+        date_updated: now,
+      };
+      await uniquely(() => workers.insert(tx, worker), `A Worker named '${input.friendlyName}' already exists in this Workspace`);
+      // One channel per TaskChannel of the workspace, each with capacity 1, as Twilio does.
+      for (const channel of await taskChannels.list(tx, { where: [['workspace_sid = ?', workspaceSid]] }))
+        await workerChannels.insert(tx, {
+          sid: newSid('WC'),
+          account_sid: accountSid,
+          workspace_sid: workspaceSid,
+          worker_sid: worker.sid,
+          task_channel_sid: channel.sid,
+          capacity: 1,
+          available: true,
+          date_created: now,
+          date_updated: now,
+        });
+      return { worker, activity };
+    });
+  }
+
+  private async activity(db: Executor, workspaceSid: string, sid: string | null | undefined): Promise<ActivityRow> {
+    const activity = sid ? await activities.get(db, sid, ['workspace_sid = ?', workspaceSid]) : undefined;
+    if (!activity) throw invalidParameter(`Invalid ActivitySid: Activity ${sid ?? '(none)'} is not in Workspace ${workspaceSid}`);
+    return activity;
+  }
+
+  async get(accountSid: string, workspaceSid: string, sid: string, db: Executor = this.deps.db): Promise<WorkerView> {
+    await requireWorkspace(db, accountSid, workspaceSid);
+    const worker = await workers.get(db, sid, ['workspace_sid = ?', workspaceSid]);
+    if (!worker) throw notFound(`/v1/Workspaces/${workspaceSid}/Workers/${sid}`);
+    return { worker, activity: (await activities.get(db, worker.activity_sid)) as ActivityRow };
+  }
+
+  async list(accountSid: string, workspaceSid: string, filter: WorkerFilter, limit: number, offset: number): Promise<WorkerView[]> {
+    const db = this.deps.db;
+    await requireWorkspace(db, accountSid, workspaceSid);
+    const where: string[] = ['w.workspace_sid = ?'];
+    const params: (string | number | boolean)[] = [workspaceSid];
+    const add = (sql: string, value: string | boolean) => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (filter.activitySid !== undefined) add('w.activity_sid = ?', filter.activitySid);
+    if (filter.activityName !== undefined) add('lower(a.friendly_name) = lower(?)', filter.activityName);
+    if (filter.available !== undefined) add('a.available = ?', filter.available);
+    if (filter.friendlyName !== undefined) add('lower(w.friendly_name) = lower(?)', filter.friendlyName);
+    const orderBy = ordering(filter.ordering, ORDER_COLUMNS)?.replace(/\bseq\b/, 'w.seq') ?? 'w.seq';
+    const expressions = await this.expressionFilters(db, workspaceSid, filter);
+    const sql =
+      `SELECT w.*, a.sid AS a_sid, a.friendly_name AS a_friendly_name, a.available AS a_available, ` +
+      `a.date_created AS a_date_created, a.date_updated AS a_date_updated ` +
+      `FROM workers w JOIN activities a ON a.sid = w.activity_sid WHERE ${where.join(' AND ')} ORDER BY ${orderBy}`;
+    const paging = expressions.length === 0 ? ` LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}` : '';
+    const rows = await db.all<Record<string, unknown>>(sql + paging, params);
+    let views = rows.map((r) => toView(r));
+    if (expressions.length > 0) {
+      views = views.filter((v) => {
+        const attributes = parseAttributes(v.worker.attributes);
+        return expressions.every((e) => evaluate(e, attributes));
+      });
+      views = views.slice(offset, offset + limit);
+    }
+    return views;
+  }
+
+  /** Filters that select workers by expression: TargetWorkersExpression, and queue membership. */
+  private async expressionFilters(db: Executor, workspaceSid: string, filter: WorkerFilter): Promise<Expression[]> {
+    const out: Expression[] = [];
+    if (filter.targetWorkersExpression !== undefined)
+      out.push(expressionParam('TargetWorkersExpression', filter.targetWorkersExpression));
+    const queue =
+      filter.taskQueueSid !== undefined
+        ? await taskQueues.get(db, filter.taskQueueSid, ['workspace_sid = ?', workspaceSid])
+        : filter.taskQueueName !== undefined
+          ? await taskQueues.first(db, ['workspace_sid = ?', workspaceSid], ['friendly_name = ?', filter.taskQueueName])
+          : null;
+    if (queue === undefined) throw notFound(`/v1/Workspaces/${workspaceSid}/TaskQueues/${filter.taskQueueSid ?? filter.taskQueueName}`);
+    if (queue) out.push(expressionParam('TargetWorkers', queue.target_workers));
+    return out;
+  }
+
+  async update(
+    accountSid: string,
+    workspaceSid: string,
+    sid: string,
+    input: WorkerInput,
+    ifMatch?: string,
+  ): Promise<WorkerView> {
+    return this.deps.db.transaction(async (tx) => {
+      const current = await this.get(accountSid, workspaceSid, sid, tx);
+      checkVersion(current.worker, ifMatch);
+      const now = this.deps.clock.now();
+      const activity =
+        input.activitySid !== undefined ? await this.activity(tx, workspaceSid, input.activitySid) : current.activity;
+      const activityChanged = activity.sid !== current.worker.activity_sid;
+      const patch: Partial<WorkerRow> = {
+        friendly_name: input.friendlyName,
+        attributes: input.attributes,
+        activity_sid: activityChanged ? activity.sid : undefined,
+        date_status_changed: activityChanged ? now : undefined,
+        version: current.worker.version + 1,
+        date_updated: now,
+      };
+      await uniquely(() => workers.update(tx, sid, patch), `A Worker named '${input.friendlyName}' already exists in this Workspace`);
+      return { worker: patched(current.worker, patch), activity };
+    });
+  }
+
+  async delete(accountSid: string, workspaceSid: string, sid: string, ifMatch?: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const current = await this.get(accountSid, workspaceSid, sid, tx);
+      checkVersion(current.worker, ifMatch);
+      await workers.delete(tx, ['sid = ?', sid]);
+    });
+  }
+}
+
+function checkVersion(worker: WorkerRow, ifMatch: string | undefined) {
+  if (ifMatch === undefined) return;
+  const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
+  if (wanted !== '*' && wanted !== String(worker.version)) throw preconditionFailed(worker.version);
+}
+
+function toView(r: Record<string, unknown>): WorkerView {
+  const activity: ActivityRow = {
+    sid: r.a_sid as string,
+    account_sid: r.account_sid as string,
+    workspace_sid: r.workspace_sid as string,
+    friendly_name: r.a_friendly_name as string,
+    available: Boolean(r.a_available),
+    date_created: r.a_date_created as number,
+    date_updated: r.a_date_updated as number,
+  };
+  const worker = workers.decode(
+    Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('a_'))) as Record<string, unknown>,
+  );
+  return { worker, activity };
+}
+

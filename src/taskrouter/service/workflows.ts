@@ -1,0 +1,97 @@
+import { invalidParameter, notFound } from '../../core/errors.ts';
+import { newSid } from '../../core/sid.ts';
+import { parseWorkflowConfiguration, queuesOf } from '../../core/workflow/configuration.ts';
+import type { Executor } from '../../store/database.ts';
+import type { Condition } from '../../store/table.ts';
+import { taskQueues, workflows, type WorkflowRow } from '../model.ts';
+import { patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
+
+export interface WorkflowInput {
+  friendlyName?: string;
+  configuration?: string;
+  assignmentCallbackUrl?: string;
+  fallbackAssignmentCallbackUrl?: string;
+  taskReservationTimeout?: number;
+  reEvaluateTasks?: boolean;
+}
+
+export class WorkflowService {
+  constructor(private readonly deps: Deps) {}
+
+  async create(
+    accountSid: string,
+    workspaceSid: string,
+    input: WorkflowInput & { friendlyName: string; configuration: string },
+  ): Promise<WorkflowRow> {
+    const queues = queuesOf(parseWorkflowConfiguration(input.configuration));
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      await requireWorkspace(tx, accountSid, workspaceSid);
+      const row: WorkflowRow = {
+        sid: newSid('WW'),
+        account_sid: accountSid,
+        workspace_sid: workspaceSid,
+        friendly_name: input.friendlyName,
+        configuration: input.configuration,
+        assignment_callback_url: input.assignmentCallbackUrl || null,
+        fallback_assignment_callback_url: input.fallbackAssignmentCallbackUrl || null,
+        task_reservation_timeout: input.taskReservationTimeout ?? 120,
+        date_created: now,
+        date_updated: now,
+      };
+      await uniquely(() => workflows.insert(tx, row), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
+      await this.linkQueues(tx, workspaceSid, row.sid, queues);
+      return row;
+    });
+  }
+
+  /** Records which queues the configuration routes to, after checking they are in this workspace. */
+  private async linkQueues(tx: Executor, workspaceSid: string, workflowSid: string, queues: string[]) {
+    for (const q of queues)
+      if (!(await taskQueues.get(tx, q, ['workspace_sid = ?', workspaceSid])))
+        throw invalidParameter(`Invalid Configuration: TaskQueue ${q} does not exist in Workspace ${workspaceSid}`);
+    await tx.run('DELETE FROM workflow_queues WHERE workflow_sid = ?', [workflowSid]);
+    for (const q of queues) await tx.run('INSERT INTO workflow_queues (workflow_sid, queue_sid) VALUES (?, ?)', [workflowSid, q]);
+  }
+
+  async get(accountSid: string, workspaceSid: string, sid: string, db: Executor = this.deps.db): Promise<WorkflowRow> {
+    await requireWorkspace(db, accountSid, workspaceSid);
+    const row = await workflows.get(db, sid, ['workspace_sid = ?', workspaceSid]);
+    if (!row) throw notFound(`/v1/Workspaces/${workspaceSid}/Workflows/${sid}`);
+    return row;
+  }
+
+  async list(accountSid: string, workspaceSid: string, filter: { friendlyName?: string }, limit: number, offset: number) {
+    await requireWorkspace(this.deps.db, accountSid, workspaceSid);
+    const where: Condition[] = [['workspace_sid = ?', workspaceSid]];
+    if (filter.friendlyName !== undefined) where.push(['friendly_name = ?', filter.friendlyName]);
+    return workflows.list(this.deps.db, { where, limit, offset });
+  }
+
+  async update(accountSid: string, workspaceSid: string, sid: string, input: WorkflowInput): Promise<WorkflowRow> {
+    const queues = input.configuration === undefined ? undefined : queuesOf(parseWorkflowConfiguration(input.configuration));
+    return this.deps.db.transaction(async (tx) => {
+      const row = await this.get(accountSid, workspaceSid, sid, tx);
+      const patch: Partial<WorkflowRow> = {
+        friendly_name: input.friendlyName,
+        configuration: input.configuration,
+        assignment_callback_url: input.assignmentCallbackUrl === undefined ? undefined : input.assignmentCallbackUrl || null,
+        fallback_assignment_callback_url:
+          input.fallbackAssignmentCallbackUrl === undefined ? undefined : input.fallbackAssignmentCallbackUrl || null,
+        task_reservation_timeout: input.taskReservationTimeout,
+        date_updated: this.deps.clock.now(),
+      };
+      await uniquely(() => workflows.update(tx, sid, patch), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
+      if (queues) await this.linkQueues(tx, workspaceSid, sid, queues);
+      return patched(row, patch);
+    });
+  }
+
+  async delete(accountSid: string, workspaceSid: string, sid: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      await this.get(accountSid, workspaceSid, sid, tx);
+      await workflows.delete(tx, ['sid = ?', sid]);
+    });
+  }
+}
+
