@@ -11,14 +11,20 @@ export function switchyardClient(
   baseUrl: string,
   username: string,
   password: string,
-  options: { accountSid?: string } = {},
+  options: {
+    accountSid?: string;
+    /** Called with every response, e.g. to log or to check it. */
+    onResponse?: (request: { method: string; uri: string }, response: { statusCode: number; body: unknown }) => void;
+  } = {},
 ): twilio.Twilio {
   const base = baseUrl.replace(/\/+$/, '');
   class SwitchyardRequestClient extends twilio.RequestClient {
-    override request<TData>(opts: Parameters<twilio.RequestClient['request']>[0]) {
+    override async request<TData>(opts: Parameters<twilio.RequestClient['request']>[0]) {
       const m = TWILIO_URL.exec(opts.uri);
       if (m) opts.uri = `${base}/${m[1].toLowerCase()}${m[2] ?? '/'}`;
-      return super.request<TData>(opts as never);
+      const response = await super.request<TData>(opts as never);
+      options.onResponse?.({ method: String(opts.method).toUpperCase(), uri: opts.uri }, response);
+      return response;
     }
   }
   return twilio(username, password, {
