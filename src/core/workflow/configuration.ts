@@ -117,6 +117,11 @@ function expr(v: unknown, path: string, required: boolean): Expression | null {
     return null;
   }
   if (typeof v !== 'string') throw fail(path, 'must be a string');
+  // An empty filter expression would silently never match: say so instead.
+  if (v.trim() === '') {
+    if (required) throw fail(path, 'must not be empty');
+    return null;
+  }
   try {
     return parseExpression(v);
   } catch (err) {
