@@ -135,6 +135,124 @@ CREATE UNIQUE INDEX worker_channels_pair ON worker_channels(worker_sid, task_cha
 CREATE INDEX worker_channels_channel ON worker_channels(task_channel_sid);
 `,
   },
+  {
+    id: 2,
+    sql: `
+-- Routing: tasks, reservations, queue membership, durable timers, events and their delivery.
+ALTER TABLE workers ADD COLUMN idle_since BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE worker_channels ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE worker_channels ADD COLUMN assigned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE workflows ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+-- Each configuration a workflow has had: tasks keep the one they entered with unless re-evaluated.
+CREATE TABLE workflow_revisions (
+  workflow_sid TEXT NOT NULL REFERENCES workflows(sid) ON DELETE CASCADE,
+  revision INTEGER NOT NULL,
+  configuration TEXT NOT NULL,
+  PRIMARY KEY (workflow_sid, revision)
+);
+-- Which workers each queue's target_workers selects, kept up to date as workers and queues change.
+CREATE TABLE queue_members (
+  queue_sid TEXT NOT NULL REFERENCES task_queues(sid) ON DELETE CASCADE,
+  worker_sid TEXT NOT NULL REFERENCES workers(sid) ON DELETE CASCADE,
+  PRIMARY KEY (queue_sid, worker_sid)
+);
+CREATE INDEX queue_members_worker ON queue_members(worker_sid);
+CREATE TABLE tasks (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  workflow_sid TEXT,
+  workflow_revision INTEGER,
+  attributes TEXT NOT NULL,
+  assignment_status TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  timeout INTEGER NOT NULL,
+  task_channel_sid TEXT NOT NULL,
+  task_channel_unique_name TEXT NOT NULL,
+  task_queue_sid TEXT,
+  task_queue_entered_date BIGINT,
+  reason TEXT,
+  virtual_start_time BIGINT NOT NULL,
+  routing_target TEXT,
+  ignore_capacity INTEGER NOT NULL,
+  addons TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  step_filter INTEGER,
+  step_target INTEGER,
+  step_entered_age INTEGER,
+  step_since BIGINT,
+  assignment_count INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL,
+  date_closed BIGINT
+);
+CREATE INDEX tasks_waiting ON tasks(task_queue_sid, assignment_status, priority, virtual_start_time);
+CREATE INDEX tasks_workspace ON tasks(workspace_sid, assignment_status, seq);
+CREATE INDEX tasks_workflow ON tasks(workflow_sid, assignment_status);
+CREATE TABLE reservations (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  task_sid TEXT NOT NULL REFERENCES tasks(sid) ON DELETE CASCADE,
+  worker_sid TEXT NOT NULL,
+  worker_name TEXT NOT NULL,
+  task_channel_sid TEXT NOT NULL,
+  task_queue_sid TEXT,
+  reservation_status TEXT NOT NULL,
+  timeout_at BIGINT,
+  worker_previous_activity_sid TEXT,
+  version INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX reservations_task ON reservations(task_sid, reservation_status);
+CREATE INDEX reservations_worker ON reservations(worker_sid, reservation_status);
+-- Durable timers: task TTL, reservation timeout, target timeout. One row per (kind, ref).
+CREATE TABLE timers (
+  kind TEXT NOT NULL,
+  ref_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL,
+  due_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, ref_sid)
+);
+CREATE INDEX timers_due ON timers(due_at);
+CREATE TABLE events (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  description TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_sid TEXT NOT NULL,
+  actor_type TEXT,
+  actor_sid TEXT,
+  task_sid TEXT,
+  worker_sid TEXT,
+  reservation_sid TEXT,
+  task_queue_sid TEXT,
+  workflow_sid TEXT,
+  task_channel TEXT,
+  event_data TEXT NOT NULL,
+  event_date BIGINT NOT NULL
+);
+CREATE INDEX events_workspace ON events(workspace_sid, event_date);
+-- Event callbacks to deliver, in order per workspace, retried with backoff.
+CREATE TABLE deliveries (
+  seq {{SEQ}},
+  workspace_sid TEXT NOT NULL,
+  event_sid TEXT NOT NULL,
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  locked_until BIGINT NOT NULL
+);
+CREATE INDEX deliveries_workspace ON deliveries(workspace_sid, seq);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

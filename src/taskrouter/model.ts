@@ -60,6 +60,8 @@ export interface WorkflowRow {
   assignment_callback_url: string | null;
   fallback_assignment_callback_url: string | null;
   task_reservation_timeout: number;
+  /** Goes up by one with every configuration change; see workflow_revisions. */
+  revision: number;
   date_created: number;
   date_updated: number;
 }
@@ -72,6 +74,8 @@ export interface WorkerRow {
   attributes: string;
   activity_sid: string;
   version: number;
+  /** Since when the worker has had no new task: the longest idle is offered work first. */
+  idle_since: number;
   date_status_changed: number;
   date_created: number;
   date_updated: number;
@@ -85,6 +89,10 @@ export interface WorkerChannelRow {
   task_channel_sid: string;
   capacity: number;
   available: boolean;
+  /** Reservations holding capacity on this channel (pending, accepted, wrapping). */
+  held: number;
+  /** Tasks accepted on this channel and not yet completed (accepted, wrapping). */
+  assigned: number;
   date_created: number;
   date_updated: number;
 }

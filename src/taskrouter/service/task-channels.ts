@@ -51,6 +51,8 @@ export class TaskChannelService {
           task_channel_sid: row.sid,
           capacity: 1,
           available: true,
+          held: 0,
+          assigned: 0,
           date_created: now,
           date_updated: now,
         });

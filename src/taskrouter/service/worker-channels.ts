@@ -67,6 +67,6 @@ export class WorkerChannelService {
 
 function toView(r: Record<string, unknown>): WorkerChannelView {
   const { tc_unique_name, ...rest } = r;
-  // No tasks exist before the routing engine lands, so nothing holds capacity yet.
-  return { channel: workerChannels.decode(rest), taskChannelUniqueName: tc_unique_name as string, assignedTasks: 0, activeReservations: 0 };
+  const channel = workerChannels.decode(rest);
+  return { channel, taskChannelUniqueName: tc_unique_name as string, assignedTasks: channel.assigned, activeReservations: channel.held };
 }

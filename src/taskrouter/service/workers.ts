@@ -47,6 +47,7 @@ export class WorkerService {
         attributes: input.attributes ?? '{}',
         activity_sid: activity.sid,
         version: 0,
+        idle_since: now,
         date_status_changed: now,
         date_created: now,
         date_updated: now,
@@ -62,6 +63,8 @@ export class WorkerService {
           task_channel_sid: channel.sid,
           capacity: 1,
           available: true,
+          held: 0,
+          assigned: 0,
           date_created: now,
           date_updated: now,
         });

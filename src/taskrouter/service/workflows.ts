@@ -36,11 +36,13 @@ export class WorkflowService {
         assignment_callback_url: input.assignmentCallbackUrl || null,
         fallback_assignment_callback_url: input.fallbackAssignmentCallbackUrl || null,
         task_reservation_timeout: input.taskReservationTimeout ?? 120,
+        revision: 1,
         date_created: now,
         date_updated: now,
       };
       await uniquely(() => workflows.insert(tx, row), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
       await this.linkQueues(tx, workspaceSid, row.sid, queues);
+      await saveRevision(tx, row.sid, 1, row.configuration);
       return row;
     });
   }
@@ -81,8 +83,12 @@ export class WorkflowService {
         task_reservation_timeout: input.taskReservationTimeout,
         date_updated: this.deps.clock.now(),
       };
+      if (input.configuration !== undefined) patch.revision = row.revision + 1;
       await uniquely(() => workflows.update(tx, sid, patch), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
-      if (queues) await this.linkQueues(tx, workspaceSid, sid, queues);
+      if (queues) {
+        await this.linkQueues(tx, workspaceSid, sid, queues);
+        await saveRevision(tx, sid, row.revision + 1, input.configuration as string);
+      }
       return patched(row, patch);
     });
   }
@@ -95,3 +101,12 @@ export class WorkflowService {
   }
 }
 
+
+/** Every configuration a workflow has had, so tasks can keep the one they were routed with. */
+export async function saveRevision(tx: Executor, workflowSid: string, revision: number, configuration: string) {
+  await tx.run('INSERT INTO workflow_revisions (workflow_sid, revision, configuration) VALUES (?, ?, ?)', [
+    workflowSid,
+    revision,
+    configuration,
+  ]);
+}

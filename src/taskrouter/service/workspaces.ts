@@ -4,6 +4,7 @@ import type { Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';
 import { activities, taskChannels, taskQueues, workflows, workspaces, type WorkspaceRow } from '../model.ts';
 import { patched, requireWorkspace, type Deps } from './deps.ts';
+import { saveRevision } from './workflows.ts';
 
 export interface WorkspaceInput {
   friendlyName?: string;
@@ -91,7 +92,9 @@ export class WorkspaceService {
       assignment_callback_url: null,
       fallback_assignment_callback_url: null,
       task_reservation_timeout: 120,
+      revision: 1,
     });
+    await saveRevision(tx, workflowSid, 1, configuration);
     await tx.run('INSERT INTO workflow_queues (workflow_sid, queue_sid) VALUES (?, ?)', [workflowSid, queueSid]);
   }
 
