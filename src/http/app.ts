@@ -25,7 +25,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const productNames = new Set(options.products.map((p) => p.name));
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Requests Fastify refuses before routing (a malformed URL) still get Twilio's error body.
+    frameworkErrors(error, _req, reply) {
+      sendError(reply, new TwilioError(20001, 400, `Invalid request: ${error.message}`));
+    },
     rewriteUrl(req) {
       const raw = req as RawRequest;
       const m = TWILIO_HOST.exec(req.headers.host ?? '');
@@ -38,7 +42,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   const asParams = (_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
-    done(null, new URLSearchParams(body));
+    try {
+      done(null, formParams(body, 'body'));
+    } catch (err) {
+      done(err as Error);
+    }
   };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asParams);
@@ -97,7 +105,7 @@ async function handle(product: Product, route: Route, req: FastifyRequest, reply
     path,
     params: req.params as Record<string, string>,
     body: new Params(body, 'post body'),
-    query: new Params(new URLSearchParams(search), 'query'),
+    query: new Params(formParams(search, 'query'), 'query'),
     header: (name) => headerValue(req.headers[name.toLowerCase()]),
     accountSid,
     base,
@@ -126,4 +134,19 @@ function toPattern(url: string): RegExp {
 
 function stripProduct(path: string): string {
   return path.replace(/^\/(taskrouter|flex-api|conversations)(?=\/)/, '');
+}
+
+const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * Form decoding that refuses what URLSearchParams would quietly keep: a '%' not followed by two
+ * hex digits, and NUL characters (which PostgreSQL cannot store in text).
+ */
+export function formParams(text: string, where: 'body' | 'query'): URLSearchParams {
+  if (BAD_ESCAPE.test(text)) throw invalidParameter(`The request ${where} has a malformed percent-encoding`);
+  const params = new URLSearchParams(text);
+  for (const [k, v] of params) {
+    if (k.includes('\u0000') || v.includes('\u0000')) throw invalidParameter(`The request ${where} contains a NUL character`);
+  }
+  return params;
 }

@@ -7,12 +7,15 @@ export interface PageRequest {
   offset: number;
 }
 
+/** Far beyond any real list; keeps offsets exact integers in SQL. */
+const MAX_OFFSET = 1_000_000_000;
+
 const PAGING = new Set(['PageSize', 'Page', 'PageToken']);
 
 /** Reads PageSize / Page / PageToken. The token is opaque to clients; ours carries the offset. */
 export function pageRequest(ctx: Ctx, maxPageSize = 1000): PageRequest {
   const pageSize = ctx.query.int('PageSize', { min: 1, max: maxPageSize }) ?? 50;
-  const page = ctx.query.int('Page', { min: 0 }) ?? 0;
+  const page = ctx.query.int('Page', { min: 0, max: MAX_OFFSET }) ?? 0;
   const token = ctx.query.string('PageToken');
   let offset = page * pageSize;
   if (token !== undefined) {
@@ -20,6 +23,7 @@ export function pageRequest(ctx: Ctx, maxPageSize = 1000): PageRequest {
     if (!m) throw invalidParameter(`Invalid PageToken parameter: '${token}'`);
     offset = Number(m[1]);
   }
+  if (!Number.isSafeInteger(offset) || offset > MAX_OFFSET) throw invalidParameter('Invalid paging: the requested page is beyond any list');
   return { pageSize, page, offset };
 }
 

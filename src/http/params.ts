@@ -23,13 +23,13 @@ export class Params {
     return this.source.getAll(name);
   }
 
-  string(name: string, opts: { required?: boolean; maxLength?: number; allowEmpty?: boolean } = {}): string | undefined {
+  string(name: string, opts: { required?: boolean; nonEmpty?: boolean; maxLength?: number; allowEmpty?: boolean } = {}): string | undefined {
     const value = this.source.get(name);
     if (value === null) {
       if (opts.required) throw invalidParameter(`Missing required parameter ${name} in the ${this.where}`);
       return undefined;
     }
-    if (opts.required && value.trim() === '' && !opts.allowEmpty) throw invalidParameter(`${name} must not be empty`);
+    if ((opts.required || opts.nonEmpty) && value.trim() === '' && !opts.allowEmpty) throw invalidParameter(`${name} must not be empty`);
     if (opts.maxLength !== undefined && value.length > opts.maxLength)
       throw invalidParameter(`${name} is ${value.length} characters long; the limit is ${opts.maxLength}`);
     return value;
@@ -53,6 +53,7 @@ export class Params {
     if (value === null) return undefined;
     if (!/^-?\d+$/.test(value.trim())) throw invalidParameter(`Invalid ${name} parameter: '${value}' is not an integer`);
     const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw invalidParameter(`Invalid ${name} parameter: ${value} is too large`);
     if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
       throw invalidParameter(`Invalid ${name} parameter: ${n} is outside ${opts.min ?? '-∞'}..${opts.max ?? '∞'}`);
     return n;
@@ -101,4 +102,9 @@ export class Params {
       throw invalidParameter(`Invalid ${name} parameter: must be a JSON object`);
     return { text, value };
   }
+}
+
+/** Names are optional on update but, when given, must say something. */
+export function name(p: Params, param = 'FriendlyName'): string | undefined {
+  return p.string(param, { nonEmpty: true, maxLength: 64 });
 }

@@ -1,3 +1,4 @@
+import { name } from '../../http/params.ts';
 import { invalidParameter } from '../../core/errors.ts';
 import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
@@ -48,7 +49,7 @@ export function activityRoutes(tr: TaskRouter): Route[] {
         // Twilio silently ignores this; saying so is kinder than pretending it worked.
         if (ctx.body.has('Available')) throw invalidParameter("An Activity's Available cannot be changed after it is created");
         const row = await tr.activities.update(ctx.accountSid, ctx.params.WorkspaceSid, ctx.params.Sid, {
-          friendlyName: ctx.body.string('FriendlyName', { maxLength: 64 }),
+          friendlyName: name(ctx.body),
         });
         return { body: render.activity(ctx.base, row) };
       },

@@ -1,3 +1,4 @@
+import { name } from '../../http/params.ts';
 import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
 import type { TaskRouter } from '../services.ts';
@@ -40,7 +41,7 @@ export function taskChannelRoutes(tr: TaskRouter): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const row = await tr.taskChannels.update(ctx.accountSid, ctx.params.WorkspaceSid, ctx.params.Sid, {
-          friendlyName: ctx.body.string('FriendlyName', { maxLength: 64 }),
+          friendlyName: name(ctx.body),
           channelOptimizedRouting: ctx.body.bool('ChannelOptimizedRouting'),
         });
         return { body: render.taskChannel(ctx.base, row) };

@@ -1,6 +1,6 @@
 import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
-import type { Params } from '../../http/params.ts';
+import { name, type Params } from '../../http/params.ts';
 import type { TaskQueueRow } from '../model.ts';
 import type { TaskRouter } from '../services.ts';
 import type { TaskQueueInput } from '../service/task-queues.ts';
@@ -10,7 +10,7 @@ const BASE = '/v1/Workspaces/:WorkspaceSid/TaskQueues';
 
 function input(p: Params): TaskQueueInput {
   return {
-    friendlyName: p.string('FriendlyName', { maxLength: 64 }),
+    friendlyName: name(p),
     targetWorkers: p.string('TargetWorkers', { maxLength: 4096 }),
     maxReservedWorkers: p.int('MaxReservedWorkers', { min: 1, max: 50 }),
     taskOrder: p.enum('TaskOrder', ['FIFO', 'LIFO'] as const),

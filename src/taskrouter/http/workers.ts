@@ -1,6 +1,6 @@
 import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
-import type { Params } from '../../http/params.ts';
+import { name, type Params } from '../../http/params.ts';
 import type { TaskRouter } from '../services.ts';
 import type { WorkerInput, WorkerView } from '../service/workers.ts';
 import * as render from './render.ts';
@@ -10,7 +10,7 @@ const BASE = '/v1/Workspaces/:WorkspaceSid/Workers';
 
 function input(p: Params): WorkerInput {
   return {
-    friendlyName: p.string('FriendlyName', { maxLength: 64 }),
+    friendlyName: name(p),
     activitySid: p.sid('ActivitySid', 'WA'),
     attributes: attributes(p),
     rejectPendingReservations: p.bool('RejectPendingReservations'),

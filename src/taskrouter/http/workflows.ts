@@ -1,6 +1,6 @@
 import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
-import type { Params } from '../../http/params.ts';
+import { name, type Params } from '../../http/params.ts';
 import type { TaskRouter } from '../services.ts';
 import type { WorkflowInput } from '../service/workflows.ts';
 import * as render from './render.ts';
@@ -9,7 +9,7 @@ const BASE = '/v1/Workspaces/:WorkspaceSid/Workflows';
 
 function input(p: Params): WorkflowInput {
   return {
-    friendlyName: p.string('FriendlyName', { maxLength: 64 }),
+    friendlyName: name(p),
     configuration: p.string('Configuration'),
     assignmentCallbackUrl: p.url('AssignmentCallbackUrl'),
     fallbackAssignmentCallbackUrl: p.url('FallbackAssignmentCallbackUrl'),

@@ -1,6 +1,6 @@
 import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
-import type { Params } from '../../http/params.ts';
+import { name, type Params } from '../../http/params.ts';
 import type { TaskRouter } from '../services.ts';
 import type { WorkspaceInput } from '../service/workspaces.ts';
 import * as render from './render.ts';
@@ -8,7 +8,7 @@ import { eventsFilter } from './validate.ts';
 
 function input(p: Params): WorkspaceInput {
   return {
-    friendlyName: p.string('FriendlyName', { maxLength: 64 }),
+    friendlyName: name(p),
     eventCallbackUrl: p.url('EventCallbackUrl'),
     eventsFilter: eventsFilter(p),
     multiTaskEnabled: p.bool('MultiTaskEnabled'),
