@@ -1,0 +1,42 @@
+import type { Clock } from '../../core/clock.ts';
+import { parseWorkflowConfiguration, type WorkflowConfiguration } from '../../core/workflow/configuration.ts';
+import type { Database, Executor } from '../../store/database.ts';
+
+/** What the engine's parts share: the database, the clock, and what to do after a commit. */
+export interface EngineContext {
+  db: Database;
+  clock: Clock;
+  /** Called after any transaction that produced events or timers: wakes the deliverer and scheduler. */
+  afterCommit(): void;
+  configs: ConfigCache;
+}
+
+/**
+ * Serialises routing within a workspace. On PostgreSQL, an advisory lock held until the end of the
+ * transaction, so several nodes never reserve the same task or worker twice; SQLite already runs
+ * one transaction at a time.
+ */
+export async function lockWorkspace(db: Database, tx: Executor, workspaceSid: string): Promise<void> {
+  if (db.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(hashtext(?))', [workspaceSid]);
+}
+
+/** Parsed workflow configurations by (workflow, revision): a revision never changes, so caching is safe. */
+export class ConfigCache {
+  private readonly cache = new Map<string, WorkflowConfiguration>();
+
+  async get(db: Executor, workflowSid: string, revision: number): Promise<WorkflowConfiguration | null> {
+    const key = `${workflowSid}:${revision}`;
+    let config = this.cache.get(key);
+    if (!config) {
+      const row = await db.get<{ configuration: string }>(
+        'SELECT configuration FROM workflow_revisions WHERE workflow_sid = ? AND revision = ?',
+        [workflowSid, revision],
+      );
+      if (!row) return null;
+      config = parseWorkflowConfiguration(row.configuration);
+      if (this.cache.size > 1000) this.cache.clear();
+      this.cache.set(key, config);
+    }
+    return config;
+  }
+}

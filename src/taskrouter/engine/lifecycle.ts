@@ -1,0 +1,260 @@
+import { advance, isExit } from '../../core/routing/workflow.ts';
+import type { Executor } from '../../store/database.ts';
+import { activities, taskQueues, workers, workspaces, type WorkspaceRow } from '../model.ts';
+import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
+import { parseAttributes } from '../service/deps.ts';
+import { emit } from './events.ts';
+import { reservationEventData, taskEventData } from './event-data.ts';
+import { Router } from './router.ts';
+import { clearTimer, setTimer, type DueTimer } from './timers.ts';
+import { changeActivity } from './worker-activity.ts';
+
+type EndStatus = 'rejected' | 'timeout' | 'canceled' | 'rescinded';
+
+const DESCRIPTIONS: Record<string, string> = {
+  accepted: 'accepted',
+  rejected: 'rejected',
+  timeout: 'timed out',
+  canceled: 'canceled',
+  rescinded: 'rescinded',
+  wrapping: 'wrapping up',
+  completed: 'completed',
+};
+
+/**
+ * What follows from a change of state: reservations accepted, rejected, timed out, canceled,
+ * rescinded; tasks canceled, wrapped up, completed, deleted; and timers firing. Every method runs
+ * inside the caller's transaction, under the workspace lock.
+ */
+export class Lifecycle extends Router {
+  private async reservationEvent(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow, type: string) {
+    const worker = await workers.get(tx, res.worker_sid);
+    if (!worker) return;
+    const what = type.split('.')[1];
+    await emit(tx, ws, this.now(), {
+      type,
+      description: `Reservation ${res.sid} ${DESCRIPTIONS[what === 'wrapup' ? 'wrapping' : what] ?? what}`,
+      resourceType: 'reservation',
+      resourceSid: res.sid,
+      data: reservationEventData(task, res, worker, this.now()),
+    });
+  }
+
+  private async taskEvent(tx: Executor, ws: WorkspaceRow, task: TaskRow, type: string, description: string, extra: Record<string, string | null> = {}) {
+    await emit(tx, ws, this.now(), {
+      type,
+      description,
+      resourceType: 'task',
+      resourceSid: task.sid,
+      data: { ...taskEventData(task, this.now()), ...extra },
+    });
+  }
+
+  private async setReservation(tx: Executor, res: ReservationRow, status: ReservationRow['reservation_status']): Promise<ReservationRow> {
+    const patch = { reservation_status: status, version: res.version + 1, date_updated: this.now() };
+    await reservations.update(tx, res.sid, patch);
+    return { ...res, ...patch };
+  }
+
+  private async release(tx: Executor, res: ReservationRow, wasAssigned: boolean) {
+    await tx.run(
+      `UPDATE worker_channels SET held = CASE WHEN held > 0 THEN held - 1 ELSE 0 END,
+              assigned = CASE WHEN ? = 1 AND assigned > 0 THEN assigned - 1 ELSE assigned END
+        WHERE worker_sid = ? AND task_channel_sid = ?`,
+      [wasAssigned ? 1 : 0, res.worker_sid, res.task_channel_sid],
+    );
+  }
+
+  /** pending → accepted: the task is assigned, the other pending reservations are rescinded. */
+  async accept(tx: Executor, ws: WorkspaceRow, res: ReservationRow): Promise<ReservationRow> {
+    const now = this.now();
+    let task = (await tasks.get(tx, res.task_sid))!;
+    const accepted = await this.setReservation(tx, res, 'accepted');
+    await clearTimer(tx, 'reservation', res.sid);
+    await tx.run('UPDATE worker_channels SET assigned = assigned + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [
+      res.worker_sid,
+      res.task_channel_sid,
+    ]);
+    const taskPatch = { assignment_status: 'assigned' as const, version: task.version + 1, date_updated: now };
+    await tasks.update(tx, task.sid, taskPatch);
+    task = { ...task, ...taskPatch };
+    await clearTimer(tx, 'ttl', task.sid);
+    await clearTimer(tx, 'target', task.sid);
+    await this.reservationEvent(tx, ws, accepted, task, 'reservation.accepted');
+    const others = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'pending'"]] });
+    for (const other of others) await this.end(tx, ws, other, 'rescinded', { reroute: false });
+    const queue = res.task_queue_sid ? await taskQueues.get(tx, res.task_queue_sid) : undefined;
+    if (!ws.multi_task_enabled && queue?.assignment_activity_sid)
+      await changeActivity(tx, ws, res.worker_sid, queue.assignment_activity_sid, now);
+    return accepted;
+  }
+
+  /**
+   * A pending reservation ends without acceptance. The worker's capacity comes back (and it may
+   * take other work); the task, if nothing else holds it, goes back to pending and is routed again.
+   */
+  async end(
+    tx: Executor,
+    ws: WorkspaceRow,
+    res: ReservationRow,
+    status: EndStatus,
+    opts: { reroute: boolean; workerActivitySid?: string },
+  ): Promise<ReservationRow> {
+    const now = this.now();
+    const ended = await this.setReservation(tx, res, status);
+    await clearTimer(tx, 'reservation', res.sid);
+    await this.release(tx, res, false);
+    let task = (await tasks.get(tx, res.task_sid))!;
+    await this.reservationEvent(tx, ws, ended, task, `reservation.${status}`);
+
+    // Where the worker goes: the timeout activity, the one asked for, or back where it was (single-tasking).
+    let activity = opts.workerActivitySid;
+    if (status === 'timeout') activity = ws.timeout_activity_sid ?? undefined;
+    else if (!activity && !ws.multi_task_enabled && res.worker_previous_activity_sid) {
+      const worker = await workers.get(tx, res.worker_sid);
+      if (worker && worker.activity_sid !== res.worker_previous_activity_sid) activity = res.worker_previous_activity_sid;
+    }
+    if (activity) await changeActivity(tx, ws, res.worker_sid, activity, now);
+
+    if (!opts.reroute) return ended;
+    const stillPending = await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status = 'pending'"]);
+    if (task.assignment_status === 'reserved' && stillPending === 0) {
+      const patch = { assignment_status: 'pending' as const, version: task.version + 1, date_updated: now };
+      await tasks.update(tx, task.sid, patch);
+      task = { ...task, ...patch };
+      await this.reroute(tx, ws, task);
+    }
+    await this.tryAssignWorker(tx, ws, res.worker_sid);
+    return ended;
+  }
+
+  /** A task back in pending: too many attempts cancel it, a passed deadline moves it on, otherwise others are tried. */
+  private async reroute(tx: Executor, ws: WorkspaceRow, task: TaskRow) {
+    if (task.assignment_count >= TASK_LIMITS.maxAssignmentCount) {
+      await this.cancelTask(tx, ws, task, 'Task TTL Exceeded or Max assignment count exceeded');
+      return;
+    }
+    const step = await this.stepOf(tx, task);
+    if (!step) return;
+    const now = this.now();
+    if (step.deadlineAge !== null && now >= task.date_created + step.deadlineAge * 1000) {
+      await this.moveOn(tx, ws, task);
+      return;
+    }
+    await this.tryAssignTask(tx, ws, task, step);
+  }
+
+  /** The current target timed out: on to the next target or filter, or out of the workflow. */
+  private async moveOn(tx: Executor, ws: WorkspaceRow, task: TaskRow) {
+    const step = await this.stepOf(tx, task);
+    if (!step) return;
+    const config = (await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!))!;
+    const now = this.now();
+    const age = Math.floor((now - task.date_created) / 1000);
+    const queue = await taskQueues.get(tx, step.spec.queue);
+    await this.taskEvent(tx, ws, task, 'task-queue.timeout', `Task ${task.sid} timed out of TaskQueue ${queue?.friendly_name ?? step.spec.queue}`);
+    const next = advance(config, step, parseAttributes(task.attributes), age, now, 'timeout');
+    if (!isExit(next) && next.spec.queue !== task.task_queue_sid)
+      await this.taskEvent(tx, ws, task, 'task-queue.moved', `Task ${task.sid} moved to TaskQueue ${next.spec.queue}`);
+    await this.place(tx, ws, task, next, 0);
+  }
+
+  /** pending/reserved → canceled, with its reason. Pending reservations are canceled too. */
+  async cancelTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, reason: string): Promise<TaskRow> {
+    const now = this.now();
+    const pending = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'pending'"]] });
+    const patch = { assignment_status: 'canceled' as const, reason, version: task.version + 1, date_updated: now, date_closed: now };
+    await tasks.update(tx, task.sid, patch);
+    task = { ...task, ...patch };
+    for (const r of pending) await this.end(tx, ws, r, 'canceled', { reroute: false });
+    await this.closeTimers(tx, ws, task);
+    await this.taskEvent(tx, ws, task, 'task.canceled', `Task ${task.sid} canceled: ${reason}`, { TaskCanceledReason: reason, Reason: reason });
+    for (const r of pending) await this.tryAssignWorker(tx, ws, r.worker_sid);
+    return task;
+  }
+
+  /** assigned → wrapping: the accepted reservation wraps up too. */
+  async wrapTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, reason: string | null): Promise<TaskRow> {
+    const now = this.now();
+    const patch = { assignment_status: 'wrapping' as const, reason: reason ?? task.reason, version: task.version + 1, date_updated: now };
+    await tasks.update(tx, task.sid, patch);
+    task = { ...task, ...patch };
+    for (const r of await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'accepted'"]] })) {
+      const wrapped = await this.setReservation(tx, r, 'wrapping');
+      await this.reservationEvent(tx, ws, wrapped, task, 'reservation.wrapup');
+    }
+    await this.taskEvent(tx, ws, task, 'task.wrapup', `Task ${task.sid} wrapping up`);
+    return task;
+  }
+
+  /** assigned/wrapping → completed: reservations complete, the workers' capacity comes back. */
+  async completeTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, reason: string | null): Promise<TaskRow> {
+    const now = this.now();
+    const patch = { assignment_status: 'completed' as const, reason: reason ?? task.reason, version: task.version + 1, date_updated: now, date_closed: now };
+    await tasks.update(tx, task.sid, patch);
+    task = { ...task, ...patch };
+    const held = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status IN ('accepted', 'wrapping')"]] });
+    for (const r of held) {
+      const done = await this.setReservation(tx, r, 'completed');
+      await this.release(tx, r, true);
+      await this.reservationEvent(tx, ws, done, task, 'reservation.completed');
+    }
+    await this.closeTimers(tx, ws, task);
+    await this.taskEvent(tx, ws, task, 'task.completed', `Task ${task.sid} completed`, { TaskCompletedReason: reason });
+    for (const r of held) await this.tryAssignWorker(tx, ws, r.worker_sid);
+    return task;
+  }
+
+  /** Deleting a task frees whoever held it; its reservations go with it. */
+  async deleteTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, systemDeleted = false): Promise<void> {
+    const held = await reservations.list(tx, {
+      where: [['task_sid = ?', task.sid], ["reservation_status IN ('pending', 'accepted', 'wrapping')"]],
+    });
+    for (const r of held) {
+      if (r.reservation_status === 'pending') await this.end(tx, ws, r, 'canceled', { reroute: false });
+      else await this.release(tx, r, true);
+    }
+    for (const kind of ['ttl', 'target', 'cleanup'] as const) await clearTimer(tx, kind, task.sid);
+    await tasks.delete(tx, ['sid = ?', task.sid]);
+    await this.taskEvent(tx, ws, task, systemDeleted ? 'task.system-deleted' : 'task.deleted', `Task ${task.sid} deleted`);
+    for (const r of held) await this.tryAssignWorker(tx, ws, r.worker_sid);
+  }
+
+  private async closeTimers(tx: Executor, ws: WorkspaceRow, task: TaskRow) {
+    await clearTimer(tx, 'ttl', task.sid);
+    await clearTimer(tx, 'target', task.sid);
+    await setTimer(tx, 'cleanup', task.sid, ws.sid, this.now() + TASK_LIMITS.closedRetentionMs);
+  }
+
+  /** Handles one due timer that the caller has claimed. */
+  async fire(tx: Executor, timer: DueTimer): Promise<void> {
+    const ws = await workspaces.get(tx, timer.workspace_sid);
+    if (!ws) return;
+    if (timer.kind === 'reservation') {
+      const res = await reservations.get(tx, timer.ref_sid);
+      if (res?.reservation_status === 'pending') await this.end(tx, ws, res, 'timeout', { reroute: true });
+      return;
+    }
+    const task = await tasks.get(tx, timer.ref_sid);
+    if (!task) return;
+    if (timer.kind === 'ttl' && (task.assignment_status === 'pending' || task.assignment_status === 'reserved')) {
+      await this.cancelTask(tx, ws, task, 'Task TTL Exceeded');
+    } else if (timer.kind === 'target' && task.assignment_status === 'pending') {
+      await this.moveOn(tx, ws, task);
+    } else if (timer.kind === 'cleanup' && (task.assignment_status === 'completed' || task.assignment_status === 'canceled')) {
+      await tasks.delete(tx, ['sid = ?', task.sid]);
+    }
+    // A target deadline passing while a reservation is pending is handled when that reservation ends.
+  }
+
+  /** The worker's activity may have changed availability; reject its pending reservations when asked. */
+  async rejectPending(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<void> {
+    const pending = await reservations.list(tx, { where: [['worker_sid = ?', workerSid], ["reservation_status = 'pending'"]] });
+    for (const r of pending) await this.end(tx, ws, r, 'rejected', { reroute: true });
+  }
+
+  async activityAvailable(tx: Executor, activitySid: string): Promise<boolean> {
+    return (await activities.get(tx, activitySid))?.available ?? false;
+  }
+}
+

@@ -1,0 +1,255 @@
+import { chooseWorkers, knownWorker, skipIfContext, type RoutedTask } from '../../core/routing/matching.ts';
+import { advance, enter, isExit, resume, type Placement, type Step } from '../../core/routing/workflow.ts';
+import { evaluate } from '../../core/expression/index.ts';
+import { newSid } from '../../core/sid.ts';
+import type { Executor } from '../../store/database.ts';
+import { taskQueues, workers, workflows, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
+import { reservations, tasks, type ReservationRow, type TaskRow } from '../routing-model.ts';
+import { parseAttributes } from '../service/deps.ts';
+import { loadCandidates, type CandidateQuery } from './candidates.ts';
+import type { EngineContext } from './context.ts';
+import { emit } from './events.ts';
+import { taskEventData, reservationEventData } from './event-data.ts';
+import { clearTimer, setTimer } from './timers.ts';
+import { changeActivity } from './worker-activity.ts';
+
+const ageOf = (task: TaskRow, now: number) => Math.max(0, Math.floor((now - task.date_created) / 1000));
+
+/**
+ * Routing decisions inside a transaction that holds the workspace lock: placing tasks in their
+ * workflow, reserving workers, and what follows when a reservation or a task ends.
+ */
+export abstract class Router {
+  constructor(protected readonly ctx: EngineContext) {}
+
+  /** Ends a task that is still being routed (defined with the other outcomes, in lifecycle.ts). */
+  abstract cancelTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, reason: string): Promise<TaskRow>;
+
+  protected now() {
+    return this.ctx.clock.now();
+  }
+
+  async stepOf(tx: Executor, task: TaskRow): Promise<Step | null> {
+    if (task.step_filter === DIRECT && task.task_queue_sid) return directStep(task.task_queue_sid);
+    if (!task.workflow_sid || task.workflow_revision === null || task.step_target === null) return null;
+    const config = await this.ctx.configs.get(tx, task.workflow_sid, task.workflow_revision);
+    if (!config) return null;
+    return resume(config, task.step_filter, task.step_target, task.step_entered_age ?? 0);
+  }
+
+  /** A task enters (or re-enters) its workflow from the top. */
+  async enterWorkflow(tx: Executor, ws: WorkspaceRow, task: TaskRow): Promise<TaskRow> {
+    const config = await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!);
+    if (!config) return task;
+    const now = this.now();
+    const placement = enter(config, parseAttributes(task.attributes), ageOf(task, now), now);
+    return this.place(tx, ws, task, placement, 0);
+  }
+
+  /** Puts a task at a step (or out of the workflow), then tries to reserve workers for it. */
+  async place(tx: Executor, ws: WorkspaceRow, task: TaskRow, placement: Placement, depth: number): Promise<TaskRow> {
+    const now = this.now();
+    if (isExit(placement)) {
+      const reason =
+        placement.exit === 'workflow.skipped'
+          ? 'Task skipped out of its Workflow'
+          : placement.exit === 'no-match'
+            ? 'Task matched no Workflow filter'
+            : 'Task canceled on Workflow timeout';
+      await emit(tx, ws, now, {
+        type: placement.exit === 'workflow.skipped' ? 'workflow.skipped' : 'workflow.timeout',
+        description: reason,
+        resourceType: 'task',
+        resourceSid: task.sid,
+        data: taskEventData(task, now),
+      });
+      return this.cancelTask(tx, ws, task, reason);
+    }
+    const step = placement;
+    const queue = await taskQueues.get(tx, step.spec.queue);
+    if (!queue) return task;
+    const movedQueue = task.task_queue_sid !== queue.sid;
+    const patch: Partial<TaskRow> = {
+      step_filter: step.filter,
+      step_target: step.target,
+      step_entered_age: step.filterEnteredAge,
+      step_since: now,
+      task_queue_sid: queue.sid,
+      task_queue_entered_date: movedQueue ? now : task.task_queue_entered_date,
+      priority: step.spec.priority ?? task.priority,
+      date_updated: now,
+    };
+    await tasks.update(tx, task.sid, patch);
+    task = { ...task, ...patch };
+    await emit(tx, ws, now, {
+      type: 'workflow.target-matched',
+      description: `Task ${task.sid} matched a target of Workflow ${task.workflow_sid}`,
+      resourceType: 'task',
+      resourceSid: task.sid,
+      data: { ...taskEventData(task), WorkflowFilterName: step.filterName ?? 'Default Filter', WorkflowFilterTarget: String(step.target) },
+    });
+    if (movedQueue)
+      await emit(tx, ws, now, {
+        type: 'task-queue.entered',
+        description: `Task ${task.sid} entered TaskQueue ${queue.friendly_name}`,
+        resourceType: 'task',
+        resourceSid: task.sid,
+        data: { ...taskEventData(task), TaskQueueName: queue.friendly_name, TaskQueueTargetExpression: queue.target_workers },
+      });
+    if (step.deadlineAge !== null) await setTimer(tx, 'target', task.sid, ws.sid, task.date_created + step.deadlineAge * 1000);
+    else await clearTimer(tx, 'target', task.sid);
+
+    const made = await this.tryAssignTask(tx, ws, task, step, queue);
+    if (made === 0 && step.spec.skipIf && depth < 50) {
+      const members = await tx.all<{ available: number; activity_sid: string }>(
+        `SELECT a.available, w.activity_sid FROM queue_members m JOIN workers w ON w.sid = m.worker_sid
+           JOIN activities a ON a.sid = w.activity_sid WHERE m.queue_sid = ?`,
+        [queue.sid],
+      );
+      const skip = evaluate(step.spec.skipIf, skipIfContext(members.map((m) => ({ available: Boolean(m.available), activitySid: m.activity_sid })), now));
+      if (skip) {
+        const config = (await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!))!;
+        return this.place(tx, ws, task, advance(config, step, parseAttributes(task.attributes), ageOf(task, now), now, 'skip'), depth + 1);
+      }
+    }
+    return (await tasks.get(tx, task.sid)) ?? task;
+  }
+
+  /** Reserves as many workers as the queue allows for a waiting task. Returns how many it reserved. */
+  async tryAssignTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, step?: Step | null, queue?: TaskQueueRow): Promise<number> {
+    if (task.assignment_status !== 'pending' && task.assignment_status !== 'reserved') return 0;
+    step ??= await this.stepOf(tx, task);
+    if (!step) return 0;
+    queue ??= await taskQueues.get(tx, step.spec.queue);
+    if (!queue) return 0;
+    const pending = await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status = 'pending'"]);
+    const room = queue.max_reserved_workers - pending;
+    if (room <= 0) return 0;
+    const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
+    const now = this.now();
+    const query = candidateQuery(ws, task, step, queue, routed);
+    if (!query) return 0;
+    const cands = await loadCandidates(tx, query);
+    const chosen = chooseWorkers(routed, step, cands, room, { multiTask: ws.multi_task_enabled, nowMs: now });
+    for (const c of chosen) await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
+    return chosen.length;
+  }
+
+  /** A worker gained room (became available, got capacity back): offer it the best waiting tasks. */
+  async tryAssignWorker(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<number> {
+    let made = 0;
+    for (let round = 0; round < 50; round++) {
+      const waiting = await tx.all<TaskRow & { task_order: string }>(
+        `SELECT t.*, q.task_order FROM queue_members m
+           JOIN tasks t ON t.task_queue_sid = m.queue_sid
+           JOIN task_queues q ON q.sid = t.task_queue_sid
+          WHERE m.worker_sid = ? AND t.assignment_status = 'pending'
+          ORDER BY CASE WHEN q.task_order = ? THEN 0 ELSE 1 END,
+                   CASE WHEN q.task_order = 'LIFO' THEN 0 ELSE -t.priority END,
+                   CASE WHEN q.task_order = 'LIFO' THEN -t.virtual_start_time ELSE t.virtual_start_time END,
+                   t.seq
+          LIMIT 20`,
+        [workerSid, ws.prioritize_queue_order],
+      );
+      let reserved = false;
+      for (const raw of waiting) {
+        const task = tasks.decode(raw as unknown as Record<string, unknown>);
+        const step = await this.stepOf(tx, task);
+        if (!step) continue;
+        const queue = await taskQueues.get(tx, step.spec.queue);
+        if (!queue) continue;
+        const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
+        const query = candidateQuery(ws, task, step, queue, routed);
+        if (!query) continue;
+        const cands = await loadCandidates(tx, { ...query, workerSid });
+        const [c] = chooseWorkers(routed, step, cands, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
+        if (!c) continue;
+        await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
+        made++;
+        reserved = true;
+        break;
+      }
+      if (!reserved) break;
+    }
+    return made;
+  }
+
+  private async reserve(tx: Executor, ws: WorkspaceRow, task: TaskRow, queue: TaskQueueRow, workerSid: string, workerName: string) {
+    const now = this.now();
+    const workflow = task.workflow_sid ? await workflows.get(tx, task.workflow_sid) : undefined;
+    const timeoutSeconds = workflow?.task_reservation_timeout ?? 120;
+    const worker = (await workers.get(tx, workerSid))!;
+    const res: ReservationRow = {
+      sid: newSid('WR'),
+      account_sid: task.account_sid,
+      workspace_sid: task.workspace_sid,
+      task_sid: task.sid,
+      worker_sid: workerSid,
+      worker_name: workerName,
+      task_channel_sid: task.task_channel_sid,
+      task_queue_sid: queue.sid,
+      reservation_status: 'pending',
+      timeout_at: now + timeoutSeconds * 1000,
+      worker_previous_activity_sid: worker.activity_sid,
+      version: 0,
+      date_created: now,
+      date_updated: now,
+    };
+    await reservations.insert(tx, res);
+    await setTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);
+    await tx.run('UPDATE worker_channels SET held = held + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [workerSid, task.task_channel_sid]);
+    await workers.update(tx, workerSid, { idle_since: now });
+    if (task.assignment_status === 'pending') {
+      await tasks.update(tx, task.sid, {
+        assignment_status: 'reserved',
+        assignment_count: task.assignment_count + 1,
+        version: task.version + 1,
+        date_updated: now,
+      });
+      task.assignment_status = 'reserved';
+      task.assignment_count += 1;
+      task.version += 1;
+    }
+    if (!ws.multi_task_enabled && queue.reservation_activity_sid)
+      await changeActivity(tx, ws, workerSid, queue.reservation_activity_sid, now);
+    await emit(tx, ws, now, {
+      type: 'reservation.created',
+      description: `Reservation ${res.sid} created for Worker ${workerName}`,
+      resourceType: 'reservation',
+      resourceSid: res.sid,
+      data: reservationEventData(task, res, worker, now),
+    });
+  }
+}
+
+/** step_filter value of a task placed straight in a queue (TaskQueueSid without a workflow). */
+export const DIRECT = -1;
+
+function directStep(queueSid: string): Step {
+  return {
+    filter: DIRECT,
+    filterName: null,
+    target: 0,
+    filterEnteredAge: 0,
+    deadlineAge: null,
+    spec: { queue: queueSid, priority: null, timeout: null, expression: null, orderBy: null, skipIf: null, knownWorkerSid: null, knownWorkerFriendlyName: null },
+  };
+}
+
+/** Who may be offered a task at a step; null when nobody can be (a known worker the task does not name). */
+function candidateQuery(ws: WorkspaceRow, task: TaskRow, step: Step, queue: TaskQueueRow, routed: RoutedTask): CandidateQuery | null {
+  // A task routed to one worker (RoutingTarget=WK...) goes to that worker, member of the queue or not.
+  const toWorker = task.routing_target?.startsWith('WK') ? task.routing_target : null;
+  const known = toWorker ? { by: 'sid' as const, value: toWorker } : knownWorker(step, routed);
+  if (known && typeof known.value !== 'string') return null;
+  return {
+    taskSid: task.sid,
+    queueSid: queue.sid,
+    taskChannelSid: task.task_channel_sid,
+    multiTask: ws.multi_task_enabled,
+    ignoreCapacity: task.ignore_capacity,
+    knownWorker: known ? { by: known.by, value: known.value as string } : null,
+    anyWorkerOf: toWorker ? ws.sid : undefined,
+    needChannels: step.spec.expression?.source.includes('worker.channel') ?? false,
+  };
+}

@@ -1,0 +1,34 @@
+import type { Executor } from '../../store/database.ts';
+
+/** Durable timers: one row per (kind, subject), so a restart neither loses nor repeats them. */
+export type TimerKind = 'ttl' | 'reservation' | 'target' | 'cleanup';
+
+export async function setTimer(tx: Executor, kind: TimerKind, refSid: string, workspaceSid: string, dueAt: number): Promise<void> {
+  await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ?', [kind, refSid]);
+  await tx.run('INSERT INTO timers (kind, ref_sid, workspace_sid, due_at) VALUES (?, ?, ?, ?)', [kind, refSid, workspaceSid, dueAt]);
+}
+
+export async function clearTimer(tx: Executor, kind: TimerKind, refSid: string): Promise<void> {
+  await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ?', [kind, refSid]);
+}
+
+export interface DueTimer {
+  kind: TimerKind;
+  ref_sid: string;
+  workspace_sid: string;
+  due_at: number;
+}
+
+export function dueTimers(db: Executor, now: number, limit: number): Promise<DueTimer[]> {
+  return db.all<DueTimer>(`SELECT kind, ref_sid, workspace_sid, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ${limit}`, [now]);
+}
+
+/** Takes a due timer for handling; false when another node (or an earlier pass) already did. */
+export async function claimTimer(tx: Executor, t: DueTimer): Promise<boolean> {
+  return (await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ? AND due_at = ?', [t.kind, t.ref_sid, t.due_at])) > 0;
+}
+
+export async function nextDue(db: Executor): Promise<number | null> {
+  const row = await db.get<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers');
+  return row?.due ?? null;
+}
