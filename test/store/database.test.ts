@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Database } from '../../src/store/database.ts';
+import { openDatabase } from '../../src/store/open.ts';
+import { activities, taskChannels, workspaces } from '../../src/taskrouter/model.ts';
+import { backends } from '../support/server.ts';
+import {
+  createScratch,
+  gate,
+  insertAccount,
+  insertWorkspace,
+  scratchValue,
+  sharedStore,
+  T0,
+  taskChannelRow,
+  tick,
+  withFreshStore,
+  withOpen,
+  workspaceRow,
+} from './fixtures.ts';
+
+/**
+ * The storage contract (src/store/database.ts), run unchanged against every backend: migrations,
+ * the executor (`all/get/run`), and transactions. Constraints and the Table helper: table.test.ts.
+ */
+
+const CONFIG_TABLES = ['workspaces', 'activities', 'task_channels', 'task_queues', 'workflows', 'workflow_queues', 'workers', 'worker_channels'];
+
+const migrationRows = (db: Database) => db.all<{ id: number; applied_at: number }>('SELECT id, applied_at FROM schema_migrations ORDER BY id');
+
+async function assertEachMigrationOnce(db: Database) {
+  const rows = await db.all<{ id: number; n: number }>('SELECT id, COUNT(*) AS n FROM schema_migrations GROUP BY id ORDER BY id');
+  assert.ok(rows.length > 0, 'no migration recorded');
+  assert.deepEqual(rows.map((r) => Number(r.id)), rows.map((_, i) => i + 1), 'migration ids are not 1..n');
+  for (const r of rows) assert.equal(Number(r.n), 1, `migration ${r.id} recorded ${r.n} times`);
+}
+
+for (const backend of backends()) {
+  describe(`store: migrations (${backend.name})`, () => {
+    test('are applied at open: every configuration table exists and is empty', () =>
+      withFreshStore(backend, (config) =>
+        withOpen(config, async (db) => {
+          for (const table of CONFIG_TABLES) {
+            const row = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
+            assert.equal(row?.n, 0, table);
+          }
+          await assertEachMigrationOnce(db);
+        }),
+      ));
+
+    test('a second open of the same store is a no-op and keeps the data', () =>
+      withFreshStore(backend, async (config) => {
+        const { first, wsSid } = await withOpen(config, async (db) => {
+          const account = await insertAccount(db);
+          const { ws } = await insertWorkspace(db, account);
+          return { first: await migrationRows(db), wsSid: ws.sid };
+        });
+        await withOpen(config, async (db) => {
+          assert.deepEqual(await migrationRows(db), first, 'schema_migrations changed on the second open');
+          await assertEachMigrationOnce(db);
+          assert.equal((await workspaces.get(db, wsSid))?.friendly_name, 'Support');
+        });
+      }));
+
+    // Several nodes (PostgreSQL) or processes (SQLite) may start at once on one store.
+    test('two concurrent opens of the same store both succeed', () =>
+      withFreshStore(backend, async (config) => {
+        const opened = await Promise.allSettled([openDatabase(config), openDatabase(config)]);
+        for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
+        const failures = opened.flatMap((o) => (o.status === 'rejected' ? [`${o.reason?.code}: ${o.reason?.message}`] : []));
+        assert.deepEqual(failures, [], 'a concurrent open failed');
+        await withOpen(config, assertEachMigrationOnce);
+      }));
+  });
+
+  describe(`store: all/get/run (${backend.name})`, () => {
+    const store = sharedStore(backend);
+
+    test('`?` placeholders bind positionally, several per statement', async () => {
+      const { db } = store;
+      const account = await insertAccount(db);
+      const a = workspaceRow(account, { friendly_name: 'A', date_created: T0 });
+      const b = workspaceRow(account, { friendly_name: 'B', date_created: T0 + 1000 });
+      await workspaces.insert(db, a);
+      await workspaces.insert(db, b);
+      const sql = 'SELECT sid FROM workspaces WHERE account_sid = ? AND date_created >= ? AND friendly_name <> ? ORDER BY seq';
+      assert.deepEqual(await db.all(sql, [account, T0, 'B']), [{ sid: a.sid }]);
+      assert.deepEqual(await db.all(sql, [account, T0 + 1, 'A']), [{ sid: b.sid }]);
+      assert.deepEqual(await db.all(sql, [account, T0, 'C']), [{ sid: a.sid }, { sid: b.sid }]);
+    });
+
+    test('booleans are stored as 0/1, bind in WHERE, and come back as booleans through Table.decode', async () => {
+      const { db } = store;
+      const { ws } = await insertWorkspace(db, await insertAccount(db), { multi_task_enabled: false });
+      const raw = await db.get('SELECT * FROM workspaces WHERE sid = ?', [ws.sid]);
+      assert.equal(Number(raw?.multi_task_enabled), 0);
+      assert.equal(workspaces.decode(raw!).multi_task_enabled, false);
+      await db.run('UPDATE workspaces SET multi_task_enabled = ? WHERE sid = ?', [true, ws.sid]);
+      const again = await db.get('SELECT * FROM workspaces WHERE sid = ? AND multi_task_enabled = ?', [ws.sid, true]);
+      assert.ok(again, 'a boolean parameter did not match the stored 1');
+      assert.equal(workspaces.decode(again).multi_task_enabled, true);
+      assert.equal('seq' in workspaces.decode(again), false, 'decode must drop the internal seq column');
+    });
+
+    test('a nullable boolean keeps NULL apart from false', async () => {
+      const { db } = store;
+      const { ws } = await insertWorkspace(db, await insertAccount(db));
+      const values = [null, false, true] as const;
+      for (const [i, v] of values.entries()) await taskChannels.insert(db, taskChannelRow(ws, { unique_name: `c${i}`, channel_optimized_routing: v }));
+      const rows = await db.all('SELECT * FROM task_channels WHERE workspace_sid = ? ORDER BY unique_name', [ws.sid]);
+      assert.deepEqual(rows.map((r) => taskChannels.decode(r).channel_optimized_routing), [null, false, true]);
+    });
+
+    test('BIGINT epoch-ms values, counts and aggregates come back as JS numbers', async () => {
+      const { db } = store;
+      const { ws } = await insertWorkspace(db, await insertAccount(db), { date_updated: T0 + 1 });
+      const raw = await db.get<Record<string, unknown>>('SELECT seq, date_created, date_updated FROM workspaces WHERE sid = ?', [ws.sid]);
+      assert.strictEqual(raw?.date_created, T0);
+      assert.strictEqual(raw?.date_updated, T0 + 1);
+      assert.equal(typeof raw?.seq, 'number');
+      const agg = await db.get<Record<string, unknown>>('SELECT COUNT(*) AS n, MAX(date_created) AS latest FROM activities WHERE workspace_sid = ?', [ws.sid]);
+      assert.strictEqual(agg?.n, 1);
+      assert.strictEqual(agg?.latest, T0);
+    });
+
+    test('run returns the number of rows changed', async () => {
+      const { db } = store;
+      const { ws } = await insertWorkspace(db, await insertAccount(db));
+      assert.equal(await db.run('INSERT INTO activities (sid, account_sid, workspace_sid, friendly_name, available, date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?, ?)', ['WAx' + ws.sid, ws.account_sid, ws.sid, 'Busy', false, T0, T0]), 1);
+      assert.equal(await db.run('UPDATE activities SET date_updated = ? WHERE workspace_sid = ?', [T0 + 5, ws.sid]), 2);
+      assert.equal(await db.run('UPDATE activities SET date_updated = ? WHERE workspace_sid = ?', [T0, 'WSnone']), 0);
+      assert.equal(await db.run('DELETE FROM activities WHERE workspace_sid = ?', [ws.sid]), 2);
+    });
+
+    test('NULL round-trips as null, both stored and bound; a missing row is undefined / []', async () => {
+      const { db } = store;
+      const { ws } = await insertWorkspace(db, await insertAccount(db));
+      const read = async () => (await db.get<{ event_callback_url: unknown }>('SELECT event_callback_url FROM workspaces WHERE sid = ?', [ws.sid]))?.event_callback_url;
+      assert.strictEqual(await read(), null);
+      await db.run('UPDATE workspaces SET event_callback_url = ? WHERE sid = ?', ['https://example.com/cb', ws.sid]);
+      assert.equal(await read(), 'https://example.com/cb');
+      await db.run('UPDATE workspaces SET event_callback_url = ? WHERE sid = ?', [null, ws.sid]);
+      assert.strictEqual(await read(), null);
+      assert.strictEqual(await db.get('SELECT sid FROM workspaces WHERE sid = ?', ['WSmissing']), undefined);
+      assert.deepEqual(await db.all('SELECT sid FROM workspaces WHERE sid = ?', ['WSmissing']), []);
+      assert.equal((await activities.get(db, 'WAmissing')), undefined);
+    });
+  });
+
+  describe(`store: transactions (${backend.name})`, () => {
+    const store = sharedStore(backend);
+    const put = (db: Pick<Database, 'run'>, name: string, n: number) => db.run('INSERT INTO scratch (name, n) VALUES (?, ?)', [name, n]);
+
+    test('commit makes every write visible and returns what the function returned', async () => {
+      const { db } = store;
+      await createScratch(db);
+      const result = await db.transaction(async (tx) => {
+        await put(tx, 'commit-a', 1);
+        await tick();
+        await put(tx, 'commit-b', 2);
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.equal(await scratchValue(db, 'commit-a'), 1);
+      assert.equal(await scratchValue(db, 'commit-b'), 2);
+    });
+
+    test('a throw rolls back every write and rethrows the same error', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await put(db, 'rollback-existing', 1);
+      const boom = new Error('boom');
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await put(tx, 'rollback-new', 1);
+          await tx.run('UPDATE scratch SET n = ? WHERE name = ?', [99, 'rollback-existing']);
+          await tick();
+          await tx.run('DELETE FROM scratch WHERE name = ?', ['rollback-existing']);
+          throw boom;
+        }),
+        (err) => err === boom,
+      );
+      assert.equal(await scratchValue(db, 'rollback-new'), undefined, 'an insert of the failed transaction landed');
+      assert.equal(await scratchValue(db, 'rollback-existing'), 1, 'an update/delete of the failed transaction landed');
+    });
+
+    test('reads inside a transaction see its own writes', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await db.transaction(async (tx) => {
+        await put(tx, 'own-a', 1);
+        assert.equal(await scratchValue(tx, 'own-a'), 1);
+        await tx.run('UPDATE scratch SET n = n + 1 WHERE name = ?', ['own-a']);
+        assert.equal(await scratchValue(tx, 'own-a'), 2);
+        const rows = await tx.all<{ name: string }>("SELECT name FROM scratch WHERE name LIKE 'own-%'");
+        assert.deepEqual(rows.map((r) => r.name), ['own-a']);
+      });
+    });
+
+    // SQLite has one connection: a statement issued elsewhere while a transaction awaits must
+    // neither run inside it (and be rolled back with it) nor see its uncommitted writes.
+    for (const outcome of ['rolls back', 'commits'] as const) {
+      test(`a statement issued outside while a transaction is in flight stays outside it (the transaction ${outcome})`, async () => {
+        const { db } = store;
+        await createScratch(db);
+        const name = `outside-${outcome === 'commits' ? 'c' : 'r'}`;
+        const written = gate();
+        const paused = gate();
+        const inside = db.transaction(async (tx) => {
+          await put(tx, `${name}-tx`, 1);
+          written.open();
+          await paused.wait;
+          if (outcome === 'rolls back') throw new Error('abandon');
+        });
+        await written.wait; // the transaction has begun and holds an uncommitted write
+        const outsideWrite = put(db, `${name}-out`, 2);
+        const outsideRead = scratchValue(db, `${name}-tx`);
+        await tick();
+        paused.open();
+        if (outcome === 'rolls back') await assert.rejects(inside, /abandon/);
+        else await inside;
+        assert.equal(await outsideWrite, 1);
+        assert.equal(await scratchValue(db, `${name}-out`), 2, 'the outside write was lost');
+        assert.equal(await scratchValue(db, `${name}-tx`), outcome === 'commits' ? 1 : undefined);
+        if (outcome === 'rolls back') assert.equal(await outsideRead, undefined, 'the outside read saw an uncommitted write');
+      });
+    }
+
+    test('failed transactions leave the store usable (no leaked connection or lock)', { timeout: 20_000 }, async () => {
+      const { db } = store;
+      await createScratch(db);
+      const failures = Array.from({ length: 15 }, (_, i) =>
+        db.transaction(async (tx) => {
+          await put(tx, `leak-${i}`, i);
+          throw new Error(`fail ${i}`);
+        }),
+      );
+      const settled = await Promise.allSettled(failures);
+      assert.ok(settled.every((s) => s.status === 'rejected'));
+      await db.transaction((tx) => put(tx, 'leak-after', 1));
+      await put(db, 'leak-after-direct', 1);
+      const row = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM scratch WHERE name LIKE 'leak-%'");
+      assert.equal(row?.n, 2);
+    });
+
+    test('50 concurrent read-modify-write transactions end with the exact total', { timeout: 30_000 }, async () => {
+      const { db } = store;
+      await createScratch(db);
+      await put(db, 'counter', 0);
+      // SQLite serialises whole transactions, so a plain read is enough there. PostgreSQL runs them
+      // concurrently under READ COMMITTED: the read must lock the row (SELECT ... FOR UPDATE), as
+      // the real code must, or two transactions read the same value and one increment is lost.
+      const read = 'SELECT n FROM scratch WHERE name = ?' + (db.dialect === 'postgres' ? ' FOR UPDATE' : '');
+      await Promise.all(
+        Array.from({ length: 50 }, () =>
+          db.transaction(async (tx) => {
+            const row = await tx.get<{ n: number }>(read, ['counter']);
+            await tick(); // give the others every chance to interleave
+            await tx.run('UPDATE scratch SET n = ? WHERE name = ?', [row!.n + 1, 'counter']);
+          }),
+        ),
+      );
+      assert.equal(await scratchValue(db, 'counter'), 50);
+    });
+  });
+}
