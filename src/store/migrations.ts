@@ -257,10 +257,11 @@ CREATE INDEX deliveries_workspace ON deliveries(workspace_sid, seq);
 
 export async function migrate(db: Database): Promise<void> {
   const seq = db.dialect === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
-  await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
   await db.transaction(async (tx) => {
-    // Several nodes may start at once on one PostgreSQL: one migrates, the others wait.
+    // Several nodes may start at once on one PostgreSQL: one migrates, the others wait. The lock
+    // comes first, before even the bookkeeping table is created.
     if (db.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(827364)');
+    await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
     const done = new Set((await tx.all<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => Number(r.id)));
     for (const m of MIGRATIONS) {
       if (done.has(m.id)) continue;

@@ -66,18 +66,43 @@ export class SqliteDatabase implements Database {
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return this.serialise(async () => {
       this.inTransaction = true;
-      this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(this.direct);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        this.db.exec('ROLLBACK');
-        throw err;
+        await this.begin();
+        try {
+          const result = await fn(this.direct);
+          this.db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw err;
+        }
       } finally {
         this.inTransaction = false;
       }
     });
+  }
+
+  /**
+   * Takes the write lock without blocking the event loop: another connection to the same file
+   * (another process, or another store in this one) may hold it, and a blocking wait here would
+   * stop that holder from ever finishing when it lives in this process.
+   */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+        try {
+          this.db.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    } finally {
+      this.db.pragma('busy_timeout = 5000');
+    }
   }
 
   async close(): Promise<void> {

@@ -84,14 +84,9 @@ describe('whyIneligible: worker state', () => {
       'single-task-busy',
     ],
     ['single-task: idle everywhere', worker('WK1'), SINGLE, task(), null],
-    // BUG: single-tasking treats any channel whose available_capacity_percentage is below 100 as a
-    // task being held. A channel configured with capacity 0 reports 0 % (that is what the engine's
-    // loadChannels computes for cap 0) although nothing is held on it, so a worker who is idle
-    // everywhere but has, say, chat capacity 0 can never get a voice/sms task in a single-tasking
-    // workspace. (The engine's own SQL pre-filter only looks at `held`, so the outcome also changes
-    // with whether the target expression reads worker.channel.*.)
+    // A channel configured with capacity 0 reports 0 % free, but holds nothing.
     [
-      'BUG: single-task: an idle channel configured with capacity 0 is not a held task',
+      'single-task: an idle channel configured with capacity 0 is not a held task',
       worker('WK1', { channels: { chat: { configured_capacity: 0, assigned_tasks: 0, available_capacity_percentage: 0 }, sms: { configured_capacity: 1, assigned_tasks: 0, available_capacity_percentage: 100 } } }),
       SINGLE,
       task(),
@@ -461,17 +456,13 @@ describe('skip_if context', () => {
     ['workers.WAxx < 2 AND workers.WAyy < 2', members, `workers.${WA_AVAILABLE} < 2 AND workers.${WA_OFFLINE} < 2`, false],
     ['1==1 always skips', members, '1==1', true],
     ['time of day in skip_if', members, "taskrouter.dayOfWeek == 'Mon'", true],
-    // BUG: skipIfContext() only creates a `workers.<WA>` count for activities that some queue member
-    // is in, so an activity with zero members is absent and `workers.WAxx < 2` evaluates to false
-    // (absent operands never compare). Twilio defines workers.WAxx as the number of queue workers in
-    // that activity, which is 0 here, so the step should be skipped.
-    ['BUG: workers.WAxx < 2 when nobody is in WAxx', members, `workers.${WA_NOBODY} < 2`, true],
-    // BUG: same root cause.
-    ['BUG: workers.WAxx == 0 when nobody is in WAxx', members, `workers.${WA_NOBODY} == 0`, true],
+    // An activity of the workspace that no member is in counts 0 (it is not missing).
+    ['workers.WAxx < 2 when nobody is in WAxx', members, `workers.${WA_NOBODY} < 2`, true],
+    ['workers.WAxx == 0 when nobody is in WAxx', members, `workers.${WA_NOBODY} == 0`, true],
   ];
   for (const [label, ms, expression, skip] of rows) {
     test(label, () => {
-      assert.equal(evaluate(parseExpression(expression), skipIfContext(ms, NOW)), skip);
+      assert.equal(evaluate(parseExpression(expression), skipIfContext(ms, NOW, [WA_NOBODY, WA_BREAK, WA_AVAILABLE, WA_OFFLINE])), skip);
     });
   }
 });

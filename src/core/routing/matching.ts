@@ -78,7 +78,7 @@ export function whyIneligible(
     if (!c.channel.available) return 'channel-unavailable';
     if (opts.multiTask) {
       if (c.channel.held >= c.channel.capacity) return 'no-capacity';
-    } else if (Object.values(c.channels).some((ch) => ch.available_capacity_percentage < 100) || c.channel.held > 0) {
+    } else if (Object.values(c.channels).some((ch) => ch.configured_capacity > 0 && ch.available_capacity_percentage < 100) || c.channel.held > 0) {
       return 'single-task-busy';
     }
   }
@@ -141,8 +141,14 @@ export function chooseWorkers(
 }
 
 /** skip_if sees per-activity worker counts of the target queue: `workers.available`, `workers.WA...`. */
-export function skipIfContext(members: { available: boolean; activitySid: string }[], nowMs: number): Record<string, unknown> {
+export function skipIfContext(
+  members: { available: boolean; activitySid: string }[],
+  nowMs: number,
+  activitySids: readonly string[] = [],
+): Record<string, unknown> {
+  // An activity nobody is in counts 0, not "missing": `workers.WA... < 2` must hold for it.
   const workers: Record<string, number> = { available: 0, unavailable: 0 };
+  for (const sid of activitySids) workers[sid] = 0;
   for (const m of members) {
     workers[m.available ? 'available' : 'unavailable']++;
     workers[m.activitySid] = (workers[m.activitySid] ?? 0) + 1;

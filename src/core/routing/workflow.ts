@@ -49,12 +49,11 @@ function stepAt(config: WorkflowConfiguration, filter: number | null, target: nu
     return { filter: null, filterName: null, target: 0, filterEnteredAge: enteredAge, spec: config.defaultFilter!, deadlineAge: null };
   }
   const f = config.filters[filter];
-  let deadline: number | null = enteredAge;
-  for (let i = 0; i <= target; i++) {
-    const t = f.targets[i].timeout;
-    deadline = t === null || deadline === null ? null : deadline + t;
-  }
-  return { filter, filterName: f.name, target, filterEnteredAge: enteredAge, spec: f.targets[target], deadlineAge: deadline };
+  // Timeouts add up along the filter; a target without one (reached only by skip_if) adds nothing.
+  let elapsed = enteredAge;
+  for (let i = 0; i <= target; i++) elapsed += f.targets[i].timeout ?? 0;
+  const own = f.targets[target].timeout;
+  return { filter, filterName: f.name, target, filterEnteredAge: enteredAge, spec: f.targets[target], deadlineAge: own === null ? null : elapsed };
 }
 
 /** The first matching filter at or after `from`, its first target. */
