@@ -11,6 +11,8 @@ export interface ServerConfig extends StoreConfig {
   clock?: Clock;
   /** Credentials to make exist at start (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN ...). */
   account?: Credentials;
+  /** Fire timers on their own (default), or only when `taskRouter.engine.tick()` is called (tests). */
+  timers?: 'auto' | 'manual';
 }
 
 export interface Server {
@@ -30,6 +32,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock });
   const app = buildApp({ accounts, products: [taskRouterProduct(taskRouter)] });
+  if (config.timers !== 'manual') taskRouter.engine.start();
   return {
     app,
     db,
@@ -37,6 +40,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     taskRouter,
     clock,
     async close() {
+      taskRouter.engine.stop();
       await app.close();
       await db.close();
     },

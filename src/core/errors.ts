@@ -28,6 +28,7 @@ export const notFound = (path: string) =>
   new TwilioError(20404, 404, `The requested resource ${path} was not found`);
 export const preconditionFailed = (etag: string | number) =>
   new TwilioError(20412, 412, `Precondition failed: the resource's ETag is ${etag}, which does not match If-Match`);
+export const gone = (message: string) => new TwilioError(20001, 410, message);
 export const inUse = (message: string) => new TwilioError(20001, 400, message);
 export const payloadTooLarge = () => new TwilioError(20001, 413, 'Request body is too large');
 export const internal = () => new TwilioError(20500, 500, 'An internal server error occurred');

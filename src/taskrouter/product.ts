@@ -6,6 +6,8 @@ import { workerChannelRoutes } from './http/worker-channels.ts';
 import { workerRoutes } from './http/workers.ts';
 import { workflowRoutes } from './http/workflows.ts';
 import { workspaceRoutes } from './http/workspaces.ts';
+import { taskRoutes } from './http/tasks.ts';
+import { reservationRoutes } from './http/reservations.ts';
 import type { TaskRouter } from './services.ts';
 
 /** TaskRouter v1 as an HTTP product: taskrouter.twilio.com, or /taskrouter on this server. */
@@ -20,6 +22,8 @@ export function taskRouterProduct(tr: TaskRouter): Product {
       ...workflowRoutes(tr),
       ...workerRoutes(tr),
       ...workerChannelRoutes(tr),
+      ...taskRoutes(tr),
+      ...reservationRoutes(tr),
     ],
   };
 }

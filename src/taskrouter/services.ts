@@ -1,7 +1,11 @@
+import type { Clock } from '../core/clock.ts';
+import type { Database } from '../store/database.ts';
+import { Engine } from './engine/index.ts';
 import { ActivityService } from './service/activities.ts';
-import type { Deps } from './service/deps.ts';
+import { ReservationService } from './service/reservations.ts';
 import { TaskChannelService } from './service/task-channels.ts';
 import { TaskQueueService } from './service/task-queues.ts';
+import { TaskService } from './service/tasks.ts';
 import { WorkerChannelService } from './service/worker-channels.ts';
 import { WorkerService } from './service/workers.ts';
 import { WorkflowService } from './service/workflows.ts';
@@ -9,8 +13,12 @@ import { WorkspaceService } from './service/workspaces.ts';
 
 export type TaskRouter = ReturnType<typeof taskRouterServices>;
 
-export function taskRouterServices(deps: Deps) {
+export function taskRouterServices(base: { db: Database; clock: Clock }) {
+  const engine = new Engine(base.db, base.clock);
+  const deps = { ...base, engine };
   return {
+    engine,
+    clock: base.clock,
     workspaces: new WorkspaceService(deps),
     activities: new ActivityService(deps),
     taskChannels: new TaskChannelService(deps),
@@ -18,5 +26,7 @@ export function taskRouterServices(deps: Deps) {
     workflows: new WorkflowService(deps),
     workers: new WorkerService(deps),
     workerChannels: new WorkerChannelService(deps),
+    tasks: new TaskService(deps, engine),
+    reservations: new ReservationService(deps, engine),
   };
 }

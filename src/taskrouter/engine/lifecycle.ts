@@ -98,7 +98,7 @@ export class Lifecycle extends Router {
     ws: WorkspaceRow,
     res: ReservationRow,
     status: EndStatus,
-    opts: { reroute: boolean; workerActivitySid?: string },
+    opts: { reroute: boolean; workerActivitySid?: string; workerLeaving?: boolean },
   ): Promise<ReservationRow> {
     const now = this.now();
     const ended = await this.setReservation(tx, res, status);
@@ -124,7 +124,7 @@ export class Lifecycle extends Router {
       task = { ...task, ...patch };
       await this.reroute(tx, ws, task);
     }
-    await this.tryAssignWorker(tx, ws, res.worker_sid);
+    if (!opts.workerLeaving) await this.tryAssignWorker(tx, ws, res.worker_sid);
     return ended;
   }
 

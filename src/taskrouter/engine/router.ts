@@ -106,7 +106,9 @@ export abstract class Router {
            JOIN activities a ON a.sid = w.activity_sid WHERE m.queue_sid = ?`,
         [queue.sid],
       );
-      const skip = evaluate(step.spec.skipIf, skipIfContext(members.map((m) => ({ available: Boolean(m.available), activitySid: m.activity_sid })), now));
+      const activitySids = (await tx.all<{ sid: string }>('SELECT sid FROM activities WHERE workspace_sid = ?', [ws.sid])).map((a) => a.sid);
+      const counts = skipIfContext(members.map((m) => ({ available: Boolean(m.available), activitySid: m.activity_sid })), now, activitySids);
+      const skip = evaluate(step.spec.skipIf, counts);
       if (skip) {
         const config = (await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!))!;
         return this.place(tx, ws, task, advance(config, step, parseAttributes(task.attributes), ageOf(task, now), now, 'skip'), depth + 1);

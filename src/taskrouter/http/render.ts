@@ -1,5 +1,6 @@
 import { isoDate } from '../../core/clock.ts';
 import type { ActivityRow, TaskChannelRow, TaskQueueRow, WorkflowRow, WorkspaceRow } from '../model.ts';
+import type { ReservationRow, TaskRow } from '../routing-model.ts';
 import type { WorkerChannelView } from '../service/worker-channels.ts';
 import type { WorkerView } from '../service/workers.ts';
 
@@ -173,5 +174,57 @@ export function workerChannel(base: string, v: WorkerChannelView) {
     worker_sid: c.worker_sid,
     workspace_sid: c.workspace_sid,
     url: `${wsUrl(base, c.workspace_sid)}/Workers/${c.worker_sid}/Channels/${c.sid}`,
+  };
+}
+
+export function task(base: string, t: TaskRow, names: { queue: string | null; workflow: string | null }, now: number) {
+  const ws = wsUrl(base, t.workspace_sid);
+  const url = `${ws}/Tasks/${t.sid}`;
+  const links: Record<string, string> = { workspace: ws, reservations: `${url}/Reservations` };
+  if (t.task_queue_sid) links.task_queue = `${ws}/TaskQueues/${t.task_queue_sid}`;
+  if (t.workflow_sid) links.workflow = `${ws}/Workflows/${t.workflow_sid}`;
+  return {
+    account_sid: t.account_sid,
+    age: Math.max(0, Math.floor((now - t.date_created) / 1000)),
+    assignment_status: t.assignment_status,
+    attributes: t.attributes,
+    addons: t.addons,
+    date_created: isoDate(t.date_created),
+    date_updated: isoDate(t.date_updated),
+    task_queue_entered_date: isoDate(t.task_queue_entered_date),
+    priority: t.priority,
+    reason: t.reason,
+    sid: t.sid,
+    task_queue_sid: t.task_queue_sid,
+    task_queue_friendly_name: names.queue,
+    task_channel_sid: t.task_channel_sid,
+    task_channel_unique_name: t.task_channel_unique_name,
+    timeout: t.timeout,
+    workflow_sid: t.workflow_sid,
+    workflow_friendly_name: names.workflow,
+    workspace_sid: t.workspace_sid,
+    url,
+    links,
+    virtual_start_time: isoDate(t.virtual_start_time),
+    ignore_capacity: t.ignore_capacity,
+    routing_target: t.routing_target,
+  };
+}
+
+export function reservation(base: string, r: ReservationRow, via: 'task' | 'worker') {
+  const ws = wsUrl(base, r.workspace_sid);
+  const url = via === 'task' ? `${ws}/Tasks/${r.task_sid}/Reservations/${r.sid}` : `${ws}/Workers/${r.worker_sid}/Reservations/${r.sid}`;
+  return {
+    account_sid: r.account_sid,
+    date_created: isoDate(r.date_created),
+    date_updated: isoDate(r.date_updated),
+    reservation_status: r.reservation_status,
+    sid: r.sid,
+    task_sid: r.task_sid,
+    worker_name: r.worker_name,
+    worker_sid: r.worker_sid,
+    workspace_sid: r.workspace_sid,
+    url,
+    links: { task: `${ws}/Tasks/${r.task_sid}`, worker: `${ws}/Workers/${r.worker_sid}`, workspace: ws },
   };
 }

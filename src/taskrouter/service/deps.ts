@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { Engine } from '../engine/index.ts';
 import { invalidParameter, notFound } from '../../core/errors.ts';
 import { ExpressionSyntaxError, parseExpression, type Expression } from '../../core/expression/index.ts';
 import { isUniqueViolation, type Database, type Executor } from '../../store/database.ts';
@@ -8,6 +9,7 @@ import { workspaces, type WorkspaceRow } from '../model.ts';
 export interface Deps {
   db: Database;
   clock: Clock;
+  engine: Engine;
 }
 
 export async function requireWorkspace(db: Executor, accountSid: string, sid: string): Promise<WorkspaceRow> {

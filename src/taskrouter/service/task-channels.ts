@@ -1,6 +1,7 @@
 import { inUse, invalidParameter, notFound } from '../../core/errors.ts';
 import { isSid, newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
+import { tasks } from '../routing-model.ts';
 import { LIMITS, taskChannels, workerChannels, workers, type TaskChannelRow } from '../model.ts';
 import { patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
 
@@ -93,6 +94,8 @@ export class TaskChannelService {
       const row = await this.get(accountSid, workspaceSid, ref, tx);
       // Tasks without a channel land on `default`, so it must always exist.
       if (row.unique_name === 'default') throw inUse("The 'default' TaskChannel cannot be deleted");
+      const active = await tasks.count(tx, ['task_channel_sid = ?', row.sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
+      if (active > 0) throw inUse(`TaskChannel ${row.unique_name} cannot be deleted: ${active} active Task(s) use it`);
       await taskChannels.delete(tx, ['sid = ?', row.sid]);
     });
   }

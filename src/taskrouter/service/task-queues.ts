@@ -3,7 +3,9 @@ import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';
+import { refreshQueueMembership } from '../engine/membership.ts';
 import { activities, taskQueues, workers, type TaskQueueRow } from '../model.ts';
+import { tasks } from '../routing-model.ts';
 import { expressionParam, ordering, parseAttributes, patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
 
 export interface TaskQueueInput {
@@ -31,8 +33,7 @@ export class TaskQueueService {
     const targetWorkers = input.targetWorkers?.trim() || '1==1';
     expressionParam('TargetWorkers', targetWorkers);
     const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (tx) => {
-      await requireWorkspace(tx, accountSid, workspaceSid);
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
       await this.checkActivities(tx, workspaceSid, input);
       const row: TaskQueueRow = {
         sid: newSid('WQ'),
@@ -48,6 +49,7 @@ export class TaskQueueService {
         date_updated: now,
       };
       await uniquely(() => taskQueues.insert(tx, row), `A TaskQueue named '${input.friendlyName}' already exists in this Workspace`);
+      await refreshQueueMembership(tx, workspaceSid, row.sid, row.target_workers);
       return row;
     });
   }
@@ -90,7 +92,7 @@ export class TaskQueueService {
 
   async update(accountSid: string, workspaceSid: string, sid: string, input: TaskQueueInput): Promise<TaskQueueRow> {
     if (input.targetWorkers !== undefined) expressionParam('TargetWorkers', input.targetWorkers);
-    return this.deps.db.transaction(async (tx) => {
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const row = await this.get(accountSid, workspaceSid, sid, tx);
       await this.checkActivities(tx, workspaceSid, input);
       const patch: Partial<TaskQueueRow> = {
@@ -103,7 +105,14 @@ export class TaskQueueService {
         date_updated: this.deps.clock.now(),
       };
       await uniquely(() => taskQueues.update(tx, sid, patch), `A TaskQueue named '${input.friendlyName}' already exists in this Workspace`);
-      return patched(row, patch);
+      const updated = patched(row, patch);
+      if (updated.target_workers !== row.target_workers || updated.max_reserved_workers > row.max_reserved_workers) {
+        await refreshQueueMembership(tx, workspaceSid, sid, updated.target_workers);
+        // Members the new expression brings in may take what is waiting.
+        for (const task of await tasks.list(tx, { where: [['task_queue_sid = ?', sid], ["assignment_status IN ('pending', 'reserved')"]], limit: 500 }))
+          await this.deps.engine.lifecycle.tryAssignTask(tx, ws, task);
+      }
+      return updated;
     });
   }
 
@@ -113,6 +122,8 @@ export class TaskQueueService {
       await this.get(accountSid, workspaceSid, sid, tx);
       const ref = await tx.get<{ workflow_sid: string }>('SELECT workflow_sid FROM workflow_queues WHERE queue_sid = ?', [sid]);
       if (ref) throw inUse(`TaskQueue ${sid} cannot be deleted: Workflow ${ref.workflow_sid} routes to it`);
+      const active = await tasks.count(tx, ['task_queue_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
+      if (active > 0) throw inUse(`TaskQueue ${sid} cannot be deleted: ${active} active Task(s) are in it`);
       await taskQueues.delete(tx, ['sid = ?', sid]);
     });
   }

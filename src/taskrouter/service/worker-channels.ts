@@ -1,7 +1,9 @@
 import { notFound } from '../../core/errors.ts';
 import { isSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
-import { workerChannels, type WorkerChannelRow } from '../model.ts';
+import { workerEventData } from '../engine/event-data.ts';
+import { emit } from '../engine/events.ts';
+import { workerChannels, workers, type WorkerChannelRow } from '../model.ts';
 import { patched, requireWorkspace, type Deps } from './deps.ts';
 
 /** A worker's channel as the API shows it, with the figures derived from its work. */
@@ -36,10 +38,10 @@ export class WorkerChannelService {
   }
 
   /** Addressed by WC SID, by TaskChannel SID or by the TaskChannel's unique name. */
-  async get(accountSid: string, workspaceSid: string, workerSid: string, ref: string): Promise<WorkerChannelView> {
-    await this.requireWorker(this.deps.db, accountSid, workspaceSid, workerSid);
+  async get(accountSid: string, workspaceSid: string, workerSid: string, ref: string, db: Executor = this.deps.db): Promise<WorkerChannelView> {
+    await this.requireWorker(db, accountSid, workspaceSid, workerSid);
     const column = isSid(ref, 'WC') ? 'wc.sid' : isSid(ref, 'TC') ? 'wc.task_channel_sid' : 'tc.unique_name';
-    const row = await this.deps.db.get<Record<string, unknown>>(`${SELECT} WHERE wc.worker_sid = ? AND ${column} = ?`, [
+    const row = await db.get<Record<string, unknown>>(`${SELECT} WHERE wc.worker_sid = ? AND ${column} = ?`, [
       workerSid,
       ref,
     ]);
@@ -54,14 +56,30 @@ export class WorkerChannelService {
     ref: string,
     input: { capacity?: number; available?: boolean },
   ): Promise<WorkerChannelView> {
-    const view = await this.get(accountSid, workspaceSid, workerSid, ref);
-    const patch: Partial<WorkerChannelRow> = {
-      capacity: input.capacity,
-      available: input.available,
-      date_updated: this.deps.clock.now(),
-    };
-    await workerChannels.update(this.deps.db, view.channel.sid, patch);
-    return { ...view, channel: patched(view.channel, patch) };
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
+      const view = await this.get(accountSid, workspaceSid, workerSid, ref, tx);
+      const now = this.deps.clock.now();
+      const patch: Partial<WorkerChannelRow> = { capacity: input.capacity, available: input.available, date_updated: now };
+      await workerChannels.update(tx, view.channel.sid, patch);
+      const channel = patched(view.channel, patch);
+      const worker = (await workers.get(tx, workerSid))!;
+      const data = {
+        ...workerEventData(worker),
+        TaskChannelSid: channel.task_channel_sid,
+        TaskChannelUniqueName: view.taskChannelUniqueName,
+        WorkerChannelAvailable: channel.available,
+        WorkerChannelAvailableCapacity: channel.capacity,
+        WorkerChannelPreviousCapacity: view.channel.capacity,
+        WorkerChannelTaskCount: channel.assigned,
+      };
+      if (channel.capacity !== view.channel.capacity)
+        await emit(tx, ws, now, { type: 'worker.capacity.update', description: `Worker ${worker.friendly_name} capacity updated`, resourceType: 'worker', resourceSid: workerSid, data });
+      if (channel.available !== view.channel.available)
+        await emit(tx, ws, now, { type: 'worker.channel.availability.update', description: `Worker ${worker.friendly_name} channel availability updated`, resourceType: 'worker', resourceSid: workerSid, data });
+      // More room on a channel may let the worker take something waiting.
+      await this.deps.engine.lifecycle.tryAssignWorker(tx, ws, workerSid);
+      return { ...view, channel };
+    });
   }
 }
 

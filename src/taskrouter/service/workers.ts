@@ -1,4 +1,9 @@
-import { invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
+import { inUse, invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
+import { workerEventData } from '../engine/event-data.ts';
+import { emit } from '../engine/events.ts';
+import { refreshWorkerMembership } from '../engine/membership.ts';
+import { changeActivity } from '../engine/worker-activity.ts';
+import { reservations } from '../routing-model.ts';
 import { evaluate, type Expression } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
@@ -36,8 +41,7 @@ export class WorkerService {
 
   async create(accountSid: string, workspaceSid: string, input: WorkerInput & { friendlyName: string }): Promise<WorkerView> {
     const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (tx) => {
-      const ws = await requireWorkspace(tx, accountSid, workspaceSid);
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const activity = await this.activity(tx, workspaceSid, input.activitySid ?? ws.default_activity_sid);
       const worker: WorkerRow = {
         sid: newSid('WK'),
@@ -68,6 +72,15 @@ export class WorkerService {
           date_created: now,
           date_updated: now,
         });
+      await refreshWorkerMembership(tx, workspaceSid, worker.sid, worker.attributes);
+      await emit(tx, ws, now, {
+        type: 'worker.created',
+        description: `Worker ${worker.friendly_name} created`,
+        resourceType: 'worker',
+        resourceSid: worker.sid,
+        data: workerEventData(worker, activity),
+      });
+      if (activity.available) await this.deps.engine.lifecycle.tryAssignWorker(tx, ws, worker.sid);
       return { worker, activity };
     });
   }
@@ -140,31 +153,61 @@ export class WorkerService {
     input: WorkerInput,
     ifMatch?: string,
   ): Promise<WorkerView> {
-    return this.deps.db.transaction(async (tx) => {
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const current = await this.get(accountSid, workspaceSid, sid, tx);
       checkVersion(current.worker, ifMatch);
       const now = this.deps.clock.now();
-      const activity =
-        input.activitySid !== undefined ? await this.activity(tx, workspaceSid, input.activitySid) : current.activity;
-      const activityChanged = activity.sid !== current.worker.activity_sid;
+      const lifecycle = this.deps.engine.lifecycle;
+      const activity = input.activitySid !== undefined ? await this.activity(tx, workspaceSid, input.activitySid) : current.activity;
+      if (input.rejectPendingReservations && activity.available)
+        throw invalidParameter('RejectPendingReservations can only be used when moving to an unavailable Activity');
       const patch: Partial<WorkerRow> = {
         friendly_name: input.friendlyName,
         attributes: input.attributes,
-        activity_sid: activityChanged ? activity.sid : undefined,
-        date_status_changed: activityChanged ? now : undefined,
         version: current.worker.version + 1,
         date_updated: now,
       };
       await uniquely(() => workers.update(tx, sid, patch), `A Worker named '${input.friendlyName}' already exists in this Workspace`);
-      return { worker: patched(current.worker, patch), activity };
+      let worker = patched(current.worker, patch);
+      if (input.attributes !== undefined && input.attributes !== current.worker.attributes) {
+        await refreshWorkerMembership(tx, workspaceSid, sid, input.attributes);
+        await emit(tx, ws, now, {
+          type: 'worker.attributes.update',
+          description: `Worker ${worker.friendly_name} attributes updated`,
+          resourceType: 'worker',
+          resourceSid: sid,
+          data: workerEventData(worker, activity),
+        });
+      }
+      if (activity.sid !== current.worker.activity_sid) await changeActivity(tx, ws, sid, activity.sid, now);
+      if (input.rejectPendingReservations) await lifecycle.rejectPending(tx, ws, sid);
+      // New attributes or an available activity may open the way to waiting work.
+      if (activity.available) await lifecycle.tryAssignWorker(tx, ws, sid);
+      worker = (await workers.get(tx, sid))!;
+      return { worker, activity: (await activities.get(tx, worker.activity_sid))! };
     });
   }
 
   async delete(accountSid: string, workspaceSid: string, sid: string, ifMatch?: string): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const current = await this.get(accountSid, workspaceSid, sid, tx);
       checkVersion(current.worker, ifMatch);
+      const busy = await tx.get<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM reservations WHERE worker_sid = ? AND reservation_status IN ('accepted', 'wrapping')",
+        [sid],
+      );
+      if (Number(busy?.n) > 0) throw inUse(`Worker ${sid} cannot be deleted while it has assigned Tasks`);
+      // Offers still pending go back to their tasks, which are routed to someone else.
+      for (const r of await reservations.list(tx, { where: [['worker_sid = ?', sid], ["reservation_status = 'pending'"]] }))
+        await this.deps.engine.lifecycle.end(tx, ws, r, 'canceled', { reroute: true, workerLeaving: true });
       await workers.delete(tx, ['sid = ?', sid]);
+      await emit(tx, ws, this.deps.clock.now(), {
+        type: 'worker.deleted',
+        description: `Worker ${current.worker.friendly_name} deleted`,
+        resourceType: 'worker',
+        resourceSid: sid,
+        data: workerEventData(current.worker, current.activity),
+      });
     });
   }
 }

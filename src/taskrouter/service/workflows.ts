@@ -1,4 +1,5 @@
-import { invalidParameter, notFound } from '../../core/errors.ts';
+import { inUse, invalidParameter, notFound } from '../../core/errors.ts';
+import { tasks } from '../routing-model.ts';
 import { newSid } from '../../core/sid.ts';
 import { parseWorkflowConfiguration, queuesOf } from '../../core/workflow/configuration.ts';
 import type { Executor } from '../../store/database.ts';
@@ -72,7 +73,7 @@ export class WorkflowService {
 
   async update(accountSid: string, workspaceSid: string, sid: string, input: WorkflowInput): Promise<WorkflowRow> {
     const queues = input.configuration === undefined ? undefined : queuesOf(parseWorkflowConfiguration(input.configuration));
-    return this.deps.db.transaction(async (tx) => {
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const row = await this.get(accountSid, workspaceSid, sid, tx);
       const patch: Partial<WorkflowRow> = {
         friendly_name: input.friendlyName,
@@ -88,6 +89,14 @@ export class WorkflowService {
       if (queues) {
         await this.linkQueues(tx, workspaceSid, sid, queues);
         await saveRevision(tx, sid, row.revision + 1, input.configuration as string);
+        // ReEvaluateTasks: waiting tasks take the new configuration and are routed again from the top.
+        if (input.reEvaluateTasks) {
+          const waiting = await tasks.list(tx, { where: [['workflow_sid = ?', sid], ["assignment_status = 'pending'"]] });
+          for (const task of waiting) {
+            await tasks.update(tx, task.sid, { workflow_revision: row.revision + 1 });
+            await this.deps.engine.lifecycle.enterWorkflow(tx, ws, { ...task, workflow_revision: row.revision + 1 });
+          }
+        }
       }
       return patched(row, patch);
     });
@@ -96,6 +105,8 @@ export class WorkflowService {
   async delete(accountSid: string, workspaceSid: string, sid: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       await this.get(accountSid, workspaceSid, sid, tx);
+      const active = await tasks.count(tx, ['workflow_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
+      if (active > 0) throw inUse(`Workflow ${sid} cannot be deleted: ${active} active Task(s) use it`);
       await workflows.delete(tx, ['sid = ?', sid]);
     });
   }
