@@ -8,6 +8,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
     sqliteFile: env.SQLITE_FILE || undefined,
+    schema: env.DATABASE_SCHEMA || undefined,
+    clockControl: env.SWITCHYARD_CLOCK_CONTROL === '1' || env.SWITCHYARD_CLOCK_CONTROL === 'true',
     account:
       TWILIO_ACCOUNT_SID && TWILIO_AUTH_TOKEN
         ? { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN, apiKey: TWILIO_API_KEY, apiSecret: TWILIO_API_SECRET }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Accounts, type Credentials } from './accounts/accounts.ts';
-import { systemClock, type Clock } from './core/clock.ts';
+import { AdjustableClock, systemClock, type Clock } from './core/clock.ts';
+import { switchyardProduct } from './switchyard/clock.ts';
 import { buildApp } from './http/app.ts';
 import type { Database } from './store/database.ts';
 import { openDatabase, type StoreConfig } from './store/open.ts';
@@ -13,6 +14,8 @@ export interface ServerConfig extends StoreConfig {
   account?: Credentials;
   /** Fire timers on their own (default), or only when `taskRouter.engine.tick()` is called (tests). */
   timers?: 'auto' | 'manual';
+  /** Serve POST /switchyard/v1/Clock, which moves this server's clock forward (off by default). */
+  clockControl?: boolean;
 }
 
 export interface Server {
@@ -26,12 +29,14 @@ export interface Server {
 
 /** Wires the adapters around the core: database → services → HTTP. */
 export async function createServer(config: ServerConfig = {}): Promise<Server> {
-  const clock = config.clock ?? systemClock;
+  const clock = config.clock ?? (config.clockControl ? new AdjustableClock() : systemClock);
   const db = await openDatabase(config);
   const accounts = new Accounts(db, clock);
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock });
-  const app = buildApp({ accounts, products: [taskRouterProduct(taskRouter)] });
+  const products = [taskRouterProduct(taskRouter)];
+  if (config.clockControl && clock.advance) products.push(switchyardProduct(clock, taskRouter.engine));
+  const app = buildApp({ accounts, products });
   if (config.timers !== 'manual') taskRouter.engine.start();
   return {
     app,

@@ -1,9 +1,22 @@
 /** One clock for the whole server, so tests (and users' own tests) can move time. */
 export interface Clock {
   now(): number; // epoch milliseconds
+  /** Present on clocks that tests may move forward. */
+  advance?(ms: number): void;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** The system clock plus an offset that only grows: lets a running server be moved forward in time. */
+export class AdjustableClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
 
 /** A clock that only moves when told to. */
 export class ManualClock implements Clock {

@@ -133,7 +133,7 @@ function toPattern(url: string): RegExp {
 }
 
 function stripProduct(path: string): string {
-  return path.replace(/^\/(taskrouter|flex-api|conversations)(?=\/)/, '');
+  return path.replace(/^\/(taskrouter|flex-api|conversations|switchyard)(?=\/)/, '');
 }
 
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;

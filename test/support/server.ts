@@ -73,10 +73,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(backend: Backend): Promise<TestServer> {
+export async function startServer(backend: Backend, options: { clockControl?: boolean } = {}): Promise<TestServer> {
   const store = await backend.create();
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
-  const server = await createServer({ ...store.config, clock, timers: 'manual' });
+  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
