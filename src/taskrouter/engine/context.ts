@@ -1,6 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import { parseWorkflowConfiguration, type WorkflowConfiguration } from '../../core/workflow/configuration.ts';
 import type { Database, Executor } from '../../store/database.ts';
+import type { WorkspaceRow } from '../model.ts';
+import type { ReservationRow, TaskRow } from '../routing-model.ts';
 
 /** What the engine's parts share: the database, the clock, and what to do after a commit. */
 export interface EngineContext {
@@ -9,6 +11,13 @@ export interface EngineContext {
   /** Called after any transaction that produced events or timers: wakes the deliverer and scheduler. */
   afterCommit(): void;
   configs: ConfigCache;
+  hooks: EngineHooks;
+}
+
+/** Extension points other adapters plug into, called inside the routing transaction. */
+export interface EngineHooks {
+  /** A reservation was just created (e.g. to queue the workflow's assignment callback). */
+  reservationCreated(tx: Executor, ws: WorkspaceRow, task: TaskRow, reservation: ReservationRow): Promise<void>;
 }
 
 /**

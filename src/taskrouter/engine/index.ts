@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
-import { ConfigCache, lockWorkspace, type EngineContext } from './context.ts';
+import { ConfigCache, lockWorkspace, type EngineContext, type EngineHooks } from './context.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { claimTimer, dueTimers, nextDue } from './timers.ts';
 
@@ -22,8 +22,19 @@ export class Engine {
     private readonly db: Database,
     private readonly clock: Clock,
   ) {
-    this.ctx = { db, clock, configs: new ConfigCache(), afterCommit: () => this.changed() };
+    this.ctx = {
+      db,
+      clock,
+      configs: new ConfigCache(),
+      afterCommit: () => this.changed(),
+      hooks: { reservationCreated: async () => undefined },
+    };
     this.lifecycle = new Lifecycle(this.ctx);
+  }
+
+  /** Plugs an adapter into the engine (see EngineHooks). */
+  setHooks(hooks: Partial<EngineHooks>) {
+    Object.assign(this.ctx.hooks, hooks);
   }
 
   /** Runs fn in a transaction holding the workspace's routing lock. */
