@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Accounts, type Credentials } from './accounts/accounts.ts';
 import { AdjustableClock, systemClock, type Clock } from './core/clock.ts';
-import { switchyardProduct } from './switchyard/clock.ts';
+import { switchyardProduct } from './switchyard/product.ts';
+import { ExplainService } from './taskrouter/service/explain.ts';
 import { buildApp } from './http/app.ts';
 import type { Database } from './store/database.ts';
 import { openDatabase, type StoreConfig } from './store/open.ts';
@@ -34,8 +35,11 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const accounts = new Accounts(db, clock);
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock });
-  const products = [taskRouterProduct(taskRouter)];
-  if (config.clockControl && clock.advance) products.push(switchyardProduct(clock, taskRouter.engine));
+  const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
+  const products = [
+    taskRouterProduct(taskRouter),
+    switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false }),
+  ];
   const app = buildApp({ accounts, products });
   if (config.timers !== 'manual') taskRouter.engine.start();
   return {

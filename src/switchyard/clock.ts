@@ -1,6 +1,6 @@
 import { isoDate, type Clock } from '../core/clock.ts';
 import { invalidParameter } from '../core/errors.ts';
-import type { Product } from '../http/context.ts';
+import type { Route } from '../http/context.ts';
 import type { Engine } from '../taskrouter/engine/index.ts';
 
 /**
@@ -8,25 +8,22 @@ import type { Engine } from '../taskrouter/engine/index.ts';
  * users' tests can make reservation timeouts, target timeouts and TTLs happen without waiting.
  * Off unless the server was started with it enabled; any authenticated account may use it.
  */
-export function switchyardProduct(clock: Clock, engine: Engine): Product {
+export function clockRoutes(clock: Clock, engine: Engine): Route[] {
   const state = () => ({ now: isoDate(clock.now()), now_ms: clock.now() });
-  return {
-    name: 'switchyard',
-    routes: [
-      { method: 'GET', path: '/v1/Clock', handler: async () => ({ body: state() }) },
-      {
-        method: 'POST',
-        path: '/v1/Clock',
-        handler: async (ctx) => {
-          const seconds = ctx.body.int('AdvanceSeconds', { min: 0, max: 366 * 86_400 });
-          const ms = ctx.body.int('AdvanceMs', { min: 0, max: 366 * 86_400_000 });
-          if (seconds === undefined && ms === undefined) throw invalidParameter('Give AdvanceSeconds or AdvanceMs');
-          clock.advance!((seconds ?? 0) * 1000 + (ms ?? 0));
-          // Everything that fell due in the skipped time happens now, before the reply.
-          const fired = await engine.tick();
-          return { body: { ...state(), timers_fired: fired } };
-        },
+  return [
+    { method: 'GET', path: '/v1/Clock', handler: async () => ({ body: state() }) },
+    {
+      method: 'POST',
+      path: '/v1/Clock',
+      handler: async (ctx) => {
+        const seconds = ctx.body.int('AdvanceSeconds', { min: 0, max: 366 * 86_400 });
+        const ms = ctx.body.int('AdvanceMs', { min: 0, max: 366 * 86_400_000 });
+        if (seconds === undefined && ms === undefined) throw invalidParameter('Give AdvanceSeconds or AdvanceMs');
+        clock.advance!((seconds ?? 0) * 1000 + (ms ?? 0));
+        // Everything that fell due in the skipped time happens now, before the reply.
+        const fired = await engine.tick();
+        return { body: { ...state(), timers_fired: fired } };
       },
-    ],
-  };
+    },
+  ];
 }

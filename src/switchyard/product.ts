@@ -1,0 +1,23 @@
+import { invalidParameter } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Product, Route } from '../http/context.ts';
+import type { Engine } from '../taskrouter/engine/index.ts';
+import type { ExplainService } from '../taskrouter/service/explain.ts';
+import { clockRoutes } from './clock.ts';
+
+/** Switchyard's own API, beside Twilio's: explaining routing, and (when enabled) moving the clock. */
+export function switchyardProduct(opts: { explain: ExplainService; clock: Clock; engine: Engine; clockControl: boolean }): Product {
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/v1/Workspaces/:WorkspaceSid/Tasks/:TaskSid/Explain',
+      handler: async (ctx) => {
+        const workerSids = ctx.query.all('WorkerSid');
+        for (const s of workerSids) if (!/^WK[0-9a-fA-F]{32}$/.test(s)) throw invalidParameter(`Invalid WorkerSid: ${s}`);
+        return { body: await opts.explain.explain(ctx.accountSid, ctx.params.WorkspaceSid, ctx.params.TaskSid, workerSids) };
+      },
+    },
+  ];
+  if (opts.clockControl && opts.clock.advance) routes.push(...clockRoutes(opts.clock, opts.engine));
+  return { name: 'switchyard', routes };
+}
