@@ -250,7 +250,10 @@ export class Lifecycle extends Router {
   /** The worker's activity may have changed availability; reject its pending reservations when asked. */
   async rejectPending(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<void> {
     const pending = await reservations.list(tx, { where: [['worker_sid = ?', workerSid], ["reservation_status = 'pending'"]] });
-    for (const r of pending) await this.end(tx, ws, r, 'rejected', { reroute: true });
+    // The caller has just moved the worker to the activity it asked for: the rejections keep it
+    // there (a single-tasking reject would otherwise restore the activity held before the offer).
+    const stay = (await workers.get(tx, workerSid))?.activity_sid;
+    for (const r of pending) await this.end(tx, ws, r, 'rejected', { reroute: true, workerActivitySid: stay });
   }
 
   async activityAvailable(tx: Executor, activitySid: string): Promise<boolean> {
