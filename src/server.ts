@@ -8,6 +8,8 @@ import type { Database } from './store/database.ts';
 import { openDatabase, type StoreConfig } from './store/open.ts';
 import { taskRouterProduct } from './taskrouter/product.ts';
 import { taskRouterServices, type TaskRouter } from './taskrouter/services.ts';
+import { Deliveries, EventDeliverer, type CallbackOptions } from './taskrouter/engine/delivery.ts';
+import { AssignmentCallbacks } from './taskrouter/engine/assignment-callback.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -17,6 +19,8 @@ export interface ServerConfig extends StoreConfig {
   timers?: 'auto' | 'manual';
   /** Serve POST /switchyard/v1/Clock, which moves this server's clock forward (off by default). */
   clockControl?: boolean;
+  /** Timeouts and retries of event and assignment callbacks (Twilio's by default). */
+  callbacks?: CallbackOptions;
 }
 
 export interface Server {
@@ -25,6 +29,8 @@ export interface Server {
   accounts: Accounts;
   taskRouter: TaskRouter;
   clock: Clock;
+  /** Event and assignment callbacks: sent on their own, or (timers: 'manual') when `deliveries.flush()` is called. */
+  deliveries: Deliveries;
   close(): Promise<void>;
 }
 
@@ -42,14 +48,22 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   ];
   const app = buildApp({ accounts, products });
   if (config.timers !== 'manual') taskRouter.engine.start();
+  const deliveries = new Deliveries(
+    new EventDeliverer(db, clock, config.callbacks),
+    new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks),
+  );
+  taskRouter.engine.onChange(() => deliveries.wake());
+  if (config.timers !== 'manual') deliveries.start();
   return {
     app,
     db,
     accounts,
     taskRouter,
     clock,
+    deliveries,
     async close() {
       taskRouter.engine.stop();
+      await deliveries.stop();
       await app.close();
       await db.close();
     },

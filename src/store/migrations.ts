@@ -253,6 +253,25 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_workspace ON deliveries(workspace_sid, seq);
 `,
   },
+  {
+    id: 3,
+    sql: `
+-- Assignment callbacks to send: queued in the transaction that creates the reservation, sent after it commits.
+CREATE TABLE assignment_callbacks (
+  seq {{SEQ}},
+  reservation_sid TEXT NOT NULL,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  fallback_url TEXT,
+  body TEXT NOT NULL,
+  locked_until BIGINT NOT NULL
+);
+CREATE INDEX assignment_callbacks_due ON assignment_callbacks(locked_until, seq);
+-- The retention sweep removes events by age across workspaces.
+CREATE INDEX events_date ON events(event_date);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

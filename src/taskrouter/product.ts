@@ -8,6 +8,7 @@ import { workflowRoutes } from './http/workflows.ts';
 import { workspaceRoutes } from './http/workspaces.ts';
 import { taskRoutes } from './http/tasks.ts';
 import { reservationRoutes } from './http/reservations.ts';
+import { eventRoutes } from './http/events.ts';
 import type { TaskRouter } from './services.ts';
 
 /** TaskRouter v1 as an HTTP product: taskrouter.twilio.com, or /taskrouter on this server. */
@@ -24,6 +25,7 @@ export function taskRouterProduct(tr: TaskRouter): Product {
       ...workerChannelRoutes(tr),
       ...taskRoutes(tr),
       ...reservationRoutes(tr),
+      ...eventRoutes(tr),
     ],
   };
 }
