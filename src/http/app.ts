@@ -105,6 +105,7 @@ async function handle(product: Product, route: Route, req: FastifyRequest, reply
     path,
     params: req.params as Record<string, string>,
     body: new Params(body, 'post body'),
+    json: req.body instanceof URLSearchParams ? undefined : req.body,
     query: new Params(formParams(search, 'query'), 'query'),
     header: (name) => headerValue(req.headers[name.toLowerCase()]),
     accountSid,

@@ -7,6 +7,8 @@ export interface Ctx {
   path: string;
   params: Record<string, string>;
   body: Params;
+  /** The parsed body of an application/json request (undefined for form bodies). */
+  json?: unknown;
   query: Params;
   header(name: string): string | undefined;
   accountSid: string;

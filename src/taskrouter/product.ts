@@ -8,6 +8,7 @@ import { workflowRoutes } from './http/workflows.ts';
 import { workspaceRoutes } from './http/workspaces.ts';
 import { taskRoutes } from './http/tasks.ts';
 import { reservationRoutes } from './http/reservations.ts';
+import { statisticsRoutes } from './http/statistics.ts';
 import { eventRoutes } from './http/events.ts';
 import type { TaskRouter } from './services.ts';
 
@@ -25,6 +26,7 @@ export function taskRouterProduct(tr: TaskRouter): Product {
       ...workerChannelRoutes(tr),
       ...taskRoutes(tr),
       ...reservationRoutes(tr),
+      ...statisticsRoutes(tr),
       ...eventRoutes(tr),
     ],
   };

@@ -3,6 +3,7 @@ import type { Database } from '../store/database.ts';
 import { Engine } from './engine/index.ts';
 import { ActivityService } from './service/activities.ts';
 import { ReservationService } from './service/reservations.ts';
+import { StatisticsService } from './service/statistics.ts';
 import { EventService } from './service/events.ts';
 import { TaskChannelService } from './service/task-channels.ts';
 import { TaskQueueService } from './service/task-queues.ts';
@@ -29,6 +30,7 @@ export function taskRouterServices(base: { db: Database; clock: Clock }) {
     workerChannels: new WorkerChannelService(deps),
     tasks: new TaskService(deps, engine),
     reservations: new ReservationService(deps, engine),
+    statistics: new StatisticsService(deps),
     events: new EventService(deps),
   };
 }
