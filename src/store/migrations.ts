@@ -272,6 +272,13 @@ CREATE INDEX assignment_callbacks_due ON assignment_callbacks(locked_until, seq)
 CREATE INDEX events_date ON events(event_date);
 `,
   },
+  {
+    id: 4,
+    sql: `
+-- Cumulative statistics read a window's events of a few types (reservations, task outcomes, activity changes).
+CREATE INDEX events_type ON events(workspace_sid, event_type, event_date);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {
