@@ -86,6 +86,8 @@ export class Lifecycle extends Router {
     const queue = res.task_queue_sid ? await taskQueues.get(tx, res.task_queue_sid) : undefined;
     if (!ws.multi_task_enabled && queue?.assignment_activity_sid)
       await changeActivity(tx, ws, res.worker_sid, queue.assignment_activity_sid, now);
+    // The workers whose offers were rescinded have their room back: they may take what waits.
+    for (const other of others) await this.tryAssignWorker(tx, ws, other.worker_sid);
     return accepted;
   }
 

@@ -137,43 +137,58 @@ export abstract class Router {
     return chosen.length;
   }
 
-  /** A worker gained room (became available, got capacity back): offer it the best waiting tasks. */
+  /**
+   * A worker gained room (became available, got capacity back, joined a queue): offer it the best
+   * waiting tasks, one at a time, until it has no room left or nothing it can take is waiting.
+   */
   async tryAssignWorker(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<number> {
+    const activity = await tx.get<{ available: number | boolean }>(
+      'SELECT a.available FROM workers w JOIN activities a ON a.sid = w.activity_sid WHERE w.sid = ?',
+      [workerSid],
+    );
+    if (!activity || !Number(activity.available)) return 0;
+    // Tasks this worker cannot take (target expression, known worker) are remembered, so a long
+    // queue of them is read past, not stopped at: the worker still finds the task it can take.
+    const refused = new Set<string>();
     let made = 0;
     for (let round = 0; round < 50; round++) {
-      const waiting = await tx.all<TaskRow & { task_order: string }>(
-        `SELECT t.*, q.task_order FROM queue_members m
-           JOIN tasks t ON t.task_queue_sid = m.queue_sid
-           JOIN task_queues q ON q.sid = t.task_queue_sid
-          WHERE m.worker_sid = ? AND t.assignment_status = 'pending'
-          ORDER BY CASE WHEN q.task_order = ? THEN 0 ELSE 1 END,
-                   CASE WHEN q.task_order = 'LIFO' THEN 0 ELSE -t.priority END,
-                   CASE WHEN q.task_order = 'LIFO' THEN -t.virtual_start_time ELSE t.virtual_start_time END,
-                   t.seq
-          LIMIT 20`,
-        [workerSid, ws.prioritize_queue_order],
-      );
+      let offset = 0;
       let reserved = false;
-      for (const raw of waiting) {
-        const task = tasks.decode(raw as unknown as Record<string, unknown>);
-        const step = await this.stepOf(tx, task);
-        if (!step) continue;
-        const queue = await taskQueues.get(tx, step.spec.queue);
-        if (!queue) continue;
-        const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
-        const query = candidateQuery(ws, task, step, queue, routed);
-        if (!query) continue;
-        const cands = await loadCandidates(tx, { ...query, workerSid });
-        const [c] = chooseWorkers(routed, step, cands, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
-        if (!c) continue;
-        await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
-        made++;
-        reserved = true;
-        break;
+      while (!reserved && refused.size < MAX_REFUSED) {
+        const batch = await waitingFor(tx, ws, workerSid, offset);
+        if (batch.length === 0) break;
+        offset += batch.length;
+        for (const raw of batch) {
+          const task = tasks.decode(raw);
+          if (refused.has(task.sid)) continue;
+          if (await this.offerTo(tx, ws, task, workerSid)) {
+            made++;
+            reserved = true;
+            break;
+          }
+          refused.add(task.sid);
+        }
       }
+      // A reservation changes the worker's room: read the queue again from the top.
       if (!reserved) break;
     }
     return made;
+  }
+
+  /** Reserves this one worker for a waiting task if the task's current step allows it. */
+  private async offerTo(tx: Executor, ws: WorkspaceRow, task: TaskRow, workerSid: string): Promise<boolean> {
+    const step = await this.stepOf(tx, task);
+    if (!step) return false;
+    const queue = await taskQueues.get(tx, step.spec.queue);
+    if (!queue) return false;
+    const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
+    const query = candidateQuery(ws, task, step, queue, routed);
+    if (!query) return false;
+    const cands = await loadCandidates(tx, { ...query, workerSid });
+    const [c] = chooseWorkers(routed, step, cands, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
+    if (!c) return false;
+    await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
+    return true;
   }
 
   private async reserve(tx: Executor, ws: WorkspaceRow, task: TaskRow, queue: TaskQueueRow, workerSid: string, workerName: string) {
@@ -223,6 +238,40 @@ export abstract class Router {
     });
     await this.ctx.hooks.reservationCreated(tx, ws, task, res);
   }
+}
+
+/** How many waiting tasks a worker may be refused (by target expressions) before the search gives up. */
+const MAX_REFUSED = 1000;
+const WAITING_BATCH = 50;
+
+/**
+ * Pending tasks a worker could be offered, best first: those in its queues (unless addressed to
+ * another worker) and those addressed to it by RoutingTarget, on a channel where it has room, never
+ * one it already refused or let time out. Order: the queue kind PrioritizeQueueOrder names first;
+ * FIFO by priority then age, LIFO newest first (see core/routing/queue-order.ts).
+ */
+function waitingFor(tx: Executor, ws: WorkspaceRow, workerSid: string, offset: number): Promise<Record<string, unknown>[]> {
+  const room = ws.multi_task_enabled
+    ? 'wc.available = 1 AND wc.held < wc.capacity'
+    : 'wc.available = 1 AND wc.capacity > 0 AND NOT EXISTS (SELECT 1 FROM worker_channels x WHERE x.worker_sid = wc.worker_sid AND x.held > 0)';
+  return tx.all<Record<string, unknown>>(
+    `SELECT t.* FROM tasks t
+       JOIN task_queues q ON q.sid = t.task_queue_sid
+       JOIN worker_channels wc ON wc.worker_sid = ? AND wc.task_channel_sid = t.task_channel_sid
+      WHERE t.workspace_sid = ? AND t.assignment_status = 'pending'
+        AND (t.routing_target = ?
+             OR ((t.routing_target IS NULL OR t.routing_target NOT LIKE 'WK%')
+                 AND t.task_queue_sid IN (SELECT m.queue_sid FROM queue_members m WHERE m.worker_sid = ?)))
+        AND (t.ignore_capacity = 1 OR (${room}))
+        AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.task_sid = t.sid AND r.worker_sid = ?
+                          AND r.reservation_status NOT IN ('canceled', 'rescinded'))
+      ORDER BY CASE WHEN q.task_order = ? THEN 0 ELSE 1 END,
+               CASE WHEN q.task_order = 'LIFO' THEN 0 ELSE -t.priority END,
+               CASE WHEN q.task_order = 'LIFO' THEN -t.virtual_start_time ELSE t.virtual_start_time END,
+               t.seq
+      LIMIT ${WAITING_BATCH} OFFSET ${Math.floor(offset)}`,
+    [workerSid, ws.sid, workerSid, workerSid, workerSid, ws.prioritize_queue_order],
+  );
 }
 
 /** step_filter value of a task placed straight in a queue (TaskQueueSid without a workflow). */
