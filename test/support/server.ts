@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,7 @@ import { assertConforms, assertListConforms, listKeyFor, schemaFor, type Product
 import { ManualClock } from '../../src/core/clock.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import type { StoreConfig } from '../../src/store/open.ts';
+import type { CallbackOptions } from '../../src/taskrouter/engine/delivery.ts';
 
 /** A store the shared suites run against: every suite runs once per backend. */
 export interface Backend {
@@ -73,10 +74,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(backend: Backend, options: { clockControl?: boolean } = {}): Promise<TestServer> {
+export async function startServer(backend: Backend, options: { clockControl?: boolean; callbacks?: CallbackOptions } = {}): Promise<TestServer> {
   const store = await backend.create();
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
-  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl });
+  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl, callbacks: options.callbacks });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -151,3 +152,78 @@ export function checkConformance(request: { method: string; uri: string }, respo
 
 /** How many responses were checked, so a test can prove the check ran. */
 export const conformanceChecks = { count: 0 };
+
+/** A request a webhook receiver got. */
+export interface ReceivedRequest {
+  method: string;
+  /** The full URL the request was sent to, as Twilio signs it. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  params: Record<string, string>;
+}
+
+export type ReceiverAnswer = { status?: number; body?: string; contentType?: string } | 'hang';
+
+/** A local HTTP server standing in for an application's webhook endpoint. */
+export interface Receiver {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  requests: ReceivedRequest[];
+  /** How to answer each request (default: 204, empty). 'hang' never answers. */
+  answer: (req: ReceivedRequest, index: number) => ReceiverAnswer;
+  /** Resolves with the next request received (or one already received and not yet taken). */
+  next(): Promise<ReceivedRequest>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(answer: Receiver['answer'] = () => ({ status: 204 })): Promise<Receiver> {
+  const waiting: ((r: ReceivedRequest) => void)[] = [];
+  let taken = 0;
+  const hanging: ServerResponse[] = [];
+  const receiver: Receiver = {
+    url: '',
+    requests: [],
+    answer,
+    next() {
+      if (taken < receiver.requests.length) return Promise.resolve(receiver.requests[taken++]);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+  const http = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const got: ReceivedRequest = {
+        method: req.method ?? '',
+        url: receiver.url + (req.url ?? '/'),
+        headers: req.headers,
+        body,
+        params: Object.fromEntries(new URLSearchParams(body)),
+      };
+      const index = receiver.requests.length;
+      receiver.requests.push(got);
+      const a = receiver.answer(got, index);
+      if (a === 'hang') hanging.push(res);
+      else {
+        res.writeHead(a.status ?? 204, a.contentType || a.body ? { 'content-type': a.contentType ?? 'application/json' } : {});
+        res.end(a.body ?? '');
+      }
+      const w = waiting.shift();
+      if (w) {
+        taken++;
+        w(got);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+  const address = http.address();
+  receiver.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return receiver;
+}
