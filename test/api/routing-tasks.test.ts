@@ -306,6 +306,19 @@ for (const backend of backends()) {
       await expectError(f.task({ workflowSid: wf.sid, routingTarget: 'WK' + '0'.repeat(32) }), 400, 20001);
     });
 
+    test('create: a task routed to a worker outside the queue waits for that worker and is offered when it comes online', async () => {
+      const f = await makeWorkspace(t);
+      const q = await f.queue('Sales', "team == 'sales'");
+      const wf = await f.workflow({ default_filter: { queue: q.sid } });
+      await f.worker('seller', { team: 'sales' });
+      const expert = await f.worker('expert', { team: 'support' }, { activitySid: f.act.offline });
+      const task = await f.task({ workflowSid: wf.sid, routingTarget: expert.sid });
+      assert.equal(task.assignmentStatus, 'pending', 'the seller is free, but the task is for the expert');
+      await f.w.workers(expert.sid).update({ activitySid: f.act.available });
+      assert.deepEqual((await f.pending(task.sid)).map((r) => r.workerSid), [expert.sid]);
+      assert.deepEqual(await f.w.tasks.list({ routingTarget: expert.sid }).then((l) => l.map((x) => x.sid)), [task.sid]);
+    });
+
     test('create: TaskQueueSid without a workflow puts the task straight in that queue', async () => {
       const f = await makeWorkspace(t);
       const q = await f.queue('Direct', "team == 'd'");

@@ -160,6 +160,40 @@ for (const backend of backends()) {
       assert.deepEqual((await f.pending(task.sid)).map((r) => r.workerSid), [d.sid]);
     });
 
+    test('an offer ending past several deadlines: each passed target gets one immediate try, then the task moves on at once', async () => {
+      const f = await makeWorkspace(t);
+      const q1 = await f.queue('Q1', "team == 'one'");
+      const q2 = await f.queue('Q2', "team == 'two'");
+      const q3 = await f.queue('Q3', "team == 'three'");
+      const wf = await f.workflow(
+        { filters: [{ expression: '1==1', targets: [{ queue: q1.sid, timeout: 10 }, { queue: q2.sid, timeout: 10 }, { queue: q3.sid }] }] },
+        { taskReservationTimeout: 120 },
+      );
+      const one = await f.worker('one', { team: 'one' });
+      const three = await f.worker('three', { team: 'three' });
+      const task = await f.task({ workflowSid: wf.sid });
+      const [res] = await f.pending(task.sid);
+      assert.equal(res.workerSid, one.sid);
+      await advance(t, 25);
+      assert.equal(await f.queueOf(task.sid), q1.sid);
+      // Rejected at age 25: Q1 (deadline 10) and Q2 (deadline 20) are both over; Q2 has nobody free.
+      await f.w.tasks(task.sid).reservations(res.sid).update({ reservationStatus: 'rejected' });
+      assert.equal(await f.queueOf(task.sid), q3.sid, 'no tick needed: Q2 was already over');
+      assert.deepEqual((await f.pending(task.sid)).map((r) => r.workerSid), [three.sid]);
+      const entered = (await f.events(task.sid)).filter((e) => e.event_type === 'task-queue.entered').map((e) => e.data.TaskQueueSid);
+      assert.deepEqual(entered, [q1.sid, q2.sid, q3.sid]);
+
+      // Had Q2 somebody free, the task would have stopped there.
+      const two = await f.worker('two', { team: 'two' });
+      const again = await f.task({ workflowSid: wf.sid });
+      const [r1] = await f.pending(again.sid);
+      assert.equal(r1.workerSid, one.sid);
+      await advance(t, 25);
+      await f.w.tasks(again.sid).reservations(r1.sid).update({ reservationStatus: 'rejected' });
+      assert.equal(await f.queueOf(again.sid), q2.sid);
+      assert.deepEqual((await f.pending(again.sid)).map((r) => r.workerSid), [two.sid]);
+    });
+
     test("a target's priority overrides the task's; targets without one keep it", async () => {
       const f = await makeWorkspace(t);
       const [q1, q2] = [await f.queue('Q1', "x == 'none'"), await f.queue('Q2', "x == 'none'")];

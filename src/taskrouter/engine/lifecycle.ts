@@ -1,8 +1,6 @@
-import { advance, isExit } from '../../core/routing/workflow.ts';
 import type { Executor } from '../../store/database.ts';
 import { activities, taskQueues, workers, workspaces, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
-import { parseAttributes } from '../service/deps.ts';
 import { emit } from './events.ts';
 import { reservationEventData, taskEventData } from './event-data.ts';
 import { Router } from './router.ts';
@@ -144,21 +142,6 @@ export class Lifecycle extends Router {
       return;
     }
     await this.tryAssignTask(tx, ws, task, step);
-  }
-
-  /** The current target timed out: on to the next target or filter, or out of the workflow. */
-  private async moveOn(tx: Executor, ws: WorkspaceRow, task: TaskRow) {
-    const step = await this.stepOf(tx, task);
-    if (!step) return;
-    const config = (await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!))!;
-    const now = this.now();
-    const age = Math.floor((now - task.date_created) / 1000);
-    const queue = await taskQueues.get(tx, step.spec.queue);
-    await this.taskEvent(tx, ws, task, 'task-queue.timeout', `Task ${task.sid} timed out of TaskQueue ${queue?.friendly_name ?? step.spec.queue}`);
-    const next = advance(config, step, parseAttributes(task.attributes), age, now, 'timeout');
-    if (!isExit(next) && next.spec.queue !== task.task_queue_sid)
-      await this.taskEvent(tx, ws, task, 'task-queue.moved', `Task ${task.sid} moved to TaskQueue ${next.spec.queue}`);
-    await this.place(tx, ws, task, next, 0);
   }
 
   /** pending/reserved → canceled, with its reason. Pending reservations are canceled too. */

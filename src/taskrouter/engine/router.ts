@@ -114,7 +114,40 @@ export abstract class Router {
         return this.place(tx, ws, task, advance(config, step, parseAttributes(task.attributes), ageOf(task, now), now, 'skip'), depth + 1);
       }
     }
+    // A target whose deadline is already behind the task (it arrived here late, after an offer
+    // that outlived earlier deadlines) had its one chance just now: move on without waiting.
+    if (made === 0 && step.deadlineAge !== null && now >= task.date_created + step.deadlineAge * 1000 && depth < 50) {
+      const current = (await tasks.get(tx, task.sid)) ?? task;
+      if (current.assignment_status === 'pending') return this.moveOn(tx, ws, current, depth + 1);
+    }
     return (await tasks.get(tx, task.sid)) ?? task;
+  }
+
+  /** The current target timed out: on to the next target or filter, or out of the workflow. */
+  protected async moveOn(tx: Executor, ws: WorkspaceRow, task: TaskRow, depth = 0): Promise<TaskRow> {
+    const step = await this.stepOf(tx, task);
+    if (!step) return task;
+    const config = await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!);
+    if (!config) return task;
+    const now = this.now();
+    const queue = await taskQueues.get(tx, step.spec.queue);
+    await emit(tx, ws, now, {
+      type: 'task-queue.timeout',
+      description: `Task ${task.sid} timed out of TaskQueue ${queue?.friendly_name ?? step.spec.queue}`,
+      resourceType: 'task',
+      resourceSid: task.sid,
+      data: taskEventData(task, now),
+    });
+    const next = advance(config, step, parseAttributes(task.attributes), ageOf(task, now), now, 'timeout');
+    if (!isExit(next) && next.spec.queue !== task.task_queue_sid)
+      await emit(tx, ws, now, {
+        type: 'task-queue.moved',
+        description: `Task ${task.sid} moved to TaskQueue ${next.spec.queue}`,
+        resourceType: 'task',
+        resourceSid: task.sid,
+        data: taskEventData(task, now),
+      });
+    return this.place(tx, ws, task, next, depth);
   }
 
   /** Reserves as many workers as the queue allows for a waiting task. Returns how many it reserved. */
