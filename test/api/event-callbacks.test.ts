@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
+import { switchyardClient } from '../../src/client.ts';
+import { createServer } from '../../src/server.ts';
 import { EventDeliverer } from '../../src/taskrouter/engine/delivery.ts';
 import { backends, startReceiver, startServer, type ReceivedRequest, type Receiver, type TestServer } from '../support/server.ts';
 
@@ -189,6 +191,40 @@ for (const backend of backends()) {
       await Promise.all([t.server.deliveries.flush(), other.flush(), other.flush()]);
       await other.flush();
       assert.deepEqual(r.requests.map((q) => q.params.Sid), (await log(s)).map((e) => e.sid));
+    });
+
+    test('with the system clock, callbacks go out on their own after each commit', async () => {
+      const store = await backend.create();
+      const server = await createServer({ ...store.config });
+      try {
+        await server.app.listen({ port: 0, host: '127.0.0.1' });
+        const address = server.app.server.address();
+        const account = await server.accounts.create('auto');
+        const client = switchyardClient(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, account.accountSid, account.authToken);
+        const r = await receiver((q) => (q.url.endsWith('/assign') ? { status: 200, body: '{"instruction":"accept"}', contentType: 'application/json' } : { status: 204 }));
+        const ws = await client.taskrouter.v1.workspaces.create({ friendlyName: 'auto', eventCallbackUrl: `${r.url}/events` });
+        const w = client.taskrouter.v1.workspaces(ws.sid);
+        const [available] = await w.activities.list({ friendlyName: 'Available' });
+        const queue = await w.taskQueues.create({ friendlyName: 'Everyone', targetWorkers: '1 == 1' });
+        const workflow = await w.workflows.create({
+          friendlyName: 'All',
+          assignmentCallbackUrl: `${r.url}/assign`,
+          configuration: JSON.stringify({ task_routing: { default_filter: { queue: queue.sid } } }),
+        });
+        await w.workers.create({ friendlyName: 'alice', activitySid: available.sid });
+        const task = await w.tasks.create({ workflowSid: workflow.sid });
+        const seen: string[] = [];
+        while (!seen.includes('reservation.accepted')) {
+          const q = await r.next();
+          assert.equal(twilio.validateRequest(account.authToken, String(q.headers['x-twilio-signature']), q.url, q.params), true);
+          seen.push(q.params.EventType ?? 'assignment');
+        }
+        assert.ok(seen.includes('assignment') && seen.includes('reservation.created'));
+        assert.equal((await w.tasks(task.sid).fetch()).assignmentStatus, 'assigned', 'accepted by the assignment callback');
+      } finally {
+        await server.close();
+        await store.dispose();
+      }
     });
 
     test('no EventCallbackUrl: nothing is queued', async () => {
