@@ -68,6 +68,28 @@ for (const backend of backends()) {
       assert.deepEqual(order, [highOld.sid, highNew.sid, low.sid, lowNew.sid]);
     });
 
+    test('FIFO across two queues of the same worker: one order by priority then age; a priority update reorders', async () => {
+      const f = await makeWorkspace(t);
+      const qa = await f.queue('A', "qs HAS 'a'");
+      const qb = await f.queue('B', "qs HAS 'b'");
+      const wf = await f.workflow({
+        filters: [
+          { expression: "q == 'a'", targets: [{ queue: qa.sid }] },
+          { expression: "q == 'b'", targets: [{ queue: qb.sid }] },
+        ],
+      });
+      const oldB = await f.task({ workflowSid: wf.sid, attributes: '{"q":"b"}' });
+      t.clock.advance(1000);
+      const newA = await f.task({ workflowSid: wf.sid, attributes: '{"q":"a"}' });
+      t.clock.advance(1000);
+      const newestB = await f.task({ workflowSid: wf.sid, attributes: '{"q":"b"}' });
+      await f.w.tasks(newestB.sid).update({ priority: 3 });
+      const agent = await f.worker('agent', { qs: ['a', 'b'] });
+      const order = [];
+      for (let i = 0; i < 3; i++) order.push(await work(f, agent.sid));
+      assert.deepEqual(order, [newestB.sid, oldB.sid, newA.sid]);
+    });
+
     test('LIFO queue: the newest first, whatever the priority', async () => {
       const f = await makeWorkspace(t);
       const q = await f.queue('Q', '1==1', { taskOrder: 'LIFO' });
@@ -226,6 +248,26 @@ for (const backend of backends()) {
       await f.w.workers(other.sid).update({ activitySid: f.act.available });
       await f.w.taskQueues(q.sid).update({ maxReservedWorkers: 2 });
       assert.deepEqual(new Set((await f.pending(task.sid)).map((r) => r.workerSid)), new Set([agent.sid, other.sid]));
+    });
+
+    test('a queue is searched past its 500 longest-idle members: target expressions and order_by see every member', async () => {
+      const f = await makeWorkspace(t);
+      const q = await f.queue('Big');
+      const picky = await f.workflow({ filters: [{ expression: '1==1', targets: [{ queue: q.sid, expression: 'worker.pick == true' }] }] });
+      const ranked = await f.workflow({ filters: [{ expression: '1==1', targets: [{ queue: q.sid, order_by: 'worker.level DESC' }] }] });
+      for (let i = 0; i < 505; i += 40)
+        await Promise.all(
+          Array.from({ length: Math.min(40, 505 - i) }, (_, j) =>
+            f.w.workers.create({ friendlyName: `filler${i + j}`, attributes: '{"level":1}', activitySid: f.act.available }),
+          ),
+        );
+      t.clock.advance(1000);
+      const picked = await f.worker('picked', { level: 1, pick: true });
+      const top = await f.worker('top', { level: 9 });
+      const a = await f.task({ workflowSid: picky.sid });
+      assert.deepEqual((await f.pending(a.sid)).map((r) => r.workerSid), [picked.sid]);
+      const b = await f.task({ workflowSid: ranked.sid });
+      assert.deepEqual((await f.pending(b.sid)).map((r) => r.workerSid), [top.sid]);
     });
 
     test('tasks a worker cannot take do not hide, however many, the one it can take', async () => {

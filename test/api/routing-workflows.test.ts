@@ -304,9 +304,13 @@ for (const backend of backends()) {
       assert.equal((await f.pending(t2.sid))[0].workerSid, alice.sid);
       const t3 = await f.task({ workflowSid: byName.sid, attributes: JSON.stringify({ agent_name: 'nobody' }) });
       const t4 = await f.task({ workflowSid: bySid.sid, attributes: '{}' });
-      for (const x of [t3, t4]) assert.equal(x.assignmentStatus, 'pending', 'the longest-idle worker is not offered it');
+      // A known worker outside the target's queue is not offered the task either.
+      const outsider = await f.worker('outsider', { outside: true });
+      await f.w.taskQueues(q.sid).update({ targetWorkers: 'outside != true' });
+      const t5 = await f.task({ workflowSid: bySid.sid, attributes: JSON.stringify({ last_agent: outsider.sid }) });
+      for (const x of [t3, t4, t5]) assert.equal(x.assignmentStatus, 'pending', 'the longest-idle worker is not offered it');
       await advance(t, 30);
-      for (const x of [t3, t4]) assert.equal(await f.queueOf(x.sid), other.sid);
+      for (const x of [t3, t4, t5]) assert.equal(await f.queueOf(x.sid), other.sid);
     });
 
     test('ReEvaluateTasks=true moves pending tasks to the new configuration; false (the default) leaves them', async () => {

@@ -2,8 +2,8 @@ import type { Candidate } from '../../core/routing/matching.ts';
 import type { Executor } from '../../store/database.ts';
 import { parseAttributes } from '../service/deps.ts';
 
-/** The most workers looked at for one task; the queue is read in longest-idle order. */
-const CANDIDATE_LIMIT = 500;
+/** Queue members are read a page at a time, in longest-idle order. */
+export const CANDIDATE_PAGE = 500;
 
 export interface CandidateQuery {
   taskSid: string;
@@ -18,6 +18,8 @@ export interface CandidateQuery {
   workerSid?: string;
   /** Look at every worker of this workspace instead of the queue's members (tasks routed to a worker). */
   anyWorkerOf?: string;
+  /** Which page of CANDIDATE_PAGE members to read (0 = the longest idle). */
+  page?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function loadCandidates(db: Executor, q: CandidateQuery): Promise<C
        JOIN activities a ON a.sid = w.activity_sid
        JOIN worker_channels wc ON wc.worker_sid = w.sid AND wc.task_channel_sid = ?
       WHERE ${where.join(' AND ')}
-      ORDER BY w.idle_since, w.sid LIMIT ${CANDIDATE_LIMIT}`,
+      ORDER BY w.idle_since, w.sid LIMIT ${CANDIDATE_PAGE} OFFSET ${Math.floor(q.page ?? 0) * CANDIDATE_PAGE}`,
     params,
   );
   const candidates = rows.map((r) => toCandidate(r));

@@ -1,4 +1,4 @@
-import { chooseWorkers, knownWorker, skipIfContext, type RoutedTask } from '../../core/routing/matching.ts';
+import { chooseWorkers, knownWorker, skipIfContext, type Candidate, type RoutedTask } from '../../core/routing/matching.ts';
 import { advance, enter, isExit, resume, type Placement, type Step } from '../../core/routing/workflow.ts';
 import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
@@ -6,7 +6,7 @@ import type { Executor } from '../../store/database.ts';
 import { taskQueues, workers, workflows, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { parseAttributes } from '../service/deps.ts';
-import { loadCandidates, type CandidateQuery } from './candidates.ts';
+import { CANDIDATE_PAGE, loadCandidates, type CandidateQuery } from './candidates.ts';
 import type { EngineContext } from './context.ts';
 import { emit } from './events.ts';
 import { taskEventData, reservationEventData } from './event-data.ts';
@@ -164,8 +164,7 @@ export abstract class Router {
     const now = this.now();
     const query = candidateQuery(ws, task, step, queue, routed);
     if (!query) return 0;
-    const cands = await loadCandidates(tx, query);
-    const chosen = chooseWorkers(routed, step, cands, room, { multiTask: ws.multi_task_enabled, nowMs: now });
+    const chosen = await findWorkers(tx, routed, step, query, room, { multiTask: ws.multi_task_enabled, nowMs: now });
     for (const c of chosen) await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
     return chosen.length;
   }
@@ -271,6 +270,30 @@ export abstract class Router {
     });
     await this.ctx.hooks.reservationCreated(tx, ws, task, res);
   }
+}
+
+/**
+ * The workers to reserve, at most `max`, over the whole queue: members are read in longest-idle
+ * pages, so an eligible worker is found however many ineligible ones are idle longer. Without
+ * order_by the first eligible in idle order are the answer and reading stops there; with order_by
+ * every eligible member is ranked.
+ */
+async function findWorkers(
+  tx: Executor,
+  routed: RoutedTask,
+  step: Step,
+  query: CandidateQuery,
+  max: number,
+  opts: { multiTask: boolean; nowMs: number },
+): Promise<Candidate[]> {
+  const eligible: Candidate[] = [];
+  for (let page = 0; ; page++) {
+    const cands = await loadCandidates(tx, { ...query, page });
+    eligible.push(...chooseWorkers(routed, { ...step, spec: { ...step.spec, orderBy: null } }, cands, cands.length, opts));
+    if (!step.spec.orderBy && eligible.length >= max) break;
+    if (cands.length < CANDIDATE_PAGE) break;
+  }
+  return chooseWorkers(routed, step, eligible, max, opts);
 }
 
 /** How many waiting tasks a worker may be refused (by target expressions) before the search gives up. */
