@@ -38,6 +38,7 @@ for (const backend of backends()) {
       });
       const offline = await w.workers.create({ friendlyName: 'ana', attributes: JSON.stringify({ languages: ['es'], level: 5 }) });
       const junior = await w.workers.create({ friendlyName: 'bea', attributes: JSON.stringify({ languages: ['es'], level: 1 }), activitySid: available.sid });
+      t.clock.advance(1000); // bea has now been idle longest
       const english = await w.workers.create({ friendlyName: 'cal', attributes: JSON.stringify({ languages: ['en'], level: 9 }), activitySid: available.sid });
       const task = await w.tasks.create({ workflowSid: workflow.sid, attributes: JSON.stringify({ language: 'es', level: 3 }) });
       assert.equal(task.assignmentStatus, 'pending', 'nobody can take it: that is what we want explained');
@@ -64,14 +65,15 @@ for (const backend of backends()) {
       assert.equal(byName.cal.in_task_queue, false);
       assert.match(byName.cal.reasons.join(' '), /target_workers expression does not select/);
 
-      // After the target times out the task moves to Everyone, where cal can take it.
+      // After the target times out the task moves to Everyone, with no target expression: bea, idle longest, gets it.
       t.clock.advance(30_000);
       await t.server.taskRouter.engine.tick();
       const later = (await t.http('GET', `/switchyard/v1/Workspaces/${ws.sid}/Tasks/${task.sid}/Explain?WorkerSid=${english.sid}`)).body;
       assert.equal(later.routing.current_target, 1);
       assert.equal(later.routing.task_queue_sid, everyone.sid);
       assert.ok(later.history.some((h: { event_type: string }) => h.event_type === 'task-queue.timeout'));
-      assert.ok(later.history.some((h: { event_type: string; worker_sid: string }) => h.event_type === 'reservation.created' && h.worker_sid === english.sid));
+      assert.ok(later.history.some((h: { event_type: string; worker_sid: string }) => h.event_type === 'reservation.created' && h.worker_sid === junior.sid));
+      assert.equal(later.workers[0].in_task_queue, true, 'cal is a member of Everyone');
     });
 
     test('unknown task or worker is a 404, a bad WorkerSid a 400', async () => {
