@@ -356,6 +356,39 @@ for (const backend of backends()) {
       assert.equal(await f.queueOf(task.sid), es.sid);
       assert.equal(await f.status(task.sid), 'reserved');
     });
+
+    test('an attribute update re-evaluates a waiting task without restarting its escalation: passed targets get one try, then it resumes on time', async () => {
+      const f = await makeWorkspace(t);
+      const q1 = await f.queue('Q1', "team == 'one'");
+      const q2 = await f.queue('Q2', "x == 'none'");
+      const q3 = await f.queue('Q3', "x == 'none'");
+      const wf = await f.workflow({
+        filters: [
+          {
+            expression: '1==1',
+            targets: [
+              { queue: q1.sid, timeout: 10, expression: 'task.vip == true' },
+              { queue: q2.sid, timeout: 10 },
+              { queue: q3.sid, timeout: 10 },
+            ],
+          },
+        ],
+      });
+      const one = await f.worker('one', { team: 'one' });
+      const plain = await f.task({ workflowSid: wf.sid, attributes: '{"vip":false}' });
+      const vip = await f.task({ workflowSid: wf.sid, attributes: '{"vip":false}' });
+      await advance(t, 15);
+      assert.equal(await f.queueOf(plain.sid), q2.sid);
+      // Still not a match for Q1: back in Q2 at once, and Q2 still ends at age 20, not 15 + 20.
+      await f.w.tasks(plain.sid).update({ attributes: '{"vip":false,"note":"called back"}' });
+      assert.equal(await f.queueOf(plain.sid), q2.sid);
+      await advance(t, 5);
+      assert.equal(await f.queueOf(plain.sid), q3.sid, 'age 20: Q3, as if nothing had been updated');
+      // Now matching Q1's target expression: the earlier target's one try succeeds.
+      await f.w.tasks(vip.sid).update({ attributes: '{"vip":true}' });
+      assert.equal(await f.queueOf(vip.sid), q1.sid);
+      assert.deepEqual((await f.pending(vip.sid)).map((r) => r.workerSid), [one.sid]);
+    });
   });
 
   describe(`routing: time of day (${backend.name})`, () => {

@@ -37,12 +37,20 @@ export abstract class Router {
     return resume(config, task.step_filter, task.step_target, task.step_entered_age ?? 0);
   }
 
-  /** A task enters (or re-enters) its workflow from the top. */
-  async enterWorkflow(tx: Executor, ws: WorkspaceRow, task: TaskRow): Promise<TaskRow> {
+  /**
+   * A task enters (or re-enters) its workflow from the top. With `keepFilterAge` (a re-evaluation
+   * under the same configuration), a task that matches the filter it is already in keeps counting
+   * that filter's timeouts from when it first entered it: targets whose deadline has passed get one
+   * immediate try and are left behind, so updating a waiting task's attributes never restarts its
+   * escalation (see place()).
+   */
+  async enterWorkflow(tx: Executor, ws: WorkspaceRow, task: TaskRow, opts: { keepFilterAge?: boolean } = {}): Promise<TaskRow> {
     const config = await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!);
     if (!config) return task;
     const now = this.now();
-    const placement = enter(config, parseAttributes(task.attributes), ageOf(task, now), now);
+    let placement = enter(config, parseAttributes(task.attributes), ageOf(task, now), now);
+    if (opts.keepFilterAge && !isExit(placement) && placement.filter !== null && placement.filter === task.step_filter && task.step_entered_age !== null)
+      placement = resume(config, placement.filter, 0, task.step_entered_age) ?? placement;
     return this.place(tx, ws, task, placement, 0);
   }
 

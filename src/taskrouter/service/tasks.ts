@@ -203,9 +203,10 @@ export class TaskService {
           resourceSid: sid,
           data: taskEventData(task, now),
         });
-        // New attributes can change where a waiting task belongs: it is routed again from the top.
+        // New attributes can change where a waiting task belongs: it is routed again from the top
+        // (its filter's timeouts keep counting if it lands in the same filter).
         if (input.attributes !== undefined && task.assignment_status === 'pending' && task.workflow_sid && task.step_filter !== DIRECT)
-          task = await lifecycle.enterWorkflow(tx, ws, task);
+          task = await lifecycle.enterWorkflow(tx, ws, task, { keepFilterAge: true });
         else if (task.assignment_status === 'pending') await lifecycle.tryAssignTask(tx, ws, task);
       }
       if (status === 'canceled' && task.assignment_status !== 'canceled')
