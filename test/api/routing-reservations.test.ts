@@ -193,6 +193,32 @@ for (const backend of backends()) {
       assert.equal((await f.w.tasks(task.sid).reservations(res.sid).update({ reservationStatus: 'accepted', ifMatch: etag })).reservationStatus, 'accepted');
     });
 
+    test('with several offers the task goes back to pending only when the last of them ends unaccepted', async () => {
+      const { f, wf } = await setup(2, { maxReservedWorkers: 2 });
+      const task = await f.task({ workflowSid: wf.sid });
+      const [a, b] = await f.pending(task.sid);
+      await f.w.tasks(task.sid).reservations(a.sid).update({ reservationStatus: 'rejected' });
+      assert.equal(await f.status(task.sid), 'reserved', 'one offer is still out');
+      await f.w.tasks(task.sid).reservations(b.sid).update({ reservationStatus: 'rejected' });
+      assert.equal(await f.status(task.sid), 'pending');
+    });
+
+    test('max assignment count: the 1,000th offer ending unaccepted cancels the task instead of offering it again', async () => {
+      const { f, wf, agents } = await setup(3);
+      const task = await f.task({ workflowSid: wf.sid });
+      const [first] = await f.pending(task.sid);
+      // 998 earlier offers, as if they had come and gone: this one is the 999th.
+      await t.server.db.run('UPDATE tasks SET assignment_count = 999 WHERE sid = ?', [task.sid]);
+      await f.w.tasks(task.sid).reservations(first.sid).update({ reservationStatus: 'rejected' });
+      const [second] = await f.pending(task.sid);
+      assert.equal(second.workerSid, agents[1].sid, 'the 1,000th offer is still made');
+      await f.w.tasks(task.sid).reservations(second.sid).update({ reservationStatus: 'rejected' });
+      const after = await f.w.tasks(task.sid).fetch();
+      assert.equal(after.assignmentStatus, 'canceled');
+      assert.match(after.reason ?? '', /Max assignment count exceeded/);
+      assert.deepEqual(await f.w.workers(agents[2].sid).reservations.list(), [], 'no 1,001st offer');
+    });
+
     for (const multiTaskEnabled of [true, false]) {
       test(`worker update with an unavailable ActivitySid and RejectPendingReservations rejects its offers (multitasking ${multiTaskEnabled})`, async () => {
         const { f, wf, agents } = await setup(2, { multiTaskEnabled });
