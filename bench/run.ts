@@ -4,6 +4,7 @@
  * endpoint measured in the same run with the same load generator. Writes bench/RESULTS.md.
  * See bench/README.md for what each figure means and the options.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -32,11 +33,13 @@ interface Options {
   warmup: number;
   concurrency: number;
   roundMs: number;
+  warmupMs: number;
   backends: Backend[];
   workers: number[];
   inProcess: boolean;
   diagnose: boolean;
   diagCount: number;
+  diagMs: number;
   out: string | null;
   deadlineMs: number;
 }
@@ -63,12 +66,14 @@ function parseOptions(argv: string[]): Options {
     count: num('count', quick ? 1500 : 6000),
     warmup: num('warmup', quick ? 300 : 1500),
     concurrency: num('concurrency', 16),
-    roundMs: num('round-seconds', 60) * 1000,
+    roundMs: num('round-seconds', 30) * 1000,
+    warmupMs: num('warmup-seconds', 10) * 1000,
     backends: list('backends', 'sqlite,postgres') as Backend[],
     workers: list('workers', quick ? '1000' : '1000,10000').map(Number),
     inProcess: flags.has('in-process') || (!flags.has('no-in-process') && !quick),
     diagnose: flags.has('diagnose') || (!flags.has('no-diagnose') && !quick),
-    diagCount: num('diag-count', 4000),
+    diagCount: num('diag-count', 3000),
+    diagMs: num('diag-seconds', 30) * 1000,
     out: out === 'none' ? null : out,
     deadlineMs: num('max-minutes', 40) * 60_000,
   };
@@ -120,13 +125,20 @@ function checkDeadline() {
 }
 
 /** Load for one phase: `count` creates (or the baseline POST), with the progress bar. */
-async function load(server: RunningServer, label: string, count: number, request: (i: number) => ReturnType<typeof taskRequest>, offset: number) {
+async function load(
+  server: RunningServer,
+  label: string,
+  count: number,
+  maxMs: number,
+  request: (i: number) => ReturnType<typeof taskRequest>,
+  offset: number,
+) {
   progress.start(label, count);
   const result = await runLoad({
     port: server.port,
     concurrency: opts.concurrency,
     count,
-    maxMs: opts.roundMs,
+    maxMs,
     request: (i) => request(offset + i),
     classify: (status, body) => classifyTask(status, body),
     onResponse: (n) => progress.set(n),
@@ -155,31 +167,46 @@ function toRound(r: LoadResult, clientElu: number, server: ServerSample | null):
   };
 }
 
-/** Warm-up, then `rounds` measured rounds on one server. */
+/**
+ * Warm-up, then `rounds` measured rounds on one server; then, when `diagnose` names a profile file,
+ * one more round with the server's SQL timed and CPU profiled (not counted in the figures).
+ */
 async function measure(
   server: RunningServer,
   label: string,
   request: (i: number) => ReturnType<typeof taskRequest>,
-  rounds: number,
-  count: number,
-): Promise<{ rounds: Round[]; errorSamples: string[] }> {
+  scale = 1,
+  diagnose?: { name: string; profileFile: string },
+): Promise<{ rounds: Round[]; errorSamples: string[]; diagnosis?: Diagnosis }> {
   let offset = 0;
-  const warm = await load(server, `${label} warm-up`, opts.warmup, request, offset);
-  offset += opts.warmup;
+  const warm = await load(server, `${label} warm-up`, opts.warmup * scale, opts.warmupMs, request, offset);
+  offset += warm.completed;
   const errorSamples = [...warm.errorSamples];
   const out: Round[] = [];
-  for (let r = 1; r <= rounds; r++) {
+  const round = async (title: string, count: number, maxMs: number, diag?: { profileFile: string }) => {
     checkDeadline();
-    await server.mark();
+    await server.mark(diag);
     const elu0 = performance.eventLoopUtilization();
-    const result = await load(server, `${label} round ${r}/${rounds}`, count, request, offset);
+    const result = await load(server, `${label} ${title}`, count, maxMs, request, offset);
     const clientElu = performance.eventLoopUtilization(elu0).utilization;
     const sample = await server.read();
-    offset += count;
+    offset += result.completed;
     errorSamples.push(...result.errorSamples);
-    out.push(toRound(result, clientElu, sample));
+    return toRound(result, clientElu, sample);
+  };
+  for (let r = 1; r <= opts.rounds; r++) out.push(await round(`round ${r}/${opts.rounds}`, opts.count * scale, opts.roundMs));
+  let diagnosis: Diagnosis | undefined;
+  if (diagnose && server.where === 'child') {
+    const d = await round('diagnostic round', opts.diagCount, opts.diagMs, { profileFile: diagnose.profileFile });
+    diagnosis = {
+      name: diagnose.name,
+      tasks: d.reserved + d.pending,
+      round: d,
+      sql: d.server?.sql ?? [],
+      profile: existsSync(diagnose.profileFile) ? summariseProfile(diagnose.profileFile) : null,
+    };
   }
-  return { rounds: out, errorSamples: errorSamples.slice(0, 5) };
+  return { rounds: out, errorSamples: errorSamples.slice(0, 5), diagnosis };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +259,7 @@ async function switchyardScenario(
   backend: Backend,
   workers: number,
   label: string,
-  how: { inProcess?: boolean; sqlTiming?: boolean; profileFile?: string } = {},
+  how: { inProcess?: boolean } = {},
 ): Promise<{ server: RunningServer; scenario: Scenario; setupMs: number; done(): Promise<void> }> {
   const { store, dispose } = await freshStore(backend);
   let disposed = false;
@@ -245,7 +272,7 @@ async function switchyardScenario(
   const config: TargetConfig = { kind: 'switchyard', store, account };
   let server: RunningServer | undefined;
   try {
-    server = how.inProcess ? await inProcessServer(config) : await spawnServer(config, { sqlTiming: how.sqlTiming, profileFile: how.profileFile });
+    server = how.inProcess ? await inProcessServer(config) : await spawnServer(config);
     const agent = newAgent(8);
     const t0 = performance.now();
     const scenario = await setupScenario({ port: server.port, agent, auth }, workers, progress, label);
@@ -286,22 +313,29 @@ async function main() {
     try {
       const path = `/bench/WS0/Tasks`;
       const body = taskRequest({ workspaceSid: 'WS0', workflowSid: 'WW0', queueSids: [], workerCount: 0, auth }, 0).body;
-      const m = await measure(server, `baseline ${kind}`, () => ({ method: 'POST', path, body, headers: { authorization: auth } }), opts.rounds, opts.count);
+      // The bare endpoint answers in a fraction of the time: more requests, so its rounds last too.
+      const m = await measure(server, `baseline ${kind}`, () => ({ method: 'POST', path, body, headers: { authorization: auth } }), 4);
       rows.push({ name: kind === 'node' ? 'bare node:http POST → 201 JSON (ceiling)' : 'bare Fastify POST → 201 JSON', backend: 'baseline', workers: null, where: 'child', ...m });
     } finally {
       await server.stop();
     }
   }
 
-  // (a), (b) on each backend, the server in its own process.
+  // (a), (b) on each backend, the server in its own process; then its diagnostic round.
+  const profDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-prof-'));
+  cleanups.push(async () => rmSync(profDir, { recursive: true, force: true }));
   for (const backend of backends) {
     for (const workers of opts.workers) {
       checkDeadline();
       const label = `${backend} ${workers / 1000}k`;
       const s = await switchyardScenario(backend, workers, label);
       try {
-        const m = await measure(s.server, label, (i) => taskRequest(s.scenario, i), opts.rounds, opts.count);
+        const diagnose = opts.diagnose
+          ? { name: `${backend}, ${workers.toLocaleString('en-US')} workers`, profileFile: join(profDir, `${backend}-${workers}.cpuprofile`) }
+          : undefined;
+        const { diagnosis, ...m } = await measure(s.server, label, (i) => taskRequest(s.scenario, i), 1, diagnose);
         rows.push({ name: `${workers.toLocaleString('en-US')} workers`, backend, workers, where: 'child', setupMs: s.setupMs, ...m });
+        if (diagnosis) diagnoses.push(diagnosis);
       } finally {
         await s.done();
       }
@@ -315,38 +349,10 @@ async function main() {
     const label = `sqlite ${workers / 1000}k in-process`;
     const s = await switchyardScenario('sqlite', workers, label, { inProcess: true });
     try {
-      const m = await measure(s.server, label, (i) => taskRequest(s.scenario, i), opts.rounds, opts.count);
+      const m = await measure(s.server, label, (i) => taskRequest(s.scenario, i));
       rows.push({ name: `${workers.toLocaleString('en-US')} workers, server in the bench process`, backend: 'sqlite', workers, where: 'in-process', setupMs: s.setupMs, ...m });
     } finally {
       await s.done();
-    }
-  }
-
-  // Diagnostics: one more round on a fresh server with every SQL statement timed and the CPU
-  // profiled. Not part of the table (the instruments cost time); it says where the time goes.
-  if (opts.diagnose) {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-prof-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const plan: [Backend, number][] = [];
-    for (const b of backends) for (const w of opts.workers) plan.push([b, w]);
-    for (const [backend, workers] of plan) {
-      checkDeadline();
-      const label = `diagnose ${backend} ${workers / 1000}k`;
-      const profileFile = join(dir, `${backend}-${workers}.cpuprofile`);
-      const s = await switchyardScenario(backend, workers, label, { sqlTiming: true, profileFile });
-      try {
-        const m = await measure(s.server, label, (i) => taskRequest(s.scenario, i), 1, opts.diagCount);
-        const round = m.rounds[0];
-        diagnoses.push({
-          name: `${backend}, ${workers.toLocaleString('en-US')} workers`,
-          tasks: round.reserved + round.pending,
-          round,
-          sql: round.server?.sql ?? [],
-          profile: existsSync(profileFile) ? summariseProfile(profileFile) : null,
-        });
-      } finally {
-        await s.done();
-      }
     }
   }
 
@@ -410,6 +416,16 @@ function machine() {
   return { model, nproc, memGb: totalmem() / 2 ** 30, freeGb: freemem() / 2 ** 30 };
 }
 
+function codeVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    return `commit ${head}${dirty ? ` plus uncommitted changes under src/ (${dirty.split('\n').length} paths)` : ', src/ clean'}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 async function pgVersion(): Promise<string | null> {
   const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
   try {
@@ -447,10 +463,11 @@ function render(rows: Row[], diagnoses: Diagnosis[], backends: Backend[]) {
   out.push('');
   out.push(`- **Date:** ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (run took ${((performance.now() - started) / 60_000).toFixed(1)} min)`);
   out.push(`- **Command:** \`npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}\``);
+  out.push(`- **Code:** ${codeVersion()}`);
   out.push(`- **Machine:** ${m.nproc} CPUs (nproc), ${m.model}, ${m.memGb.toFixed(1)} GiB memory`);
   out.push(`- **Software:** Node ${process.version}, ${process.platform}/${process.arch}; SQLite through better-sqlite3 (WAL, synchronous=NORMAL); PostgreSQL ${pgVersionText ?? 'not reached'} at 127.0.0.1${backends.includes('postgres') ? '' : ' (skipped)'}`);
   out.push(
-    `- **Load:** ${opts.concurrency} concurrent clients on keep-alive connections, closed loop; ${opts.warmup.toLocaleString('en-US')} warm-up requests, then ${opts.rounds} rounds of ${opts.count.toLocaleString('en-US')}; every server in its own process except the row marked in-process.`,
+    `- **Load:** ${opts.concurrency} concurrent clients on keep-alive connections, closed loop; warm-up of ${opts.warmup.toLocaleString('en-US')} requests or ${opts.warmupMs / 1000} s, then ${opts.rounds} rounds of ${opts.count.toLocaleString('en-US')} requests or ${opts.roundMs / 1000} s, whichever ends first (the bare endpoints: 4 times the requests, same time limits); every server in its own process except the row marked in-process. Each scenario starts on a fresh, empty store.`,
   );
   out.push(
     '- **Scenario:** one workspace, 50 queues (`skills HAS \'qN\'`), one workflow with 50 filters (`queue == \'qN\'`), workers spread evenly over the queues, all Available, `default` channel capacity 50; tasks round-robin over the queues by their `queue` attribute. A task counts when its create response says `reserved`.',
@@ -498,7 +515,7 @@ function render(rows: Row[], diagnoses: Diagnosis[], backends: Backend[]) {
     out.push('## Where the time goes (diagnostic rounds)');
     out.push('');
     out.push(
-      `One extra round per scenario on a fresh server with every SQL statement timed and the server's CPU profiled (V8 sampler, 0.5 ms), over exactly that round. The instruments slow the server down, so these rounds are not in the table above. SQLite time is the synchronous statement call on the server's one thread; PostgreSQL time is send to result, during which the thread is free for other requests.`,
+      `One more round per scenario, on the same server after its measured rounds, with every SQL statement timed and the server's CPU profiled (V8 sampler, 0.5 ms) over exactly that round. The instruments slow the server down, so these rounds are not in the table above. SQLite time is the synchronous statement call on the server's one thread; PostgreSQL time is send to result, during which the thread is free for other requests.`,
     );
     for (const d of diagnoses) {
       out.push('');

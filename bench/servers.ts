@@ -16,7 +16,8 @@ export interface ServerSample {
 export interface RunningServer {
   port: number;
   where: 'child' | 'in-process';
-  mark(): Promise<void>;
+  /** Starts a measured window; `diagnose` also times SQL and profiles the CPU into that file. */
+  mark(diagnose?: { profileFile: string }): Promise<void>;
   read(): Promise<ServerSample | null>;
   stop(): Promise<void>;
 }
@@ -25,11 +26,10 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 export async function spawnServer(
   config: TargetConfig,
-  options: { profileFile?: string; sqlTiming?: boolean; startTimeoutMs?: number } = {},
+  options: { startTimeoutMs?: number } = {},
 ): Promise<RunningServer> {
   const execArgv = ['--import', 'tsx'];
-  const childConfig = { ...config, sqlTiming: options.sqlTiming ?? false, profileFile: options.profileFile };
-  const child: ChildProcess = fork(CHILD, [JSON.stringify(childConfig)], {
+  const child: ChildProcess = fork(CHILD, [JSON.stringify(config)], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -55,7 +55,7 @@ export async function spawnServer(
       reject(new Error(`bench server exited with code ${code}`));
     });
   });
-  const call = (cmd: string, timeoutMs = 30_000) =>
+  const call = (cmd: string, extra: Record<string, unknown> = {}, timeoutMs = 30_000) =>
     new Promise<unknown>((resolve, reject) => {
       const id = nextId++;
       const timer = setTimeout(() => reject(new Error(`bench server did not answer '${cmd}'`)), timeoutMs);
@@ -63,12 +63,12 @@ export async function spawnServer(
         clearTimeout(timer);
         resolve(r);
       });
-      child.send({ id, cmd });
+      child.send({ id, cmd, ...extra });
     });
   return {
     port,
     where: 'child',
-    mark: async () => void (await call('mark')),
+    mark: async (diagnose) => void (await call('mark', { diagnose })),
     read: async () => (await call('read')) as ServerSample,
     async stop() {
       if (child.exitCode !== null) return;

@@ -5,7 +5,8 @@ import pg from 'pg';
  * Diagnostic only: times every SQL statement the server runs, by statement text. For SQLite the
  * time is the synchronous call (the engine's own work, on the server's thread); for PostgreSQL it
  * is send to result (round trip plus the server's work, while the event loop is free). Installed
- * by wrapping the drivers' prototypes in the server process: nothing under src/ changes.
+ * by wrapping the drivers' prototypes in the server process: nothing under src/ changes. Off
+ * (a flag test per statement) until `setSqlTiming(true)`.
  */
 export interface SqlStat {
   sql: string;
@@ -15,6 +16,11 @@ export interface SqlStat {
 
 const stats = new Map<string, SqlStat>();
 let installed = false;
+let recording = false;
+
+export function setSqlTiming(on: boolean) {
+  recording = on;
+}
 
 function add(sql: string, ms: number) {
   let s = stats.get(sql);
@@ -33,6 +39,7 @@ export function installSqlTiming() {
   for (const method of ['run', 'get', 'all']) {
     const original = stmtProto[method];
     stmtProto[method] = function (this: { source: string }, ...args: unknown[]) {
+      if (!recording) return original.apply(this, args);
       const t0 = performance.now();
       try {
         return original.apply(this, args);
@@ -45,6 +52,7 @@ export function installSqlTiming() {
   for (const method of ['exec', 'pragma', 'prepare']) {
     const original = dbProto[method];
     dbProto[method] = function (this: unknown, ...args: unknown[]) {
+      if (!recording) return original.apply(this, args);
       const t0 = performance.now();
       try {
         return original.apply(this, args);
@@ -57,6 +65,7 @@ export function installSqlTiming() {
   const clientProto = pg.Client.prototype as unknown as Record<string, Fn>;
   const query = clientProto.query;
   clientProto.query = function (this: unknown, ...args: unknown[]) {
+    if (!recording) return query.apply(this, args);
     const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '?');
     const t0 = performance.now();
     const result = query.apply(this, args);
