@@ -10,6 +10,8 @@ import { taskRouterProduct } from './taskrouter/product.ts';
 import { taskRouterServices, type TaskRouter } from './taskrouter/services.ts';
 import { Deliveries, EventDeliverer, type CallbackOptions } from './taskrouter/engine/delivery.ts';
 import { AssignmentCallbacks } from './taskrouter/engine/assignment-callback.ts';
+import { conversationsProduct } from './conversations/product.ts';
+import { conversationsServices, type ConversationsApi } from './conversations/services.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -28,6 +30,8 @@ export interface Server {
   db: Database;
   accounts: Accounts;
   taskRouter: TaskRouter;
+  /** Conversations v1; `conversations.tick()` fires its state timers (timers: 'manual'). */
+  conversations: ConversationsApi;
   clock: Clock;
   /** Event and assignment callbacks: sent on their own, or (timers: 'manual') when `deliveries.flush()` is called. */
   deliveries: Deliveries;
@@ -42,12 +46,15 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock });
   const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
+  const conversations = conversationsServices({ db, clock });
   const products = [
     taskRouterProduct(taskRouter),
-    switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false }),
+    conversationsProduct(conversations),
+    switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations] }),
   ];
   const app = buildApp({ accounts, products });
   if (config.timers !== 'manual') taskRouter.engine.start();
+  if (config.timers !== 'manual') conversations.timers.start();
   const deliveries = new Deliveries(
     new EventDeliverer(db, clock, config.callbacks),
     new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks),
@@ -59,10 +66,12 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     db,
     accounts,
     taskRouter,
+    conversations,
     clock,
     deliveries,
     async close() {
-      taskRouter.engine.stop();
+      await taskRouter.engine.stop();
+      conversations.timers.stop();
       await deliveries.stop();
       await app.close();
       await db.close();

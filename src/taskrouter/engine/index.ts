@@ -4,7 +4,14 @@ import type { Database, Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
 import { ConfigCache, lockWorkspace, type EngineContext, type EngineHooks } from './context.ts';
 import { Lifecycle } from './lifecycle.ts';
-import { claimTimer, dueTimers, nextDue } from './timers.ts';
+import { claimTimer, dueTimers, nextDue, postponeTimer } from './timers.ts';
+
+/** The longest the engine goes without looking at the timers, so that timers set by other nodes fire too. */
+const POLL_MS = 1000;
+/** How soon after a commit on this node it looks again (the commit may have set a sooner timer). */
+const AFTER_CHANGE_MS = 25;
+/** How long a timer that failed to fire waits before it is tried again. */
+const RETRY_FAILED_TIMER_MS = 5000;
 
 /**
  * The routing engine: the one way to change routing state. Every change runs in a transaction
@@ -13,9 +20,14 @@ import { claimTimer, dueTimers, nextDue } from './timers.ts';
 export class Engine {
   readonly lifecycle: Lifecycle;
   private readonly ctx: EngineContext;
-  private wakeTimer: NodeJS.Timeout | null = null;
+  private readonly queue = new WorkspaceQueue();
   private running = false;
-  private ticking: Promise<number> | null = null;
+  private wake: { timer: NodeJS.Timeout; at: number } | null = null;
+  private polling: Promise<void> | null = null;
+  private pollAgain = false;
+  /** The pass of `tick()` under way, and the one queued after it. */
+  private passes: Promise<unknown> = Promise.resolve();
+  private nextPass: Promise<number> | null = null;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
@@ -37,14 +49,20 @@ export class Engine {
     Object.assign(this.ctx.hooks, hooks);
   }
 
-  /** Runs fn in a transaction holding the workspace's routing lock. */
+  /**
+   * Runs fn in a transaction holding the workspace's routing lock. On this node, changes to one
+   * workspace wait their turn in memory before taking a pooled connection, so a busy workspace
+   * never ties up the whole pool waiting for its lock (reads and other workspaces go on).
+   */
   async inWorkspace<T>(accountSid: string, workspaceSid: string, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
-    const result = await this.db.transaction(async (tx) => {
-      await lockWorkspace(this.db, tx, workspaceSid);
-      const ws = await workspaces.get(tx, workspaceSid, ['account_sid = ?', accountSid]);
-      if (!ws) throw notFound(`/v1/Workspaces/${workspaceSid}`);
-      return fn(tx, ws);
-    });
+    const result = await this.queue.run(workspaceSid, () =>
+      this.db.transaction(async (tx) => {
+        await lockWorkspace(this.db, tx, workspaceSid);
+        const ws = await workspaces.get(tx, workspaceSid, ['account_sid = ?', accountSid]);
+        if (!ws) throw notFound(`/v1/Workspaces/${workspaceSid}`);
+        return fn(tx, ws);
+      }),
+    );
     this.changed();
     return result;
   }
@@ -52,20 +70,28 @@ export class Engine {
   /** Something committed: events may wait for delivery, timers may have moved. */
   private changed() {
     for (const l of this.listeners) l();
-    if (this.running) this.schedule();
+    this.plan(AFTER_CHANGE_MS);
   }
 
   onChange(listener: () => void) {
     this.listeners.push(listener);
   }
 
-  /** Handles every timer due at the clock's current time. Returns how many fired. */
+  /**
+   * Handles every timer due at the clock's current time. Returns how many fired. Passes never
+   * overlap on a node; asked for while one is under way (which may have looked at the timers
+   * before the caller moved the clock or set a timer), it runs a fresh pass after it, shared by
+   * everyone who asked meanwhile. Other nodes are kept apart by claiming rows.
+   */
   tick(): Promise<number> {
-    // One pass at a time on this node; others are kept apart by claiming rows.
-    this.ticking ??= this.runDue().finally(() => {
-      this.ticking = null;
+    if (this.nextPass) return this.nextPass;
+    const pass = this.passes.then(() => {
+      this.nextPass = null;
+      return this.runDue();
     });
-    return this.ticking;
+    this.nextPass = pass;
+    this.passes = pass.catch(() => undefined);
+    return pass;
   }
 
   private async runDue(): Promise<number> {
@@ -75,15 +101,32 @@ export class Engine {
       if (due.length === 0) break;
       let claimed = 0;
       for (const timer of due) {
-        const ok = await this.db.transaction(async (tx) => {
-          await lockWorkspace(this.db, tx, timer.workspace_sid);
-          if (!(await claimTimer(tx, timer))) return false;
-          await this.lifecycle.fire(tx, timer);
-          return true;
-        });
-        if (ok) claimed++;
+        try {
+          const ok = await this.queue.run(timer.workspace_sid, () =>
+            this.db.transaction(async (tx) => {
+              await lockWorkspace(this.db, tx, timer.workspace_sid);
+              if (!(await claimTimer(tx, timer))) return false;
+              await this.lifecycle.fire(tx, timer);
+              return true;
+            }),
+          );
+          if (ok) claimed++;
+        } catch (err) {
+          // One timer that cannot fire (a bug, a lost connection) must not stop every timer after it,
+          // on every node: it is put off and tried again later; the others go on.
+          console.error(`Switchyard: the ${timer.kind} timer of ${timer.ref_sid} failed to fire; trying again in ${RETRY_FAILED_TIMER_MS / 1000} s:`, err);
+          await this.queue
+            .run(timer.workspace_sid, () =>
+              this.db.transaction(async (tx) => {
+                await lockWorkspace(this.db, tx, timer.workspace_sid);
+                await postponeTimer(tx, timer, this.clock.now() + RETRY_FAILED_TIMER_MS);
+              }),
+            )
+            .catch(() => undefined);
+        }
       }
       fired += claimed;
+      // Nothing claimed: other nodes are on these (or they failed and were put off).
       if (claimed === 0) break;
     }
     if (fired > 0) for (const l of this.listeners) l();
@@ -93,29 +136,69 @@ export class Engine {
   /** Starts firing timers on their own (with the system clock); tests drive `tick()` instead. */
   start() {
     this.running = true;
-    this.schedule();
+    this.plan(0);
   }
 
-  stop() {
+  /** Stops firing timers; resolves once a look under way has finished. */
+  async stop(): Promise<void> {
     this.running = false;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = null;
+    if (this.wake) clearTimeout(this.wake.timer);
+    this.wake = null;
+    await this.polling;
   }
 
-  private schedule() {
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(async () => {
+  /** Looks at the timers in `delayMs`, unless a look is already planned sooner. */
+  private plan(delayMs: number) {
+    if (!this.running) return;
+    const at = Date.now() + delayMs;
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = null;
+      this.poll();
+    }, delayMs);
+    timer.unref();
+    this.wake = { timer, at };
+  }
+
+  /** One look: fire what is due, then plan the next look for the next due timer (at most POLL_MS away). */
+  private poll() {
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.pollAgain = false;
+    this.polling = (async () => {
+      let delay = POLL_MS;
       try {
         await this.tick();
         const next = await nextDue(this.db);
-        // Poll at least every second, so timers set by other nodes fire too.
-        const wait = next === null ? 1000 : Math.min(1000, Math.max(0, next - this.clock.now()));
-        if (this.running) {
-          this.wakeTimer = setTimeout(() => this.schedule(), wait);
-        }
+        if (next !== null) delay = Math.min(POLL_MS, Math.max(0, next - this.clock.now()));
       } catch {
-        if (this.running) this.wakeTimer = setTimeout(() => this.schedule(), 1000);
+        // The database is unreachable for now: the next look tries again.
       }
-    }, 0);
+      this.polling = null;
+      this.plan(this.pollAgain ? 0 : delay);
+    })();
+  }
+}
+
+/** Routing changes to one workspace, one at a time on this node, in the order they were asked for. */
+class WorkspaceQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(workspaceSid: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(workspaceSid) ?? Promise.resolve();
+    let done!: () => void;
+    const gate = new Promise<void>((resolve) => (done = resolve));
+    const mine = previous.then(() => gate);
+    this.tails.set(workspaceSid, mine);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      done();
+      if (this.tails.get(workspaceSid) === mine) this.tails.delete(workspaceSid);
+    }
   }
 }

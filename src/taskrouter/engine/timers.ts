@@ -28,6 +28,11 @@ export async function claimTimer(tx: Executor, t: DueTimer): Promise<boolean> {
   return (await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ? AND due_at = ?', [t.kind, t.ref_sid, t.due_at])) > 0;
 }
 
+/** Puts off a due timer that failed to fire, unless it was moved or taken meanwhile. */
+export async function postponeTimer(tx: Executor, t: DueTimer, dueAt: number): Promise<void> {
+  await tx.run('UPDATE timers SET due_at = ? WHERE kind = ? AND ref_sid = ? AND due_at = ?', [dueAt, t.kind, t.ref_sid, t.due_at]);
+}
+
 export async function nextDue(db: Executor): Promise<number | null> {
   const row = await db.get<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers');
   return row?.due ?? null;
