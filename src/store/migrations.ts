@@ -279,6 +279,176 @@ CREATE INDEX events_date ON events(event_date);
 CREATE INDEX events_type ON events(workspace_sid, event_type, event_date);
 `,
   },
+  {
+    id: 5,
+    sql: `
+-- Conversations v1: the account's default service and configuration, conversations, participants,
+-- messages, receipts, scoped webhooks, address configurations, durable state timers, and the
+-- record of what happened (conversation_events), written in the same transaction as the change.
+CREATE TABLE conversation_services (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL UNIQUE REFERENCES accounts(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE TABLE conversation_config (
+  account_sid TEXT PRIMARY KEY REFERENCES accounts(sid) ON DELETE CASCADE,
+  default_chat_service_sid TEXT NOT NULL,
+  default_messaging_service_sid TEXT,
+  default_inactive_timer TEXT,
+  default_closed_timer TEXT,
+  webhook_method TEXT NOT NULL,
+  webhook_filters TEXT NOT NULL,
+  pre_webhook_url TEXT,
+  post_webhook_url TEXT,
+  webhook_target TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE TABLE conversations (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  chat_service_sid TEXT NOT NULL,
+  messaging_service_sid TEXT,
+  friendly_name TEXT,
+  unique_name TEXT,
+  attributes TEXT NOT NULL,
+  state TEXT NOT NULL,
+  timer_inactive TEXT,
+  timer_closed TEXT,
+  date_inactive BIGINT,
+  date_closed BIGINT,
+  email_address TEXT,
+  email_name TEXT,
+  created_by TEXT,
+  next_message_index INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX conversations_unique_name ON conversations(account_sid, unique_name);
+CREATE INDEX conversations_account ON conversations(account_sid, seq);
+CREATE INDEX conversations_state ON conversations(account_sid, state, seq);
+CREATE TABLE conversation_participants (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+  identity TEXT,
+  address TEXT,
+  proxy_address TEXT,
+  projected_address TEXT,
+  binding_type TEXT,
+  binding_open INTEGER NOT NULL,
+  attributes TEXT NOT NULL,
+  role_sid TEXT,
+  last_read_message_index INTEGER,
+  last_read_timestamp TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX conversation_participants_conversation ON conversation_participants(conversation_sid, seq);
+CREATE UNIQUE INDEX conversation_participants_identity ON conversation_participants(conversation_sid, identity);
+-- A messaging binding (address + proxy address) belongs to one open conversation of the account at a time.
+CREATE UNIQUE INDEX conversation_participants_binding ON conversation_participants(account_sid, address, proxy_address) WHERE binding_open = 1 AND proxy_address IS NOT NULL;
+CREATE INDEX conversation_participants_identity_lookup ON conversation_participants(account_sid, identity);
+CREATE INDEX conversation_participants_address_lookup ON conversation_participants(account_sid, address);
+CREATE TABLE conversation_messages (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+  message_index INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  body TEXT,
+  attributes TEXT NOT NULL,
+  media TEXT,
+  participant_sid TEXT,
+  content_sid TEXT,
+  content_variables TEXT,
+  subject TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX conversation_messages_index ON conversation_messages(conversation_sid, message_index);
+CREATE TABLE conversation_receipts (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  conversation_sid TEXT NOT NULL,
+  message_sid TEXT NOT NULL REFERENCES conversation_messages(sid) ON DELETE CASCADE,
+  participant_sid TEXT NOT NULL,
+  channel_message_sid TEXT,
+  status TEXT NOT NULL,
+  error_code INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX conversation_receipts_participant ON conversation_receipts(message_sid, participant_sid);
+CREATE TABLE conversation_webhooks (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+  target TEXT NOT NULL,
+  url TEXT,
+  method TEXT,
+  filters TEXT NOT NULL,
+  triggers TEXT NOT NULL,
+  flow_sid TEXT,
+  replay_after INTEGER,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX conversation_webhooks_conversation ON conversation_webhooks(conversation_sid, seq);
+CREATE TABLE conversation_addresses (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  address TEXT NOT NULL,
+  friendly_name TEXT,
+  address_country TEXT,
+  auto_enabled INTEGER NOT NULL,
+  auto_type TEXT,
+  auto_service_sid TEXT,
+  auto_webhook_url TEXT,
+  auto_webhook_method TEXT,
+  auto_webhook_filters TEXT NOT NULL,
+  auto_studio_flow_sid TEXT,
+  auto_studio_retry_count INTEGER,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX conversation_addresses_address ON conversation_addresses(account_sid, type, address);
+-- Durable state timers: one row per (kind, conversation); whichever node deletes a due row fires it.
+CREATE TABLE conversation_timers (
+  kind TEXT NOT NULL,
+  conversation_sid TEXT NOT NULL,
+  account_sid TEXT NOT NULL,
+  due_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, conversation_sid)
+);
+CREATE INDEX conversation_timers_due ON conversation_timers(due_at);
+-- What happened (onConversationAdded, onMessageAdded, ...), in commit order per conversation:
+-- the outbox for post-event webhooks and real-time delivery.
+CREATE TABLE conversation_events (
+  seq {{SEQ}},
+  account_sid TEXT NOT NULL,
+  conversation_sid TEXT,
+  event_type TEXT NOT NULL,
+  resource_sid TEXT NOT NULL,
+  source TEXT NOT NULL,
+  webhooks_enabled INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  date_created BIGINT NOT NULL
+);
+CREATE INDEX conversation_events_conversation ON conversation_events(conversation_sid, seq);
+CREATE INDEX conversation_events_account ON conversation_events(account_sid, seq);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -8,7 +8,7 @@ import type { Engine } from '../taskrouter/engine/index.ts';
  * users' tests can make reservation timeouts, target timeouts and TTLs happen without waiting.
  * Off unless the server was started with it enabled; any authenticated account may use it.
  */
-export function clockRoutes(clock: Clock, engine: Engine): Route[] {
+export function clockRoutes(clock: Clock, engine: Engine, tickers: { tick(): Promise<number> }[] = []): Route[] {
   const state = () => ({ now: isoDate(clock.now()), now_ms: clock.now() });
   return [
     { method: 'GET', path: '/v1/Clock', handler: async () => ({ body: state() }) },
@@ -21,7 +21,8 @@ export function clockRoutes(clock: Clock, engine: Engine): Route[] {
         if (seconds === undefined && ms === undefined) throw invalidParameter('Give AdvanceSeconds or AdvanceMs');
         clock.advance!((seconds ?? 0) * 1000 + (ms ?? 0));
         // Everything that fell due in the skipped time happens now, before the reply.
-        const fired = await engine.tick();
+        let fired = await engine.tick();
+        for (const t of tickers) fired += await t.tick();
         return { body: { ...state(), timers_fired: fired } };
       },
     },

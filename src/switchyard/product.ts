@@ -6,7 +6,14 @@ import type { ExplainService } from '../taskrouter/service/explain.ts';
 import { clockRoutes } from './clock.ts';
 
 /** Switchyard's own API, beside Twilio's: explaining routing, and (when enabled) moving the clock. */
-export function switchyardProduct(opts: { explain: ExplainService; clock: Clock; engine: Engine; clockControl: boolean }): Product {
+export function switchyardProduct(opts: {
+  explain: ExplainService;
+  clock: Clock;
+  engine: Engine;
+  clockControl: boolean;
+  /** Other timer owners (Conversations) that fire what fell due when the clock moves. */
+  tickers?: { tick(): Promise<number> }[];
+}): Product {
   const routes: Route[] = [
     {
       method: 'GET',
@@ -18,6 +25,6 @@ export function switchyardProduct(opts: { explain: ExplainService; clock: Clock;
       },
     },
   ];
-  if (opts.clockControl && opts.clock.advance) routes.push(...clockRoutes(opts.clock, opts.engine));
+  if (opts.clockControl && opts.clock.advance) routes.push(...clockRoutes(opts.clock, opts.engine, opts.tickers));
   return { name: 'switchyard', routes };
 }

@@ -1,0 +1,63 @@
+import type { Executor } from '../store/database.ts';
+
+/**
+ * What happened in Conversations, recorded in the same transaction as the change itself (an
+ * outbox): post-event webhooks, the outbound gateway and real-time chat delivery read these rows
+ * in `seq` order, so nothing is announced that did not commit, and nothing that committed is lost.
+ *
+ * Event names are Twilio's post-event webhook names. `data` is a snapshot of the rows involved
+ * (conversation, participant, message, receipt, webhook) at the time of the event, plus for
+ * onConversationStateUpdated `state_from`, `state_to` and `reason` ('api' | 'timer' | 'activity').
+ */
+export type ConversationEventType =
+  | 'onConversationAdded'
+  | 'onConversationUpdated'
+  | 'onConversationRemoved'
+  | 'onConversationStateUpdated'
+  | 'onParticipantAdded'
+  | 'onParticipantUpdated'
+  | 'onParticipantRemoved'
+  | 'onMessageAdded'
+  | 'onMessageUpdated'
+  | 'onMessageRemoved'
+  | 'onDeliveryUpdated';
+
+export interface ConversationEvent {
+  accountSid: string;
+  conversationSid: string | null;
+  type: ConversationEventType;
+  /** The SID of the resource the event is about (CH, MB, IM, DY). */
+  resourceSid: string;
+  /** Who caused it: a REST call, a timer, or a gateway (inbound message, delivery result). */
+  source: 'api' | 'timer' | 'gateway';
+  /**
+   * Whether webhooks fire for it. For REST calls this is the X-Twilio-Webhook-Enabled header
+   * (Twilio fires no webhooks for REST-initiated actions unless it says true); timers and gateways: true.
+   */
+  webhooksEnabled: boolean;
+  data: Record<string, unknown>;
+}
+
+export interface EventRow {
+  seq: number;
+  account_sid: string;
+  conversation_sid: string | null;
+  event_type: ConversationEventType;
+  resource_sid: string;
+  source: string;
+  webhooks_enabled: number;
+  data: string;
+  date_created: number;
+}
+
+export async function recordEvent(tx: Executor, now: number, e: ConversationEvent): Promise<void> {
+  await tx.run(
+    'INSERT INTO conversation_events (account_sid, conversation_sid, event_type, resource_sid, source, webhooks_enabled, data, date_created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [e.accountSid, e.conversationSid, e.type, e.resourceSid, e.source, e.webhooksEnabled ? 1 : 0, JSON.stringify(e.data), now],
+  );
+}
+
+/** Events after `afterSeq`, oldest first (for deliverers that keep a cursor). */
+export function eventsSince(db: Executor, afterSeq: number, limit = 100): Promise<EventRow[]> {
+  return db.all<EventRow>(`SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ${Math.floor(limit)}`, [afterSeq]);
+}

@@ -1,0 +1,21 @@
+import type { Product } from '../http/context.ts';
+import { configurationRoutes } from './http/configuration.ts';
+import { conversationRoutes } from './http/conversations.ts';
+import { messageRoutes } from './http/messages.ts';
+import { participantRoutes } from './http/participants.ts';
+import { webhookRoutes } from './http/webhooks.ts';
+import type { ConversationsApi } from './services.ts';
+
+/** Conversations v1 as an HTTP product: conversations.twilio.com, or /conversations on this server. */
+export function conversationsProduct(api: ConversationsApi): Product {
+  return {
+    name: 'conversations',
+    routes: [
+      ...configurationRoutes(api),
+      ...conversationRoutes(api),
+      ...participantRoutes(api),
+      ...messageRoutes(api),
+      ...webhookRoutes(api),
+    ],
+  };
+}

@@ -1,0 +1,46 @@
+import type { Clock } from '../core/clock.ts';
+import type { Database } from '../store/database.ts';
+import type { ServiceRow } from './model.ts';
+import { ConfigurationService } from './service/configuration.ts';
+import { ConversationService } from './service/conversations.ts';
+import { requireService, type Deps } from './service/deps.ts';
+import { MessageService } from './service/messages.ts';
+import { ParticipantService } from './service/participants.ts';
+import { WebhookService } from './service/webhooks.ts';
+import { ConversationTimers } from './timers.ts';
+
+export type ConversationsApi = ReturnType<typeof conversationsServices>;
+
+/**
+ * Conversations v1: the services (one per resource), the state timers, and change listeners.
+ * Everything that changes records its events in conversation_events (see events.ts) and calls
+ * the `onChange` listeners after committing.
+ */
+export function conversationsServices(base: { db: Database; clock: Clock }) {
+  const listeners: (() => void)[] = [];
+  const deps: Deps = {
+    ...base,
+    changed: () => {
+      for (const l of listeners) l();
+    },
+  };
+  const timers = new ConversationTimers(base.db, base.clock, deps.changed);
+  return {
+    db: base.db,
+    clock: base.clock,
+    conversations: new ConversationService(deps),
+    participants: new ParticipantService(deps),
+    messages: new MessageService(deps),
+    webhooks: new WebhookService(deps),
+    configuration: new ConfigurationService(deps),
+    timers,
+    /** Fires every conversation timer due now (tests move the clock, then call this). */
+    tick: () => timers.tick(),
+    /** Called after every committed change (new rows in conversation_events). */
+    onChange(listener: () => void) {
+      listeners.push(listener);
+    },
+    /** Service-scoped paths must name the account's default service. */
+    requireService: (accountSid: string, serviceSid: string | undefined): Promise<ServiceRow> => requireService(deps, accountSid, serviceSid),
+  };
+}
