@@ -32,14 +32,25 @@ export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly direct: Executor;
+  private readonly begin: string;
 
-  /** `schema`, when given, isolates this database in its own search_path (used by tests). */
-  constructor(connectionString: string, options: { schema?: string; max?: number } = {}) {
+  /**
+   * `schema`, when given, isolates this database in its own search_path (used by tests).
+   * `idleInTransactionMs`: how long PostgreSQL lets a session sit idle inside a transaction before
+   * ending it. A node that freezes mid-transaction (stopped, paused VM, blocked event loop) would
+   * otherwise hold its workspace's routing lock, and stall that workspace on every node, forever.
+   */
+  constructor(connectionString: string, options: { schema?: string; max?: number; idleInTransactionMs?: number } = {}) {
     this.pool = new pg.Pool({
       connectionString,
       max: options.max ?? 10,
       options: options.schema ? `-c search_path=${options.schema}` : undefined,
     });
+    const idleMs = Math.max(0, Math.floor(options.idleInTransactionMs ?? 60_000));
+    // Read committed whatever the server's default: a transaction's reads must see what was
+    // committed before it got its workspace lock, not a snapshot taken while it waited for it.
+    // One round trip with the timeout, which holds for this transaction only.
+    this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`;
     // An idle client losing its connection must not crash the server.
     this.pool.on('error', () => undefined);
     this.direct = executor(this.pool);
@@ -58,8 +69,13 @@ export class PostgresDatabase implements Database {
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The server may end the session while we hold the client between statements (idle timeout,
+    // restart, network): the next statement fails and the client is discarded. Without a
+    // listener the client's 'error' event would crash the process.
+    const lost = (err: Error) => (broken = err);
+    client.on('error', lost);
     try {
-      await client.query('BEGIN');
+      await client.query(this.begin);
       const result = await fn(executor(client));
       await client.query('COMMIT');
       return result;
@@ -68,6 +84,7 @@ export class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
