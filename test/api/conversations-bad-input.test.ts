@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, startServer, type TestServer } from '../support/server.ts';
+import { conversationRows } from './conversations-helpers.ts';
+
+interface Row {
+  name: string;
+  method: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  status: number;
+  code: number;
+}
+
+for (const backend of backends()) {
+  describe(`conversations: bad input is a 4xx Twilio error and stores nothing (${backend.name})`, () => {
+    let t: TestServer;
+    let ch: string;
+    let closed: string;
+    let im: string;
+    before(async () => {
+      t = await startServer(backend);
+      const cv = t.client.conversations.v1;
+      ch = (await cv.conversations.create({ uniqueName: 'bad-input' })).sid;
+      await cv.conversations(ch).participants.create({ identity: 'alice' });
+      im = (await cv.conversations(ch).messages.create({ body: 'x' })).sid;
+      closed = (await cv.conversations.create()).sid;
+      await cv.conversations(closed).update({ state: 'closed' });
+    });
+    after(() => t.close());
+
+    const rows = (): Row[] => {
+      const C = `/conversations/v1/Conversations`;
+      const P = `${C}/${ch}/Participants`;
+      const M = `${C}/${ch}/Messages`;
+      return [
+        // Conversations
+        { name: 'attributes not JSON', method: 'POST', path: C, body: 'Attributes=%7Boops', status: 400, code: 20001 },
+        { name: 'attributes too long', method: 'POST', path: C, body: `Attributes=${encodeURIComponent(JSON.stringify({ a: 'x'.repeat(17000) }))}`, status: 400, code: 50303 },
+        { name: 'bad state', method: 'POST', path: C, body: 'State=paused', status: 400, code: 20001 },
+        { name: 'initializing is not for callers', method: 'POST', path: C, body: 'State=initializing', status: 400, code: 20001 },
+        { name: 'closed at creation', method: 'POST', path: C, body: 'State=closed', status: 400, code: 50384 },
+        { name: 'inactive timer not a duration', method: 'POST', path: C, body: 'Timers.Inactive=5', status: 400, code: 50379 },
+        { name: 'inactive timer garbage', method: 'POST', path: C, body: 'Timers.Inactive=PT5X', status: 400, code: 50379 },
+        { name: 'closed timer not a duration', method: 'POST', path: C, body: 'Timers.Closed=tomorrow', status: 400, code: 50380 },
+        { name: 'inactive timer under a minute', method: 'POST', path: C, body: 'Timers.Inactive=PT30S', status: 400, code: 50375 },
+        { name: 'closed timer under ten minutes', method: 'POST', path: C, body: 'Timers.Closed=PT9M', status: 400, code: 50376 },
+        { name: 'messaging service not an MG SID', method: 'POST', path: C, body: 'MessagingServiceSid=IS123', status: 400, code: 20001 },
+        { name: 'DateCreated not a date', method: 'POST', path: C, body: 'DateCreated=2025-13-45', status: 400, code: 20001 },
+        { name: 'unique name like a SID', method: 'POST', path: C, body: `UniqueName=CH${'a'.repeat(32)}`, status: 400, code: 50390 },
+        { name: 'unique name taken', method: 'POST', path: C, body: 'UniqueName=bad-input', status: 409, code: 50353 },
+        { name: 'friendly name too long', method: 'POST', path: C, body: `FriendlyName=${'x'.repeat(257)}`, status: 400, code: 20001 },
+        { name: 'webhook header not a boolean', method: 'POST', path: C, body: 'FriendlyName=x', headers: { 'X-Twilio-Webhook-Enabled': 'yes' }, status: 400, code: 20001 },
+        { name: 'update unknown conversation', method: 'POST', path: `${C}/CH${'0'.repeat(32)}`, body: 'FriendlyName=x', status: 404, code: 20404 },
+        { name: 'update unknown unique name', method: 'POST', path: `${C}/nobody`, body: 'FriendlyName=x', status: 404, code: 20404 },
+        { name: 'update with a bad timer', method: 'POST', path: `${C}/${ch}`, body: 'Timers.Closed=P', status: 400, code: 50380 },
+        { name: 'reopen closed', method: 'POST', path: `${C}/${closed}`, body: 'State=active', status: 400, code: 50377 },
+        { name: 'list with a bad date', method: 'GET', path: `${C}?StartDate=last-week`, status: 400, code: 20001 },
+        { name: 'list with a bad page token', method: 'GET', path: `${C}?PageToken=zzz`, status: 400, code: 20001 },
+        { name: 'wrong method on the list', method: 'DELETE', path: C, status: 405, code: 20004 },
+        { name: 'wrong method on configuration', method: 'DELETE', path: '/conversations/v1/Configuration', status: 405, code: 20004 },
+        { name: 'malformed form body', method: 'POST', path: C, body: 'FriendlyName=%zz', status: 400, code: 20001 },
+        // Participants
+        { name: 'neither identity nor address', method: 'POST', path: P, body: 'Attributes=%7B%7D', status: 400, code: 20001 },
+        { name: 'identity and address', method: 'POST', path: P, body: 'Identity=x&MessagingBinding.Address=%2B15550001', status: 400, code: 50211 },
+        { name: 'identity and proxy address', method: 'POST', path: P, body: 'Identity=x&MessagingBinding.ProxyAddress=%2B15550001', status: 400, code: 50211 },
+        { name: 'empty address', method: 'POST', path: P, body: 'MessagingBinding.Address=', status: 400, code: 50411 },
+        { name: 'address too long', method: 'POST', path: P, body: `MessagingBinding.Address=${'1'.repeat(257)}`, status: 400, code: 50407 },
+        { name: 'empty identity', method: 'POST', path: P, body: 'Identity=', status: 400, code: 20001 },
+        { name: 'identity taken', method: 'POST', path: P, body: 'Identity=alice', status: 409, code: 50433 },
+        { name: 'role not an RL SID', method: 'POST', path: P, body: 'Identity=z&RoleSid=XX1', status: 400, code: 20001 },
+        { name: 'participant attributes not JSON', method: 'POST', path: P, body: 'Identity=z&Attributes=nope', status: 400, code: 20001 },
+        { name: 'participant to a closed conversation', method: 'POST', path: `${C}/${closed}/Participants`, body: 'Identity=z', status: 400, code: 50377 },
+        { name: 'participant to an unknown conversation', method: 'POST', path: `${C}/CH${'0'.repeat(32)}/Participants`, body: 'Identity=z', status: 404, code: 20404 },
+        { name: 'negative last read index', method: 'POST', path: `${P}/alice`, body: 'LastReadMessageIndex=-1', status: 400, code: 20001 },
+        { name: 'last read index not a number', method: 'POST', path: `${P}/alice`, body: 'LastReadMessageIndex=three', status: 400, code: 20001 },
+        { name: 'address cannot change', method: 'POST', path: `${P}/alice`, body: 'MessagingBinding.Address=%2B1555', status: 400, code: 20001 },
+        { name: 'unknown participant', method: 'POST', path: `${P}/MB${'0'.repeat(32)}`, body: 'Attributes=%7B%7D', status: 404, code: 20404 },
+        { name: 'page size over 100', method: 'GET', path: `${P}?PageSize=101`, status: 400, code: 20001 },
+        { name: 'page size zero', method: 'GET', path: `${P}?PageSize=0`, status: 400, code: 20001 },
+        // Messages
+        { name: 'message without content', method: 'POST', path: M, body: 'Author=alice', status: 400, code: 20001 },
+        { name: 'message body too long', method: 'POST', path: M, body: `Body=${'x'.repeat(1601)}`, status: 400, code: 50504 },
+        { name: 'message to a closed conversation', method: 'POST', path: `${C}/${closed}/Messages`, body: 'Body=x', status: 400, code: 50377 },
+        { name: 'message media not an ME SID', method: 'POST', path: M, body: 'MediaSid=IM123', status: 400, code: 20001 },
+        { name: 'update unknown message', method: 'POST', path: `${M}/IM${'0'.repeat(32)}`, body: 'Body=y', status: 404, code: 20404 },
+        { name: 'update a message to nothing', method: 'POST', path: `${M}/${im}`, body: 'Body=y&Attributes=%5B', status: 400, code: 20001 },
+        { name: 'message addressed by a non-IM SID', method: 'GET', path: `${M}/MB${'0'.repeat(32)}`, status: 404, code: 20404 },
+        { name: 'receipts of an unknown message', method: 'GET', path: `${M}/IM${'0'.repeat(32)}/Receipts`, status: 404, code: 20404 },
+        { name: 'wrong method on receipts', method: 'POST', path: `${M}/${im}/Receipts`, body: 'Status=read', status: 405, code: 20004 },
+        // Service scope and configuration
+        { name: 'unknown service', method: 'GET', path: `/conversations/v1/Services/IS${'0'.repeat(32)}/Conversations`, status: 404, code: 20404 },
+        { name: 'configuration: bad default timer', method: 'POST', path: '/conversations/v1/Configuration', body: 'DefaultInactiveTimer=PT10', status: 400, code: 50379 },
+        { name: 'participant conversations: both filters', method: 'GET', path: '/conversations/v1/ParticipantConversations?Identity=a&Address=b', status: 400, code: 20001 },
+      ];
+    };
+
+    test('each row: Twilio error body, status and code; nothing stored', async () => {
+      for (const row of rows()) {
+        const before = await conversationRows(t);
+        const res = await t.http(row.method, row.path, { body: row.body, headers: row.headers });
+        assert.equal(res.status, row.status, `${row.name}: status (${JSON.stringify(res.body)})`);
+        assert.equal(res.body.code, row.code, `${row.name}: code (${res.body.message})`);
+        assert.equal(res.body.status, row.status, row.name);
+        assert.equal(res.body.more_info, `https://www.twilio.com/docs/errors/${row.code}`, row.name);
+        assert.equal(typeof res.body.message, 'string', row.name);
+        assert.deepEqual(await conversationRows(t), before, `${row.name}: nothing stored`);
+      }
+    });
+
+    test('no credentials: 401; another account: 404', async () => {
+      const res = await t.http('GET', `/conversations/v1/Conversations/${ch}`, { auth: null });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.code, 20003);
+      const other = await t.newAccount();
+      const basic = 'Basic ' + Buffer.from(`${other.account.accountSid}:${other.account.authToken}`).toString('base64');
+      const foreign = await t.http('GET', `/conversations/v1/Conversations/${ch}`, { auth: basic });
+      assert.equal(foreign.status, 404);
+      const foreignMessage = await t.http('POST', `/conversations/v1/Conversations/${ch}/Messages`, { auth: basic, body: 'Body=x' });
+      assert.equal(foreignMessage.status, 404);
+    });
+
+    test('Host routing: conversations.twilio.com reaches the same API and answers with Twilio URLs', async () => {
+      const res = await t.http('GET', `/v1/Conversations/${ch}`, { headers: { host: 'conversations.twilio.com' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.url, `https://conversations.twilio.com/v1/Conversations/${ch}`);
+    });
+
+    test('at once: one binding, one winner; messages get distinct indexes', async () => {
+      const cv = t.client.conversations.v1;
+      const convs = await Promise.all([0, 1, 2, 3].map(() => cv.conversations.create()));
+      const binding = { 'messagingBinding.address': '+15559990000', 'messagingBinding.proxyAddress': '+15559990001' };
+      const results = await Promise.allSettled(convs.map((c) => cv.conversations(c.sid).participants.create(binding)));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code: number }).code, 50416);
+      const c = convs[0];
+      const msgs = await Promise.all(Array.from({ length: 10 }, (_, i) => cv.conversations(c.sid).messages.create({ body: `m${i}` })));
+      assert.deepEqual(msgs.map((m) => m.index).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const ids = await Promise.allSettled([0, 1, 2].map(() => cv.conversations(c.sid).participants.create({ identity: 'same' })));
+      assert.equal(ids.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of ids) if (r.status === 'rejected') assert.equal((r.reason as { code: number }).code, 50433);
+      const names = await Promise.allSettled([0, 1, 2].map(() => cv.conversations.create({ uniqueName: 'race' })));
+      assert.equal(names.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of names) if (r.status === 'rejected') assert.equal((r.reason as { code: number }).code, 50353);
+    });
+  });
+}
