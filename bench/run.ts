@@ -41,6 +41,8 @@ interface Options {
   diagCount: number;
   diagMs: number;
   out: string | null;
+  /** Also write the raw rounds and diagnostics (every SQL statement) as JSON here. */
+  dump: string | null;
   deadlineMs: number;
 }
 
@@ -75,6 +77,7 @@ function parseOptions(argv: string[]): Options {
     diagCount: num('diag-count', 3000),
     diagMs: num('diag-seconds', 30) * 1000,
     out: out === 'none' ? null : out,
+    dump: flags.get('dump') ?? null,
     deadlineMs: num('max-minutes', 40) * 60_000,
   };
 }
@@ -356,6 +359,7 @@ async function main() {
     }
   }
 
+  if (opts.dump) writeFileSync(opts.dump, JSON.stringify({ rows, diagnoses }, null, 1));
   const report = render(rows, diagnoses, backends);
   process.stdout.write(report.table + '\n');
   if (opts.out) {
