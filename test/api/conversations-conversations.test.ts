@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/core/clock.ts';
+import { createServer } from '../../src/server.ts';
 import { backends, conformanceChecks, startServer, type TestServer } from '../support/server.ts';
 import { MINUTE, conversationRows, eventsOf, rejects } from './conversations-helpers.ts';
 
@@ -342,3 +347,26 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('conversations: timers fire on their own when the server runs its timers', () => {
+  test('timers: auto polls conversation timers every second', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-conv-'));
+    const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
+    const server = await createServer({ sqliteFile: join(dir, 'db.sqlite'), clock });
+    try {
+      const account = await server.accounts.create('auto');
+      const c = await server.conversations.conversations.create(account.accountSid, { timerInactive: 'PT1M' }, { source: 'api', webhooksEnabled: false });
+      clock.advance(MINUTE);
+      const deadline = Date.now() + 5000;
+      let state = c.state;
+      while (state === 'active' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = (await server.conversations.conversations.get(account.accountSid, c.sid)).state;
+      }
+      assert.equal(state, 'inactive');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
