@@ -95,6 +95,12 @@ interface Round {
   elapsedMs: number;
   clientElu: number;
   server: ServerSample | null;
+  /** Share of all the machine's CPU time that was busy during the round (from /proc/stat). */
+  machineBusy: number;
+  /** Share of all the machine's CPU time used by this bench (load generator + server process). */
+  benchBusy: number;
+  /** 1-minute load average at the end of the round. */
+  loadAvg: number;
 }
 
 interface Row {
@@ -155,7 +161,33 @@ function summaryNote(r: LoadResult) {
   return `(${parts.join(', ')})`;
 }
 
-function toRound(r: LoadResult, clientElu: number, server: ServerSample | null): Round {
+/** Busy and total CPU time of the whole machine so far (jiffies), or null off Linux. */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.slice(0, 8).reduce((a, x) => a + x, 0);
+    const idle = v[3] + (v[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+function loadAverage(): number {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+function toRound(
+  r: LoadResult,
+  clientElu: number,
+  server: ServerSample | null,
+  machine: { busy: number; bench: number },
+): Round {
   const lat = sortNumbers(r.latencies.reserved ?? []);
   return {
     rate: ((r.outcomes.reserved ?? 0) / r.elapsedMs) * 1000,
@@ -167,6 +199,9 @@ function toRound(r: LoadResult, clientElu: number, server: ServerSample | null):
     elapsedMs: r.elapsedMs,
     clientElu,
     server,
+    machineBusy: machine.busy,
+    benchBusy: machine.bench,
+    loadAvg: loadAverage(),
   };
 }
 
@@ -190,12 +225,21 @@ async function measure(
     checkDeadline();
     await server.mark(diag);
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    const m0 = machineCpu();
     const result = await load(server, `${label} ${title}`, count, maxMs, request, offset);
     const clientElu = performance.eventLoopUtilization(elu0).utilization;
+    const m1 = machineCpu();
+    const cpu1 = process.cpuUsage(cpu0);
     const sample = await server.read();
     offset += result.completed;
     errorSamples.push(...result.errorSamples);
-    return toRound(result, clientElu, sample);
+    const cores = cpus().length;
+    const benchMs = (cpu1.user + cpu1.system) / 1000 + (sample?.cpuMs ?? 0);
+    return toRound(result, clientElu, sample, {
+      busy: m0 && m1 ? (m1.busy - m0.busy) / (m1.total - m0.total) : NaN,
+      bench: benchMs / (result.elapsedMs * cores),
+    });
   };
   for (let r = 1; r <= opts.rounds; r++) out.push(await round(`round ${r}/${opts.rounds}`, opts.count * scale, opts.roundMs));
   let diagnosis: Diagnosis | undefined;
@@ -399,6 +443,9 @@ function summary(row: Row) {
     serverCpuPerTask: server.length && tasks ? server.reduce((a, s) => a + s.cpuMs, 0) / tasks : NaN,
     clientElu: median(r.map((x) => x.clientElu)),
     rss: server.length ? Math.max(...server.map((s) => s.rssMb)) : NaN,
+    machineBusy: median(r.map((x) => x.machineBusy)),
+    benchBusy: median(r.map((x) => x.benchBusy)),
+    loadAvg: Math.max(...r.map((x) => x.loadAvg)),
   };
 }
 
@@ -449,12 +496,14 @@ function render(rows: Row[], diagnoses: Diagnosis[], backends: Backend[]) {
   const base = rows.find((r) => r.backend === 'baseline' && r.name.includes('ceiling'));
   const b = base ? summary(base) : null;
   const lines: string[] = [];
-  lines.push('| backend | scenario | server | tasks/s (median) | ÷ ceiling | p50 ms | × ceiling | p99 ms | × ceiling | pending | errors | server CPU busy | server CPU ms/task | client loop busy |');
-  lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push(
+    '| backend | scenario | server | tasks/s (median) | ÷ ceiling | p50 ms | × ceiling | p99 ms | × ceiling | pending | errors | server loop busy | server CPU ms/task | client loop busy | machine CPU busy (this bench) | load avg |',
+  );
+  lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
     const s = summary(row);
     lines.push(
-      `| ${row.backend} | ${row.name} | ${row.where} | ${fmt.int(s.rate)} (${fmt.int(s.rateRange[0])}–${fmt.int(s.rateRange[1])}) | ${b ? fmt.x(s.rate / b.rate) : '–'} | ${fmt.ms(s.p50)} | ${b ? fmt.x(s.p50 / b.p50) : '–'} | ${fmt.ms(s.p99)} | ${b ? fmt.x(s.p99 / b.p99) : '–'} | ${s.pending} | ${s.errors} | ${fmt.pct(s.serverElu)} | ${fmt.ms(s.serverCpuPerTask)} | ${fmt.pct(s.clientElu)} |`,
+      `| ${row.backend} | ${row.name} | ${row.where} | ${fmt.int(s.rate)} (${fmt.int(s.rateRange[0])}–${fmt.int(s.rateRange[1])}) | ${b ? fmt.x(s.rate / b.rate) : '–'} | ${fmt.ms(s.p50)} | ${b ? fmt.x(s.p50 / b.p50) : '–'} | ${fmt.ms(s.p99)} | ${b ? fmt.x(s.p99 / b.p99) : '–'} | ${s.pending} | ${s.errors} | ${fmt.pct(s.serverElu)} | ${fmt.ms(s.serverCpuPerTask)} | ${fmt.pct(s.clientElu)} | ${fmt.pct(s.machineBusy)} (${fmt.pct(s.benchBusy)}) | ${Number.isFinite(s.loadAvg) ? s.loadAvg.toFixed(1) : '–'} |`,
     );
   }
   const table = lines.join('\n');
@@ -484,6 +533,12 @@ function render(rows: Row[], diagnoses: Diagnosis[], backends: Backend[]) {
   out.push('');
   out.push(table);
   out.push('');
+  const busy = rows.filter((r) => summary(r).machineBusy - summary(r).benchBusy > 0.15);
+  if (busy.length)
+    out.push(
+      `**The machine was not quiet:** during ${busy.map((r) => `${r.backend} ${r.name}`).join('; ')}, other processes (PostgreSQL's own work on its rows, and anything else running, such as other test runs) kept more than 15% of all CPU time busy (see the last two columns). Throughput there is lower, and latency higher, than on a quiet machine; CPU ms per task is the steadier figure.`,
+      '',
+    );
   for (const row of rows) if (row.errorSamples.length) out.push(`- ${row.backend} ${row.name}: errors such as \`${row.errorSamples[0].replace(/`/g, "'").slice(0, 200)}\``);
   const setups = rows.filter((r) => r.setupMs !== undefined);
   if (setups.length)
