@@ -19,8 +19,65 @@ function toPg(sql: string): string {
 // Booleans are stored as 0/1 integers in both engines, so one SQL text fits both.
 const toParams = (params: readonly SqlValue[]) => params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
 
-function executor(q: pg.Pool | pg.PoolClient): Executor {
-  const query = (sql: string, params: readonly SqlValue[] = []) => q.query(toPg(sql), toParams(params));
+/**
+ * Statements run again and again are prepared once per connection (named statements), which spares
+ * PostgreSQL parsing and planning them on every call: with several nodes on one database, its CPU
+ * is what they all share. Only plain DML, from a text's second use, and at most MAX_PREPARED texts,
+ * so that SQL built with varying numbers (LIMIT, IN lists) cannot grow every connection's cache
+ * without end.
+ */
+const MAX_PREPARED = 500;
+const DML = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
+const seen = new Set<string>();
+const names = new Map<string, string>();
+
+function statementName(sql: string): string | undefined {
+  let name = names.get(sql);
+  if (name !== undefined || names.size >= MAX_PREPARED || !DML.test(sql)) return name;
+  if (!seen.has(sql)) {
+    if (seen.size >= 10_000) seen.clear();
+    seen.add(sql);
+    return undefined;
+  }
+  seen.delete(sql);
+  name = `sy_${names.size}`;
+  names.set(sql, name);
+  return name;
+}
+
+/**
+ * A prepared statement the server does not have, or has twice (a pooler such as PgBouncer in
+ * transaction mode moved us to another server session), or whose result changed shape (a newer
+ * node altered a table): run it unprepared, and stop preparing in the first two cases.
+ */
+function preparedTrouble(err: unknown): 'lost' | 'stale' | null {
+  const e = err as { code?: string; message?: string };
+  if (e?.code === '26000' || e?.code === '42P05') return 'lost';
+  if (e?.code === '0A000' && /cached plan/i.test(e.message ?? '')) return 'stale';
+  return null;
+}
+
+interface Preparing {
+  prepare: boolean;
+}
+
+/** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */
+function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
+  const query = async (sql: string, params: readonly SqlValue[] = []) => {
+    const text = toPg(sql);
+    const values = toParams(params);
+    const name = owner.prepare ? statementName(sql) : undefined;
+    if (name === undefined) return q.query(text, values);
+    try {
+      return await q.query({ name, text, values });
+    } catch (err) {
+      const trouble = preparedTrouble(err);
+      if (trouble === 'lost') owner.prepare = false;
+      if (!trouble || !retry) throw err;
+      // The pool discarded the connection that failed; another runs it unprepared.
+      return q.query(text, values);
+    }
+  };
   return {
     all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as T[],
     get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as T | undefined,
@@ -33,14 +90,17 @@ export class PostgresDatabase implements Database {
   private readonly pool: pg.Pool;
   private readonly direct: Executor;
   private readonly begin: string;
+  /** Whether statements are prepared (see statementName); off by itself when a pooler loses them. */
+  prepare: boolean;
 
   /**
    * `schema`, when given, isolates this database in its own search_path (used by tests).
    * `idleInTransactionMs`: how long PostgreSQL lets a session sit idle inside a transaction before
    * ending it. A node that freezes mid-transaction (stopped, paused VM, blocked event loop) would
    * otherwise hold its workspace's routing lock, and stall that workspace on every node, forever.
+   * `prepare: false` never prepares statements (see statementName).
    */
-  constructor(connectionString: string, options: { schema?: string; max?: number; idleInTransactionMs?: number } = {}) {
+  constructor(connectionString: string, options: { schema?: string; max?: number; idleInTransactionMs?: number; prepare?: boolean } = {}) {
     this.pool = new pg.Pool({
       connectionString,
       max: options.max ?? 10,
@@ -53,7 +113,8 @@ export class PostgresDatabase implements Database {
     this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`;
     // An idle client losing its connection must not crash the server.
     this.pool.on('error', () => undefined);
-    this.direct = executor(this.pool);
+    this.prepare = options.prepare ?? true;
+    this.direct = executor(this.pool, this, true);
   }
 
   all<T>(sql: string, params?: readonly SqlValue[]) {
@@ -76,12 +137,14 @@ export class PostgresDatabase implements Database {
     client.on('error', lost);
     try {
       await client.query(this.begin);
-      const result = await fn(executor(client));
+      const result = await fn(executor(client, this, false));
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      // A connection that cannot even roll back is not handed to anyone else.
+      // A connection that cannot even roll back is not handed to anyone else, nor one whose
+      // prepared statements went wrong.
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      if (preparedTrouble(err)) broken ??= err as Error;
       throw err;
     } finally {
       client.off('error', lost);

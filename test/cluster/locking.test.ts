@@ -86,5 +86,42 @@ if (!url) {
         await lockWorkspace(frozen, tx, 'WS-frozen');
       });
     });
+
+    test('prepared statements the server lost are run again unprepared, and preparing stops', async () => {
+      const db = database({ max: 1 });
+      const read = () => db.get<{ n: number }>('SELECT n FROM counter WHERE id = ?', [1]);
+      await read();
+      await read(); // prepared from its second use
+      // What a pooler in transaction mode does to us: the server session no longer has them.
+      await db.run('DEALLOCATE ALL');
+      assert.equal(Number((await read())!.n), 24, 'outside a transaction: run again, unprepared');
+      assert.equal(db.prepare, false, 'and no more preparing on this database');
+      assert.equal(Number((await db.transaction((tx) => tx.get<{ n: number }>('SELECT n FROM counter WHERE id = ?', [1])))!.n), 24);
+    });
+
+    test('a prepared statement whose table changed shape (another node migrated) is run again', async () => {
+      const db = database({ max: 1 });
+      const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await c.connect();
+      try {
+        await c.query('CREATE TABLE shape (id INTEGER PRIMARY KEY)');
+        await c.query('INSERT INTO shape VALUES (1)');
+        const row = () => db.get<Record<string, unknown>>('SELECT * FROM shape WHERE id = ?', [1]);
+        await row();
+        assert.deepEqual(await row(), { id: 1 });
+        await c.query('ALTER TABLE shape ADD COLUMN extra INTEGER NOT NULL DEFAULT 7');
+        assert.deepEqual(await row(), { id: 1, extra: 7 }, 'outside a transaction: run again');
+        assert.equal(db.prepare, true, 'preparing goes on');
+        assert.deepEqual(await row(), { id: 1, extra: 7 }, 'prepared again on the new connection');
+        await c.query('ALTER TABLE shape ADD COLUMN more INTEGER NOT NULL DEFAULT 8');
+        // Inside a transaction the statement cannot be retried: the transaction fails once, its
+        // connection is dropped, and the next transaction prepares afresh.
+        const inTx = () => db.transaction((tx) => tx.get<Record<string, unknown>>('SELECT * FROM shape WHERE id = ?', [1]));
+        await assert.rejects(inTx(), /cached plan/);
+        assert.deepEqual(await inTx(), { id: 1, extra: 7, more: 8 });
+      } finally {
+        await c.end();
+      }
+    });
   });
 }

@@ -226,18 +226,16 @@ export function sqliteStore(file: string): Store {
 
 // ---- invariants ---------------------------------------------------------------------------------
 
+export type Query = <R = any>(sql: string, params?: unknown[]) => Promise<R[]>;
+
 export interface InvariantOptions {
   /** Capacity must bound held (true unless a test routes ignore-capacity tasks or lowers capacity). */
   capacityBound?: boolean;
 }
 
-/**
- * Everything that must hold in any committed state of a workspace, checked on one snapshot.
- * Returns the violations (empty when all is well), each a readable line.
- */
-export async function invariantViolations(q: <R = any>(sql: string, params?: unknown[]) => Promise<R[]>, workspaceSid: string, opts: InvariantOptions = {}): Promise<string[]> {
+/** Capacity counters against the reservations that hold them (the cheap part of the invariants). */
+export async function capacityViolations(q: Query, workspaceSid: string, opts: InvariantOptions = {}): Promise<string[]> {
   const out: string[] = [];
-  // Capacity counters against the reservations that hold them.
   const channels = await q<{ worker_sid: string; task_channel_sid: string; held: number; assigned: number; capacity: number; active: number; accepted_rows: number }>(
     `SELECT wc.worker_sid, wc.task_channel_sid, wc.held, wc.assigned, wc.capacity,
             (SELECT COUNT(*) FROM reservations r WHERE r.worker_sid = wc.worker_sid AND r.task_channel_sid = wc.task_channel_sid
@@ -253,6 +251,15 @@ export async function invariantViolations(q: <R = any>(sql: string, params?: unk
     if (assigned !== acceptedRows) out.push(`worker ${c.worker_sid} channel ${c.task_channel_sid}: assigned=${assigned} but ${acceptedRows} accepted/wrapping reservations`);
     if (opts.capacityBound !== false && held > capacity) out.push(`worker ${c.worker_sid} channel ${c.task_channel_sid}: held=${held} over capacity ${capacity}`);
   }
+  return out;
+}
+
+/**
+ * Everything that must hold in any committed state of a workspace, checked on one snapshot.
+ * Returns the violations (empty when all is well), each a readable line.
+ */
+export async function invariantViolations(q: Query, workspaceSid: string, opts: InvariantOptions = {}): Promise<string[]> {
+  const out = await capacityViolations(q, workspaceSid, opts);
   // Each task's status against its reservations.
   const tasks = await q<{ sid: string; assignment_status: string; pending_rows: number; accepted_rows: number; wrapping_rows: number; done_rows: number; max_reserved: number | null }>(
     `SELECT t.sid, t.assignment_status,
@@ -316,7 +323,7 @@ export async function invariantViolations(q: <R = any>(sql: string, params?: unk
  * Events against rows: one task.created per task, one reservation.created per reservation, and a
  * reservation's ending event (at most one) matching the status it ended in.
  */
-export async function eventViolations(q: <R = any>(sql: string, params?: unknown[]) => Promise<R[]>, workspaceSid: string): Promise<string[]> {
+export async function eventViolations(q: Query, workspaceSid: string): Promise<string[]> {
   const out: string[] = [];
   const created = await q<{ sid: string; n: number }>(
     `SELECT t.sid, (SELECT COUNT(*) FROM events e WHERE e.workspace_sid = t.workspace_sid AND e.event_type = 'task.created' AND e.resource_sid = t.sid) AS n

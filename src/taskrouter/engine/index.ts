@@ -57,9 +57,11 @@ export class Engine {
   async inWorkspace<T>(accountSid: string, workspaceSid: string, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
     const result = await this.queue.run(workspaceSid, () =>
       this.db.transaction(async (tx) => {
-        await lockWorkspace(this.db, tx, workspaceSid);
+        // The workspace row is not routing state (nothing changes it under the lock): read before
+        // taking the lock, so the lock is held no longer than the change needs it.
         const ws = await workspaces.get(tx, workspaceSid, ['account_sid = ?', accountSid]);
         if (!ws) throw notFound(`/v1/Workspaces/${workspaceSid}`);
+        await lockWorkspace(this.db, tx, workspaceSid);
         return fn(tx, ws);
       }),
     );
