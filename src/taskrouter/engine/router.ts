@@ -341,7 +341,7 @@ function waitingFor(tx: Executor, ws: WorkspaceRow, workerSid: string, offset: n
 /** step_filter value of a task placed straight in a queue (TaskQueueSid without a workflow). */
 export const DIRECT = -1;
 
-function directStep(queueSid: string): Step {
+export function directStep(queueSid: string): Step {
   return {
     filter: DIRECT,
     filterName: null,

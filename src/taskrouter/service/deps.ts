@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Engine } from '../engine/index.ts';
-import { invalidParameter, notFound } from '../../core/errors.ts';
+import { invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
 import { ExpressionSyntaxError, parseExpression, type Expression } from '../../core/expression/index.ts';
 import { isUniqueViolation, type Database, type Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
@@ -65,4 +65,11 @@ export function patched<R>(row: R, patch: Partial<R>): R {
   const out = { ...row };
   for (const [k, v] of Object.entries(patch)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** Optimistic concurrency: an If-Match that names another version than the current one is refused (412). */
+export function checkIfMatch(version: number, ifMatch: string | undefined): void {
+  if (ifMatch === undefined) return;
+  const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
+  if (wanted !== '*' && wanted !== String(version)) throw preconditionFailed(version);
 }

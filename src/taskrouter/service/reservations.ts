@@ -5,7 +5,7 @@ import type { Condition } from '../../store/table.ts';
 import type { Engine } from '../engine/index.ts';
 import { activities } from '../model.ts';
 import { reservations, tasks, type ReservationRow } from '../routing-model.ts';
-import { requireWorkspace, type Deps } from './deps.ts';
+import { checkIfMatch, requireWorkspace, type Deps } from './deps.ts';
 
 export interface ReservationUpdate {
   reservationStatus?: ReservationStatus;
@@ -78,10 +78,7 @@ export class ReservationService {
     }
     return this.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const res = await this.get(accountSid, workspaceSid, scope, sid, tx);
-      if (ifMatch !== undefined) {
-        const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
-        if (wanted !== '*' && wanted !== String(res.version)) throw preconditionFailed(res.version);
-      }
+      checkIfMatch(res.version, ifMatch);
       if (input.workerActivitySid !== undefined && !(await activities.get(tx, input.workerActivitySid, ['workspace_sid = ?', workspaceSid])))
         throw invalidParameter(`Invalid WorkerActivitySid: Activity ${input.workerActivitySid} is not in this Workspace`);
       const to = input.reservationStatus;

@@ -7,11 +7,11 @@ import type { Condition } from '../../store/table.ts';
 import type { Engine } from '../engine/index.ts';
 import { emit } from '../engine/events.ts';
 import { taskEventData } from '../engine/event-data.ts';
-import { DIRECT } from '../engine/router.ts';
+import { DIRECT, directStep } from '../engine/router.ts';
 import { setTimer } from '../engine/timers.ts';
 import { taskQueues, workflows, type WorkspaceRow } from '../model.ts';
 import { tasks, TASK_LIMITS, type TaskRow } from '../routing-model.ts';
-import { expressionParam, ordering, parseAttributes, requireWorkspace, type Deps } from './deps.ts';
+import { checkIfMatch, expressionParam, ordering, parseAttributes, requireWorkspace, type Deps } from './deps.ts';
 import { findTaskChannel } from './task-channels.ts';
 
 export interface TaskInput {
@@ -119,7 +119,7 @@ export class TaskService {
         });
         task = await this.engine.lifecycle.enterWorkflow(tx, ws, task);
       } else {
-        task = await this.engine.lifecycle.place(tx, ws, task, directPlacement(queueSid!), 0);
+        task = await this.engine.lifecycle.place(tx, ws, task, directStep(queueSid!), 0);
       }
       return task;
     });
@@ -172,7 +172,7 @@ export class TaskService {
   async update(accountSid: string, workspaceSid: string, sid: string, input: TaskUpdate, ifMatch?: string): Promise<TaskRow> {
     return this.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       let task = await this.get(accountSid, workspaceSid, sid, tx);
-      checkVersion(task, ifMatch);
+      checkIfMatch(task.version, ifMatch);
       const now = this.deps.clock.now();
       const lifecycle = this.engine.lifecycle;
       const patch: Partial<TaskRow> = {};
@@ -221,7 +221,7 @@ export class TaskService {
   async delete(accountSid: string, workspaceSid: string, sid: string, ifMatch?: string): Promise<void> {
     await this.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const task = await this.get(accountSid, workspaceSid, sid, tx);
-      checkVersion(task, ifMatch);
+      checkIfMatch(task.version, ifMatch);
       await this.engine.lifecycle.deleteTask(tx, ws, task);
     });
   }
@@ -235,19 +235,4 @@ export class TaskService {
   }
 }
 
-function directPlacement(queueSid: string) {
-  return {
-    filter: DIRECT,
-    filterName: null,
-    target: 0,
-    filterEnteredAge: 0,
-    deadlineAge: null,
-    spec: { queue: queueSid, priority: null, timeout: null, expression: null, orderBy: null, skipIf: null, knownWorkerSid: null, knownWorkerFriendlyName: null },
-  };
-}
 
-function checkVersion(task: TaskRow, ifMatch: string | undefined) {
-  if (ifMatch === undefined) return;
-  const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
-  if (wanted !== '*' && wanted !== String(task.version)) throw preconditionFailed(task.version);
-}

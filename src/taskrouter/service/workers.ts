@@ -8,7 +8,7 @@ import { evaluate, type Expression } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import { activities, taskChannels, taskQueues, workerChannels, workers, type ActivityRow, type WorkerRow } from '../model.ts';
-import { expressionParam, ordering, parseAttributes, patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
+import { checkIfMatch, expressionParam, ordering, parseAttributes, patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
 
 export interface WorkerInput {
   friendlyName?: string;
@@ -155,7 +155,7 @@ export class WorkerService {
   ): Promise<WorkerView> {
     return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const current = await this.get(accountSid, workspaceSid, sid, tx);
-      checkVersion(current.worker, ifMatch);
+      checkIfMatch(current.worker.version, ifMatch);
       const now = this.deps.clock.now();
       const lifecycle = this.deps.engine.lifecycle;
       const activity = input.activitySid !== undefined ? await this.activity(tx, workspaceSid, input.activitySid) : current.activity;
@@ -191,7 +191,7 @@ export class WorkerService {
   async delete(accountSid: string, workspaceSid: string, sid: string, ifMatch?: string): Promise<void> {
     await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const current = await this.get(accountSid, workspaceSid, sid, tx);
-      checkVersion(current.worker, ifMatch);
+      checkIfMatch(current.worker.version, ifMatch);
       const busy = await tx.get<{ n: number }>(
         "SELECT COUNT(*) AS n FROM reservations WHERE worker_sid = ? AND reservation_status IN ('accepted', 'wrapping')",
         [sid],
@@ -212,11 +212,6 @@ export class WorkerService {
   }
 }
 
-function checkVersion(worker: WorkerRow, ifMatch: string | undefined) {
-  if (ifMatch === undefined) return;
-  const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
-  if (wanted !== '*' && wanted !== String(worker.version)) throw preconditionFailed(worker.version);
-}
 
 function toView(r: Record<string, unknown>): WorkerView {
   const activity: ActivityRow = {
