@@ -49,7 +49,12 @@ if (!url) {
     test(`${TASKS} tasks through ${NODES} nodes and ${WORKERS} agents: each completed once, nobody over capacity, events exact, timers once`, { timeout: 240_000 }, async () => {
       store = await postgresStore(url);
       const s = store;
-      for (let i = 0; i < NODES; i++) nodes.push(await startNode(`node${i}`, s.env, { SWITCHYARD_CLOCK_CONTROL: '1' }));
+      // All at once on the empty schema: one migrates, the others wait for it.
+      const starting = Array.from({ length: NODES }, (_, i) => startNode(`node${i}`, s.env, { SWITCHYARD_CLOCK_CONTROL: '1' }));
+      for (const n of await Promise.allSettled(starting)) if (n.status === 'fulfilled') nodes.push(n.value);
+      for (const n of await Promise.allSettled(starting)) if (n.status === 'rejected') throw n.reason;
+      const migrations = await s.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id');
+      assert.deepEqual(migrations.map((m) => Number(m.id)), [...new Set(migrations.map((m) => Number(m.id)))], 'each migration applied once');
       const nodeAt = (i: number) => nodes[((i % NODES) + NODES) % NODES];
       const requests = nodes.map(() => 0);
       const on = (i: number, method: 'GET' | 'POST', path: string, form?: Record<string, string | number>) => {
