@@ -12,6 +12,8 @@ import { Deliveries, EventDeliverer, type CallbackOptions } from './taskrouter/e
 import { AssignmentCallbacks } from './taskrouter/engine/assignment-callback.ts';
 import { conversationsProduct } from './conversations/product.ts';
 import { conversationsServices, type ConversationsApi } from './conversations/services.ts';
+import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
+import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -23,6 +25,10 @@ export interface ServerConfig extends StoreConfig {
   clockControl?: boolean;
   /** Timeouts and retries of event and assignment callbacks (Twilio's by default). */
   callbacks?: CallbackOptions;
+  /** Timeouts and retries of Conversations webhooks and outbound messages (5 s, 10 attempts by default). */
+  conversationDeliveries?: ConversationDeliveryOptions;
+  /** The Conversations outbound delivery adapter (default: the HTTP adapter configured by SWITCHYARD_OUTBOUND_URL(S)); null: none. */
+  outbound?: DeliveryAdapter | null;
 }
 
 export interface Server {
@@ -35,6 +41,8 @@ export interface Server {
   clock: Clock;
   /** Event and assignment callbacks: sent on their own, or (timers: 'manual') when `deliveries.flush()` is called. */
   deliveries: Deliveries;
+  /** Conversations post-event webhooks and outbound messages: sent on their own, or (timers: 'manual') on `flush()`. */
+  conversationDeliveries: ConversationDeliverer;
   close(): Promise<void>;
 }
 
@@ -61,6 +69,15 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   );
   taskRouter.engine.onChange(() => deliveries.wake());
   if (config.timers !== 'manual') deliveries.start();
+  const conversationDeliveries = new ConversationDeliverer(
+    db,
+    clock,
+    conversations,
+    config.outbound === undefined ? HttpDeliveryAdapter.fromEnv() : config.outbound,
+    config.conversationDeliveries,
+  );
+  conversations.onChange(() => conversationDeliveries.wake());
+  if (config.timers !== 'manual') conversationDeliveries.start();
   return {
     app,
     db,
@@ -69,10 +86,12 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     conversations,
     clock,
     deliveries,
+    conversationDeliveries,
     async close() {
       await taskRouter.engine.stop();
       conversations.timers.stop();
       await deliveries.stop();
+      await conversationDeliveries.stop();
       await app.close();
       await db.close();
     },

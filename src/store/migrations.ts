@@ -449,6 +449,32 @@ CREATE INDEX conversation_events_conversation ON conversation_events(conversatio
 CREATE INDEX conversation_events_account ON conversation_events(account_sid, seq);
 `,
   },
+  {
+    id: 6,
+    sql: `
+-- Conversations out: the cursor of each reader of conversation_events that must see every event
+-- once (the fan-out), starting after the events that existed before this migration; and the queue
+-- of what goes out (post-event webhooks and outbound messages), sent in seq order per queue.
+CREATE TABLE conversation_cursors (
+  name TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL
+);
+INSERT INTO conversation_cursors (name, seq) SELECT 'fanout', COALESCE(MAX(seq), 0) FROM conversation_events;
+CREATE TABLE conversation_deliveries (
+  seq {{SEQ}},
+  queue TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  account_sid TEXT NOT NULL,
+  event_seq BIGINT NOT NULL,
+  url TEXT,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  locked_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX conversation_deliveries_queue ON conversation_deliveries(queue, seq);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

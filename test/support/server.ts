@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import type { StoreConfig } from '../../src/store/open.ts';
 import type { CallbackOptions } from '../../src/taskrouter/engine/delivery.ts';
+import type { ServerConfig } from '../../src/server.ts';
 
 /** A store the shared suites run against: every suite runs once per backend. */
 export interface Backend {
@@ -74,10 +75,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(backend: Backend, options: { clockControl?: boolean; callbacks?: CallbackOptions } = {}): Promise<TestServer> {
+export async function startServer(
+  backend: Backend,
+  options: { clockControl?: boolean; callbacks?: CallbackOptions } & Pick<ServerConfig, 'conversationDeliveries' | 'outbound'> = {},
+): Promise<TestServer> {
   const store = await backend.create();
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
-  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl, callbacks: options.callbacks });
+  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl, callbacks: options.callbacks, conversationDeliveries: options.conversationDeliveries, outbound: options.outbound });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
