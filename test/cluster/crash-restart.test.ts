@@ -66,7 +66,7 @@ for (const backend of backends) {
       await store?.dispose();
     });
 
-    test('a server killed under load comes back consistent, and its pending timers fire once', { timeout: 120_000 }, async () => {
+    test('a server killed under load comes back consistent, and its pending timers fire once', { timeout: 240_000 }, async () => {
       const started = Date.now();
       store = await backend.open();
       const first = await startNode(`${backend.name}-start`, store.env, { SWITCHYARD_CLOCK_CONTROL: '1' });
