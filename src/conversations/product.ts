@@ -5,17 +5,18 @@ import { messageRoutes } from './http/messages.ts';
 import { participantRoutes } from './http/participants.ts';
 import { webhookRoutes } from './http/webhooks.ts';
 import type { ConversationsApi } from './services.ts';
+import { withPreEvents } from './webhooks/pre-event.ts';
 
 /** Conversations v1 as an HTTP product: conversations.twilio.com, or /conversations on this server. */
 export function conversationsProduct(api: ConversationsApi): Product {
   return {
     name: 'conversations',
-    routes: [
+    routes: withPreEvents(api.db, [
       ...configurationRoutes(api),
       ...conversationRoutes(api),
       ...participantRoutes(api),
       ...messageRoutes(api),
       ...webhookRoutes(api),
-    ],
+    ]),
   };
 }

@@ -73,7 +73,7 @@ for (const backend of backends()) {
       const g = await cv.conversations(c.sid).webhooks.create({
         target: 'webhook',
         'configuration.url': `${rx.url}/get`,
-        'configuration.method': 'GET',
+        'configuration.method': 'get',
         'configuration.filters': ['onParticipantAdded'],
       });
       await cv.conversations(c.sid).participants.create({ identity: 'bob', ...ON });
