@@ -14,6 +14,7 @@ import { conversationsProduct } from './conversations/product.ts';
 import { conversationsServices, type ConversationsApi } from './conversations/services.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
+import { inboundGateway } from './conversations/gateway/inbound.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -61,6 +62,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations] }),
   ];
   const app = buildApp({ accounts, products });
+  inboundGateway(app, conversations);
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();
   const deliveries = new Deliveries(
