@@ -81,6 +81,8 @@ export const TASK_LIMITS = {
   maxTimeout: 1_209_600,
   maxPriority: 2_147_483_647,
   maxAssignmentCount: 1_000,
+  /** An assigned task not completed within this time is deleted by the system (task.system-deleted). */
+  assignedMaxMs: 86_400_000,
   /** Completed and canceled tasks are removed this long after they close (Twilio: 5 minutes). */
   closedRetentionMs: 5 * 60_000,
   eventRetentionMs: 30 * 24 * 3600_000,

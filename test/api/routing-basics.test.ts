@@ -107,3 +107,32 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`assigned tasks are not forever (${backend.name})`, () => {
+    test('a task still assigned 24 hours after it was accepted is deleted by the system, freeing the worker', async () => {
+      const t = await startServer(backend);
+      try {
+        const tr = t.client.taskrouter.v1;
+        const ws = await tr.workspaces.create({ friendlyName: 'long', template: 'FIFO' });
+        const w = tr.workspaces(ws.sid);
+        const [available] = await w.activities.list({ friendlyName: 'Available' });
+        const worker = await w.workers.create({ friendlyName: 'a', activitySid: available.sid });
+        const task = await w.tasks.create({});
+        const [res] = await w.tasks(task.sid).reservations.list();
+        await w.tasks(task.sid).reservations(res.sid).update({ reservationStatus: 'accepted' });
+        t.clock.advance(86_400_000 - 1000);
+        await t.server.taskRouter.engine.tick();
+        assert.equal((await w.tasks(task.sid).fetch()).assignmentStatus, 'assigned');
+        t.clock.advance(1000);
+        await t.server.taskRouter.engine.tick();
+        await assert.rejects(w.tasks(task.sid).fetch(), { status: 404 });
+        const ev = await t.server.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE task_sid = ? AND event_type = 'task.system-deleted'", [task.sid]);
+        assert.equal(Number(ev?.n), 1);
+        assert.equal((await w.workers(worker.sid).workerChannels('default').fetch()).assignedTasks, 0);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}

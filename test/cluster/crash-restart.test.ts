@@ -253,9 +253,9 @@ for (const backend of backends) {
       assert.equal(Number(canceledEvents), canceledTotal, 'as many task.canceled events as canceled tasks');
       const leftTimers = await store.all<{ kind: string; n: number }>('SELECT kind, COUNT(*) AS n FROM timers WHERE workspace_sid = ? GROUP BY kind', [ws.sid]);
       assert.deepEqual(
-        leftTimers.filter((t) => t.kind !== 'cleanup'),
+        leftTimers.filter((t) => t.kind !== 'cleanup' && t.kind !== 'assigned'),
         [],
-        'only the cleanup timers of closed tasks are left',
+        'only the cleanup timers of closed tasks and the 24-hour limits of assigned ones are left',
       );
       await check('after the TTLs');
 

@@ -78,6 +78,7 @@ export class Lifecycle extends Router {
     task = { ...task, ...taskPatch };
     await clearTimer(tx, 'ttl', task.sid);
     await clearTimer(tx, 'target', task.sid);
+    await setTimer(tx, 'assigned', task.sid, ws.sid, now + TASK_LIMITS.assignedMaxMs);
     await this.reservationEvent(tx, ws, accepted, task, 'reservation.accepted');
     const others = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'pending'"]] });
     for (const other of others) await this.end(tx, ws, other, 'rescinded', { reroute: false });
@@ -199,7 +200,7 @@ export class Lifecycle extends Router {
       if (r.reservation_status === 'pending') await this.end(tx, ws, r, 'canceled', { reroute: false });
       else await this.release(tx, r, true);
     }
-    for (const kind of ['ttl', 'target', 'cleanup'] as const) await clearTimer(tx, kind, task.sid);
+    for (const kind of ['ttl', 'target', 'assigned', 'cleanup'] as const) await clearTimer(tx, kind, task.sid);
     await tasks.delete(tx, ['sid = ?', task.sid]);
     await this.taskEvent(tx, ws, task, systemDeleted ? 'task.system-deleted' : 'task.deleted', `Task ${task.sid} deleted`);
     for (const r of held) await this.tryAssignWorker(tx, ws, r.worker_sid);
@@ -208,6 +209,7 @@ export class Lifecycle extends Router {
   private async closeTimers(tx: Executor, ws: WorkspaceRow, task: TaskRow) {
     await clearTimer(tx, 'ttl', task.sid);
     await clearTimer(tx, 'target', task.sid);
+    await clearTimer(tx, 'assigned', task.sid);
     await setTimer(tx, 'cleanup', task.sid, ws.sid, this.now() + TASK_LIMITS.closedRetentionMs);
   }
 
@@ -226,6 +228,9 @@ export class Lifecycle extends Router {
       await this.cancelTask(tx, ws, task, 'Task TTL Exceeded');
     } else if (timer.kind === 'target' && task.assignment_status === 'pending') {
       await this.moveOn(tx, ws, task);
+    } else if (timer.kind === 'assigned' && (task.assignment_status === 'assigned' || task.assignment_status === 'wrapping')) {
+      // Twilio deletes a task still assigned 24 hours after it was accepted.
+      await this.deleteTask(tx, ws, task, true);
     } else if (timer.kind === 'cleanup' && (task.assignment_status === 'completed' || task.assignment_status === 'canceled')) {
       await tasks.delete(tx, ['sid = ?', task.sid]);
     }

@@ -1,7 +1,9 @@
 import type { Executor } from '../../store/database.ts';
 
 /** Durable timers: one row per (kind, subject), so a restart neither loses nor repeats them. */
-export type TimerKind = 'ttl' | 'reservation' | 'target' | 'cleanup';
+/** ttl: a waiting task's TTL; reservation: an offer's timeout; target: a workflow target's timeout;
+ * assigned: the 24 hours an assigned task may last; cleanup: removing a closed task. */
+export type TimerKind = 'ttl' | 'reservation' | 'target' | 'assigned' | 'cleanup';
 
 export async function setTimer(tx: Executor, kind: TimerKind, refSid: string, workspaceSid: string, dueAt: number): Promise<void> {
   await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ?', [kind, refSid]);

@@ -90,7 +90,8 @@ export class TaskChannelService {
   }
 
   async delete(accountSid: string, workspaceSid: string, ref: string): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    // Under the workspace lock, so no task can be created on it while it goes.
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
       const row = await this.get(accountSid, workspaceSid, ref, tx);
       // Tasks without a channel land on `default`, so it must always exist.
       if (row.unique_name === 'default') throw inUse("The 'default' TaskChannel cannot be deleted");

@@ -118,7 +118,8 @@ export class TaskQueueService {
 
   /** A queue that a workflow routes to cannot be deleted: the workflow would route nowhere. */
   async delete(accountSid: string, workspaceSid: string, sid: string): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    // Under the workspace lock, so no task can be created on it while it goes.
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
       await this.get(accountSid, workspaceSid, sid, tx);
       const ref = await tx.get<{ workflow_sid: string }>('SELECT workflow_sid FROM workflow_queues WHERE queue_sid = ?', [sid]);
       if (ref) throw inUse(`TaskQueue ${sid} cannot be deleted: Workflow ${ref.workflow_sid} routes to it`);

@@ -103,7 +103,8 @@ export class WorkflowService {
   }
 
   async delete(accountSid: string, workspaceSid: string, sid: string): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    // Under the workspace lock, so no task can be created on it while it goes.
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
       await this.get(accountSid, workspaceSid, sid, tx);
       const active = await tasks.count(tx, ['workflow_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`Workflow ${sid} cannot be deleted: ${active} active Task(s) use it`);
