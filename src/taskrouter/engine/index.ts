@@ -46,7 +46,16 @@ export class Engine {
 
   /** Plugs an adapter into the engine (see EngineHooks). */
   setHooks(hooks: Partial<EngineHooks>) {
-    Object.assign(this.ctx.hooks, hooks);
+    // Adds to what is there: two adapters on the same hook both run, in the order they were added.
+    const current = this.ctx.hooks;
+    if (hooks.reservationCreated) {
+      const before = current.reservationCreated;
+      const added = hooks.reservationCreated;
+      current.reservationCreated = async (...args) => {
+        await before(...args);
+        await added(...args);
+      };
+    }
   }
 
   /**
