@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Accounts, type Credentials } from './accounts/accounts.ts';
 import { AdjustableClock, systemClock, type Clock } from './core/clock.ts';
 import { switchyardProduct } from './switchyard/product.ts';
+import { outboxSignal } from './taskrouter/engine/outbox-signal.ts';
 import { ExplainService } from './taskrouter/service/explain.ts';
 import { buildApp } from './http/app.ts';
 import type { Database } from './store/database.ts';
@@ -15,6 +16,7 @@ import { conversationsServices, type ConversationsApi } from './conversations/se
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
+import { ChatGateway } from './conversations/gateway/chat.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -44,6 +46,8 @@ export interface Server {
   deliveries: Deliveries;
   /** Conversations post-event webhooks and outbound messages: sent on their own, or (timers: 'manual') on `flush()`. */
   conversationDeliveries: ConversationDeliverer;
+  /** The chat WebSocket (/conversations/v1/Gateway/Chat). */
+  chat: ChatGateway;
   close(): Promise<void>;
 }
 
@@ -63,13 +67,18 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   ];
   const app = buildApp({ accounts, products });
   inboundGateway(app, conversations);
+  const chat = new ChatGateway(app, conversations, clock);
+  conversations.onChange(() => chat.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();
   const deliveries = new Deliveries(
     new EventDeliverer(db, clock, config.callbacks),
     new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks),
   );
-  taskRouter.engine.onChange(() => deliveries.wake());
+  // A commit wakes the senders only when it queued something; polling covers other nodes.
+  taskRouter.engine.onChange(() => {
+    if (outboxSignal.take()) deliveries.wake();
+  });
   if (config.timers !== 'manual') deliveries.start();
   const conversationDeliveries = new ConversationDeliverer(
     db,
@@ -89,11 +98,13 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     clock,
     deliveries,
     conversationDeliveries,
+    chat,
     async close() {
       await taskRouter.engine.stop();
       conversations.timers.stop();
       await deliveries.stop();
       await conversationDeliveries.stop();
+      await chat.close();
       await app.close();
       await db.close();
     },

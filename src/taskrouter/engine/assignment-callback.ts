@@ -4,6 +4,7 @@ import { activities, workers, workflows, type WorkspaceRow } from '../model.ts';
 import { reservations, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { CALLBACK_DEFAULTS, authTokenOf, postSigned, type CallbackOptions, type PostResult } from './delivery.ts';
 import type { Engine } from './index.ts';
+import { outboxSignal } from './outbox-signal.ts';
 
 interface CallbackRow {
   seq: number;
@@ -85,6 +86,7 @@ export class AssignmentCallbacks {
     if (!task.workflow_sid) return;
     const workflow = await workflows.get(tx, task.workflow_sid);
     if (!workflow?.assignment_callback_url) return;
+    outboxSignal.queued = true;
     const worker = await workers.get(tx, res.worker_sid);
     const now = this.clock.now();
     const body = new URLSearchParams({

@@ -2,6 +2,7 @@ import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import type { WorkspaceRow } from '../model.ts';
 import { events } from '../routing-model.ts';
+import { outboxSignal } from './outbox-signal.ts';
 
 export interface EventInput {
   type: string;
@@ -65,6 +66,7 @@ export async function emit(tx: Executor, ws: WorkspaceRow, now: number, e: Event
     };
     for (const [k, v] of Object.entries(common)) body.append(k, v);
     for (const [k, v] of Object.entries(data)) if (v !== null) body.append(k, String(v));
+    outboxSignal.queued = true;
     await tx.run(
       'INSERT INTO deliveries (workspace_sid, event_sid, url, body, attempts, next_attempt_at, locked_until) VALUES (?, ?, ?, ?, 0, ?, 0)',
       [ws.sid, sid, ws.event_callback_url, body.toString(), now],
