@@ -475,6 +475,13 @@ CREATE TABLE conversation_deliveries (
 CREATE INDEX conversation_deliveries_queue ON conversation_deliveries(queue, seq);
 `,
   },
+  {
+    id: 7,
+    sql: `
+-- "Has this worker had this task before?" is asked for every candidate of every routing decision.
+CREATE INDEX reservations_task_worker ON reservations(task_sid, worker_sid);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

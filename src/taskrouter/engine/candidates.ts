@@ -27,9 +27,16 @@ export interface CandidateQuery {
  * capacity (or no task at all, single-tasking), no earlier reservation for this task. The target
  * expression and ordering are the pure matcher's job.
  */
+// CROSS JOIN keeps SQLite's join order as written: from the queue's members outwards. Left to itself
+// it starts from every worker with the channel, which costs the whole workspace per task.
 export async function loadCandidates(db: Executor, q: CandidateQuery): Promise<Candidate[]> {
-  const where = [q.anyWorkerOf ? 'w.workspace_sid = ?' : 'm.queue_sid = ?', 'a.available = 1'];
-  const params: (string | number)[] = [q.taskChannelSid, q.anyWorkerOf ?? q.queueSid];
+  const where = [
+    q.anyWorkerOf ? 'w.workspace_sid = ?' : 'm.queue_sid = ? AND w.sid = m.worker_sid',
+    'a.sid = w.activity_sid',
+    'wc.worker_sid = w.sid AND wc.task_channel_sid = ?',
+    'a.available = 1',
+  ];
+  const params: (string | number)[] = [q.anyWorkerOf ?? q.queueSid, q.taskChannelSid];
   if (!q.ignoreCapacity) {
     where.push('wc.available = 1');
     where.push(q.multiTask ? 'wc.held < wc.capacity' : 'NOT EXISTS (SELECT 1 FROM worker_channels x WHERE x.worker_sid = w.sid AND x.held > 0)');
@@ -51,9 +58,8 @@ export async function loadCandidates(db: Executor, q: CandidateQuery): Promise<C
   const rows = await db.all<Record<string, unknown>>(
     `SELECT w.sid, w.friendly_name, w.attributes, w.activity_sid, a.friendly_name AS activity_name, w.idle_since,
             wc.capacity, wc.available AS ch_available, wc.held, wc.assigned
-       FROM ${q.anyWorkerOf ? 'workers w' : 'queue_members m JOIN workers w ON w.sid = m.worker_sid'}
-       JOIN activities a ON a.sid = w.activity_sid
-       JOIN worker_channels wc ON wc.worker_sid = w.sid AND wc.task_channel_sid = ?
+       FROM ${q.anyWorkerOf ? 'workers w' : 'queue_members m CROSS JOIN workers w'}
+       CROSS JOIN activities a CROSS JOIN worker_channels wc
       WHERE ${where.join(' AND ')}
       ORDER BY w.idle_since, w.sid LIMIT ${CANDIDATE_PAGE} OFFSET ${Math.floor(q.page ?? 0) * CANDIDATE_PAGE}`,
     params,
