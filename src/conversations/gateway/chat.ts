@@ -1,0 +1,190 @@
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { verifyAccessToken } from '../../core/access-token.ts';
+import type { Clock } from '../../core/clock.ts';
+import { TwilioError } from '../../core/errors.ts';
+import { eventsSince } from '../events.ts';
+import type { MessageRow } from '../model.ts';
+import type { Cause } from '../service/deps.ts';
+import type { ConversationsApi } from '../services.ts';
+import { preEvent } from '../webhooks/pre-event.ts';
+
+/**
+ * The chat WebSocket: ws(s)://HOST/conversations/v1/Gateway/Chat?token=JWT, where JWT is a Twilio
+ * access token with a ChatGrant (twilio.jwt.AccessToken, signed with an API key secret; or as
+ * `Authorization: Bearer JWT`). A bad, expired or forged token gets HTTP 401 and no socket.
+ *
+ * Server → client (JSON text frames):
+ *   {"type":"ready","identity":"alice"}
+ *   {"type":"message","conversation_sid":"CH...","message":{"sid","index","author","body","attributes","participant_sid","media","date_created"}}
+ *     for every message added to a conversation where the identity is a participant (its own included);
+ *   {"type":"ack","ref":...,"conversation_sid","message_sid","index"} / {"type":"error","ref":...,"code","message"}
+ * Client → server:
+ *   {"type":"message","conversation_sid":"CH... or unique name","body":"...","attributes":"{}","ref":any}
+ *     adds a message authored by the token's identity, which must be a participant.
+ */
+export const CHAT_PATH = '/conversations/v1/Gateway/Chat';
+
+const GATEWAY: Cause = { source: 'gateway', webhooksEnabled: true };
+const POLL_MS = 1_000;
+
+interface Session {
+  accountSid: string;
+  identity: string;
+}
+
+export class ChatGateway {
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Map<string, Set<WebSocket>>();
+  private cursor: number | null = null;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    app: FastifyInstance,
+    private readonly api: ConversationsApi,
+    private readonly clock: Clock,
+  ) {
+    app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
+    this.timer = setInterval(() => this.wake(), POLL_MS);
+    this.timer.unref();
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.replace(/\/$/, '') !== CHAT_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = url.searchParams.get('token') ?? bearer ?? '';
+    let session: Session;
+    try {
+      await this.ensureCursor();
+      const t = await verifyAccessToken(
+        token,
+        async (sid, account) => (await this.api.db.get<{ secret: string }>('SELECT secret FROM api_keys WHERE sid = ? AND account_sid = ?', [sid, account]))?.secret,
+        this.clock.now(),
+        'chat',
+      );
+      session = { accountSid: t.accountSid, identity: t.identity };
+    } catch (err) {
+      const msg = JSON.stringify({ code: 20101, message: (err as Error).message, status: 401 });
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(msg)}\r\nConnection: close\r\n\r\n${msg}`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, session));
+  }
+
+  private open(ws: WebSocket, s: Session): void {
+    const key = `${s.accountSid}|${s.identity}`;
+    let set = this.sockets.get(key);
+    if (!set) this.sockets.set(key, (set = new Set()));
+    set.add(ws);
+    ws.on('close', () => {
+      set.delete(ws);
+      if (set.size === 0) this.sockets.delete(key);
+    });
+    ws.on('message', (data) => void this.onFrame(ws, s, data.toString()));
+    ws.send(JSON.stringify({ type: 'ready', identity: s.identity }));
+  }
+
+  private async onFrame(ws: WebSocket, s: Session, text: string): Promise<void> {
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      ws.send(JSON.stringify({ type: 'error', code: 20001, message: 'Frames must be JSON' }));
+      return;
+    }
+    const ref = frame.ref;
+    try {
+      if (frame.type !== 'message') throw new TwilioError(20001, 400, `Unknown frame type '${String(frame.type)}'`);
+      const conversation = typeof frame.conversation_sid === 'string' ? frame.conversation_sid : '';
+      const body = typeof frame.body === 'string' ? frame.body : undefined;
+      const attributes = typeof frame.attributes === 'string' ? frame.attributes : undefined;
+      // Only a participant may write (throws 20404 otherwise).
+      const { conversation: c } = await this.api.participants.get(s.accountSid, conversation, s.identity);
+      await preEvent(this.api.db, s.accountSid, 'onMessageAdd', { Source: 'SDK', ClientIdentity: s.identity, ConversationSid: c.sid, Author: s.identity, Body: body, Attributes: attributes });
+      const m = await this.api.messages.create(s.accountSid, c.sid, { author: s.identity, body, attributes }, GATEWAY);
+      ws.send(JSON.stringify({ type: 'ack', ref, conversation_sid: c.sid, message_sid: m.message.sid, index: m.message.message_index }));
+    } catch (err) {
+      const e = err instanceof TwilioError ? err : new TwilioError(20500, 500, 'An internal server error occurred');
+      ws.send(JSON.stringify({ type: 'error', ref, code: e.code, message: e.message }));
+    }
+  }
+
+  private async ensureCursor(): Promise<void> {
+    if (this.cursor !== null) return;
+    const row = await this.api.db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM conversation_events');
+    this.cursor ??= Number(row?.seq ?? 0);
+  }
+
+  /** Something committed (here or, by polling, on another node): push new messages to their sockets. */
+  wake(): void {
+    if (this.cursor === null) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.push();
+        } catch {
+          // The database is unreachable for now: the next poll tries again.
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  private async push(): Promise<void> {
+    for (;;) {
+      const events = await eventsSince(this.api.db, this.cursor ?? 0, 200);
+      if (events.length === 0) return;
+      for (const ev of events) {
+        this.cursor = Number(ev.seq);
+        if (ev.event_type !== 'onMessageAdded' || !ev.conversation_sid || this.sockets.size === 0) continue;
+        const rows = await this.api.db.all<{ identity: string }>(
+          'SELECT identity FROM conversation_participants WHERE conversation_sid = ? AND identity IS NOT NULL',
+          [ev.conversation_sid],
+        );
+        const m = (JSON.parse(ev.data) as { message: MessageRow }).message;
+        const frame = JSON.stringify({
+          type: 'message',
+          conversation_sid: ev.conversation_sid,
+          message: {
+            sid: m.sid,
+            index: m.message_index,
+            author: m.author,
+            body: m.body,
+            attributes: m.attributes,
+            participant_sid: m.participant_sid,
+            media: m.media ? JSON.parse(m.media) : null,
+            date_created: new Date(Number(m.date_created)).toISOString(),
+          },
+        });
+        for (const { identity } of rows) for (const ws of this.sockets.get(`${ev.account_sid}|${identity}`) ?? []) ws.send(frame);
+      }
+    }
+  }
+
+  /** Waits for pushes under way (tests). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const set of this.sockets.values()) for (const ws of set) ws.terminate();
+    this.sockets.clear();
+    await this.idle();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import twilio from 'twilio';
+import WebSocket from 'ws';
+import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
+import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
+
+const INBOUND = '/conversations/v1/Gateway/Messaging/Inbound';
+async function inbound(t: TestServer, params: Record<string, string>) {
+  const all = { AccountSid: t.account.accountSid, MessageSid: 'SM' + '2'.repeat(32), NumMedia: '0', ...params };
+  const signature = twilio.getExpectedTwilioSignature(t.account.authToken, t.baseUrl + INBOUND, all);
+  return t.http('POST', INBOUND, { body: new URLSearchParams(all).toString(), headers: { 'x-twilio-signature': signature }, auth: null });
+}
+
+const PROXY = '+15550006666';
+
+function chatToken(t: TestServer, identity: string, opts: { secret?: string; ttl?: number } = {}): string {
+  const token = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, opts.secret ?? t.account.apiSecret, { identity, ttl: opts.ttl ?? 3600 });
+  token.addGrant(new twilio.jwt.AccessToken.ChatGrant({}));
+  return token.toJwt();
+}
+
+/** Opens the chat socket; resolves once 'ready' arrives, collecting every frame after. */
+function connect(t: TestServer, token: string): Promise<{ ws: WebSocket; frames: any[]; next(type: string): Promise<any> }> {
+  const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat?token=${encodeURIComponent(token)}`);
+  const frames: any[] = [];
+  const waiting: { type: string; resolve: (f: any) => void }[] = [];
+  const taken = new Set<number>();
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString());
+      if (f.type === 'ready') {
+        resolve({
+          ws,
+          frames,
+          next(type) {
+            const i = frames.findIndex((x, k) => !taken.has(k) && x.type === type);
+            if (i >= 0) {
+              taken.add(i);
+              return Promise.resolve(frames[i]);
+            }
+            return new Promise((r) => waiting.push({ type, resolve: r }));
+          },
+        });
+        return;
+      }
+      frames.push(f);
+      const w = waiting.findIndex((x) => x.type === f.type);
+      if (w >= 0) {
+        taken.add(frames.length - 1);
+        waiting.splice(w, 1)[0].resolve(f);
+      }
+    });
+  });
+}
+
+for (const backend of backends()) {
+  describe(`conversations: chat WebSocket (${backend.name})`, () => {
+    let t: TestServer;
+    let sink: Receiver;
+    before(async () => {
+      sink = await startReceiver(() => ({ status: 200 }));
+      t = await startServer(backend, { outbound: new HttpDeliveryAdapter({ url: `${sink.url}/sms` }) });
+    });
+    after(async () => {
+      await sink.close();
+      await t.close();
+    });
+
+    test('a message from the SMS side reaches the chat participant over the WebSocket; the socket writes back to SMS', async () => {
+      const cv = t.client.conversations.v1;
+      const c = await cv.conversations.create({});
+      await cv.conversations(c.sid).participants.create({ 'messagingBinding.address': '+15551239999', 'messagingBinding.proxyAddress': PROXY });
+      await cv.conversations(c.sid).participants.create({ identity: 'agent' });
+      const chat = await connect(t, chatToken(t, 'agent'));
+      const outsider = await connect(t, chatToken(t, 'outsider'));
+      try {
+        const res = await inbound(t, { From: '+15551239999', To: PROXY, Body: 'Hi from SMS' });
+        assert.equal(res.status, 200);
+        const f = await chat.next('message');
+        assert.equal(f.conversation_sid, c.sid);
+        assert.equal(f.message.body, 'Hi from SMS');
+        assert.equal(f.message.author, '+15551239999');
+        assert.equal(f.message.index, 0);
+
+        chat.ws.send(JSON.stringify({ type: 'message', conversation_sid: c.sid, body: 'Hello from chat', ref: 7 }));
+        const ack = await chat.next('ack');
+        assert.equal(ack.ref, 7);
+        const echo = await chat.next('message');
+        assert.equal(echo.message.author, 'agent');
+        const stored = await cv.conversations(c.sid).messages(ack.message_sid).fetch();
+        assert.equal(stored.body, 'Hello from chat');
+        assert.equal(stored.author, 'agent');
+        await t.server.conversationDeliveries.flush();
+        assert.deepEqual(sink.requests.map((r) => [r.params.To, r.params.From, r.params.Body]), [['+15551239999', PROXY, 'Hello from chat']]);
+
+        outsider.ws.send(JSON.stringify({ type: 'message', conversation_sid: c.sid, body: 'let me in', ref: 1 }));
+        const err = await outsider.next('error');
+        assert.equal(err.code, 20404);
+        await t.server.chat.idle();
+        assert.equal(outsider.frames.filter((x) => x.type === 'message').length, 0, 'not a participant: sees nothing');
+      } finally {
+        chat.ws.close();
+        outsider.ws.close();
+      }
+    });
+
+    test('forged, expired and missing tokens are refused with 401', async () => {
+      await assert.rejects(connect(t, chatToken(t, 'agent', { secret: 'not-the-secret' })), /HTTP 401/);
+      await assert.rejects(connect(t, chatToken(t, 'agent').replace(/\.[^.]*$/, '.AAAA')), /HTTP 401/);
+      const expired = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, t.account.apiSecret, { identity: 'agent', ttl: 60 });
+      expired.addGrant(new twilio.jwt.AccessToken.ChatGrant({}));
+      const later = expired.toJwt();
+      const [, payload] = later.split('.');
+      const exp = JSON.parse(Buffer.from(payload, 'base64url').toString()).exp * 1000;
+      t.clock.set(Math.max(exp + 1000, t.clock.now()));
+      await assert.rejects(connect(t, later), /HTTP 401/);
+      await assert.rejects(connect(t, ''), /HTTP 401/);
+    });
+  });
+}
