@@ -24,6 +24,33 @@ for (const backend of backends()) {
       rx.answer = () => ({ status: 204 });
     };
 
+    test('timers: PT5M inactive then PT10M closed, each with a signed onConversationStateUpdated webhook', async () => {
+      fresh();
+      const { account, client } = await t.newAccount();
+      const cv = client.conversations.v1;
+      await cv.configuration.webhooks().update({ postWebhookUrl: `${rx.url}/state`, filters: ['onConversationStateUpdated'] });
+      const c = await cv.conversations.create({ friendlyName: 'timed', 'timers.inactive': 'PT5M', 'timers.closed': 'PT10M' });
+      t.clock.advance(5 * 60_000);
+      await t.server.conversations.tick();
+      assert.equal((await cv.conversations(c.sid).fetch()).state, 'inactive');
+      t.clock.advance(5 * 60_000);
+      await t.server.conversations.tick();
+      assert.equal((await cv.conversations(c.sid).fetch()).state, 'closed');
+      await flush();
+      const states = rx.requests.filter((r) => r.params.EventType === 'onConversationStateUpdated');
+      assert.deepEqual(
+        states.map((r) => [r.params.StateFrom, r.params.StateTo, r.params.Reason]),
+        [
+          ['active', 'inactive', 'TIMER'],
+          ['inactive', 'closed', 'TIMER'],
+        ],
+      );
+      for (const r of states) {
+        assert.equal(r.params.ConversationSid, c.sid);
+        assert.ok(twilio.validateRequest(account.authToken, String(r.headers['x-twilio-signature']), r.url, r.params), 'signature validates');
+      }
+    });
+
     test('post-event: the account PostWebhookUrl gets the filtered events, signed, in order, with Twilio parameter names', async () => {
       fresh();
       const { account, client } = await t.newAccount();
