@@ -67,26 +67,19 @@ export class Accounts {
   /** Makes an account exist with exactly this token (and API key, when given). */
   async ensure(c: Credentials, friendlyName = 'Switchyard'): Promise<void> {
     const now = this.clock.now();
+    // Upserts, so that several nodes starting at once with the same credentials all succeed.
     await this.db.transaction(async (tx) => {
-      const existing = await tx.get('SELECT sid FROM accounts WHERE sid = ?', [c.accountSid]);
-      if (existing) await tx.run('UPDATE accounts SET auth_token = ? WHERE sid = ?', [c.authToken, c.accountSid]);
-      else
-        await tx.run('INSERT INTO accounts (sid, auth_token, friendly_name, date_created) VALUES (?, ?, ?, ?)', [
-          c.accountSid,
-          c.authToken,
-          friendlyName,
-          now,
-        ]);
-      if (c.apiKey && c.apiSecret) {
-        await tx.run('DELETE FROM api_keys WHERE sid = ?', [c.apiKey]);
-        await tx.run('INSERT INTO api_keys (sid, account_sid, secret, friendly_name, date_created) VALUES (?, ?, ?, ?, ?)', [
-          c.apiKey,
-          c.accountSid,
-          c.apiSecret,
-          friendlyName,
-          now,
-        ]);
-      }
+      await tx.run(
+        `INSERT INTO accounts (sid, auth_token, friendly_name, date_created) VALUES (?, ?, ?, ?)
+         ON CONFLICT (sid) DO UPDATE SET auth_token = excluded.auth_token`,
+        [c.accountSid, c.authToken, friendlyName, now],
+      );
+      if (c.apiKey && c.apiSecret)
+        await tx.run(
+          `INSERT INTO api_keys (sid, account_sid, secret, friendly_name, date_created) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (sid) DO UPDATE SET account_sid = excluded.account_sid, secret = excluded.secret`,
+          [c.apiKey, c.accountSid, c.apiSecret, friendlyName, now],
+        );
     });
     this.cache.delete(c.accountSid);
     if (c.apiKey) this.cache.delete(c.apiKey);
@@ -112,7 +105,9 @@ export class Accounts {
     const row = await this.db.get<{ value: string }>("SELECT value FROM settings WHERE name = 'dev_account'");
     if (row) return JSON.parse(row.value);
     const c = await this.create('Switchyard development account');
-    await this.db.run("INSERT INTO settings (name, value) VALUES ('dev_account', ?)", [JSON.stringify(c)]);
-    return c;
+    // Two nodes starting at once on an empty store: the first one's account wins, for both.
+    await this.db.run("INSERT INTO settings (name, value) VALUES ('dev_account', ?) ON CONFLICT (name) DO NOTHING", [JSON.stringify(c)]);
+    const kept = await this.db.get<{ value: string }>("SELECT value FROM settings WHERE name = 'dev_account'");
+    return JSON.parse(kept!.value);
   }
 }
