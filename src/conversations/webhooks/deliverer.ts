@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { claimHead } from '../../store/outbox.ts';
 import { twilioSignature } from '../../core/signature.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { authTokenOf, postSigned } from '../../taskrouter/engine/delivery.ts';
@@ -202,19 +203,10 @@ export class ConversationDeliverer {
     }
   }
 
-  private async claimHead(queue: string): Promise<DeliveryRow | undefined> {
-    return this.db.transaction(async (tx) => {
-      const now = this.clock.now();
-      const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-      const row = await tx.get<DeliveryRow>(
-        `SELECT * FROM conversation_deliveries WHERE seq = (SELECT MIN(seq) FROM conversation_deliveries WHERE queue = ?)${lock}`,
-        [queue],
-      );
-      if (!row || Number(row.next_attempt_at) > now || Number(row.locked_until) > now) return undefined;
-      const claimed = await tx.run('UPDATE conversation_deliveries SET locked_until = ? WHERE seq = ? AND locked_until <= ?', [now + this.leaseMs, row.seq, now]);
-      return claimed === 1 ? row : undefined;
-    });
+  private claimHead(queue: string): Promise<DeliveryRow | undefined> {
+    return claimHead<DeliveryRow>(this.db, this.clock, 'conversation_deliveries', 'queue', queue, this.leaseMs);
   }
+
 
   private async done(row: DeliveryRow): Promise<void> {
     await this.db.run('DELETE FROM conversation_deliveries WHERE seq = ?', [row.seq]);

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { claimHead } from '../../store/outbox.ts';
 import { twilioSignature } from '../../core/signature.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { TASK_LIMITS } from '../routing-model.ts';
@@ -170,21 +171,10 @@ export class EventDeliverer {
     }
   }
 
-  /** The workspace's oldest delivery, if it is due and nobody is sending it; claimed for this node. */
-  private async claimHead(workspaceSid: string): Promise<DeliveryRow | undefined> {
-    return this.db.transaction(async (tx) => {
-      const now = this.clock.now();
-      // Only ever the head: skipping a locked head skips the workspace, never reaches the next event.
-      const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-      const row = await tx.get<DeliveryRow>(
-        `SELECT * FROM deliveries WHERE seq = (SELECT MIN(seq) FROM deliveries WHERE workspace_sid = ?)${lock}`,
-        [workspaceSid],
-      );
-      if (!row || Number(row.next_attempt_at) > now || Number(row.locked_until) > now) return undefined;
-      const claimed = await tx.run('UPDATE deliveries SET locked_until = ? WHERE seq = ? AND locked_until <= ?', [now + this.leaseMs, row.seq, now]);
-      return claimed === 1 ? row : undefined;
-    });
+  private claimHead(workspaceSid: string): Promise<DeliveryRow | undefined> {
+    return claimHead<DeliveryRow>(this.db, this.clock, 'deliveries', 'workspace_sid', workspaceSid, this.leaseMs);
   }
+
 
   private async send(row: DeliveryRow): Promise<void> {
     const body = new URLSearchParams(row.body);
