@@ -17,6 +17,7 @@ import { ConversationDeliverer, type ConversationDeliveryOptions } from './conve
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ChatGateway } from './conversations/gateway/chat.ts';
+import { EventBridge, type EventBridgeOptions } from './eventbridge/index.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -32,6 +33,8 @@ export interface ServerConfig extends StoreConfig {
   conversationDeliveries?: ConversationDeliveryOptions;
   /** The Conversations outbound delivery adapter (default: the HTTP adapter configured by SWITCHYARD_OUTBOUND_URL(S)); null: none. */
   outbound?: DeliveryAdapter | null;
+  /** The event bridge of the official worker SDK (heartbeat and poll intervals). */
+  eventBridge?: EventBridgeOptions;
 }
 
 export interface Server {
@@ -48,6 +51,8 @@ export interface Server {
   conversationDeliveries: ConversationDeliverer;
   /** The chat WebSocket (/conversations/v1/Gateway/Chat). */
   chat: ChatGateway;
+  /** The official worker SDK's event bridge (/event-bridge/v1/wschannels: WebSocket and POST envelope). */
+  eventBridge: EventBridge;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,9 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   inboundGateway(app, conversations);
   const chat = new ChatGateway(app, conversations, clock);
   conversations.onChange(() => chat.wake());
+  // After the chat gateway: the bridge takes its own path of the upgrades and hands it the rest.
+  const eventBridge = new EventBridge(app, db, clock, taskRouter, config.eventBridge);
+  taskRouter.engine.onChange(() => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();
   const deliveries = new Deliveries(
@@ -99,12 +107,14 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     deliveries,
     conversationDeliveries,
     chat,
+    eventBridge,
     async close() {
       await taskRouter.engine.stop();
       conversations.timers.stop();
       await deliveries.stop();
       await conversationDeliveries.stop();
       await chat.close();
+      await eventBridge.close();
       await app.close();
       await db.close();
     },

@@ -13,7 +13,15 @@ export interface AccessToken {
   exp: number;
 }
 
-export class AccessTokenError extends Error {}
+/** Why a token was refused; `code` is Twilio's (20101 invalid token, 20104 expired). */
+export class AccessTokenError extends Error {
+  constructor(
+    message: string,
+    readonly code = 20101,
+  ) {
+    super(message);
+  }
+}
 
 /** Finds the secret of an API key, if the key exists and belongs to the account. */
 export type SecretLookup = (apiKeySid: string, accountSid: string) => Promise<string | undefined> | string | undefined;
@@ -50,7 +58,7 @@ export async function verifyAccessToken(token: string, lookup: SecretLookup, now
   const given = Buffer.from(parts[2], 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AccessTokenError('Invalid access token signature');
   const now = Math.floor(nowMs / 1000);
-  if (typeof payload.exp !== 'number' || payload.exp <= now) throw new AccessTokenError('Access token expired');
+  if (typeof payload.exp !== 'number' || payload.exp <= now) throw new AccessTokenError('Access token expired', 20104);
   if (typeof payload.nbf === 'number' && payload.nbf > now) throw new AccessTokenError('Access token not valid yet');
   const grants = payload.grants;
   if (!grants || typeof grants !== 'object') throw new AccessTokenError('Access token has no grants');
@@ -58,4 +66,23 @@ export async function verifyAccessToken(token: string, lookup: SecretLookup, now
   if (typeof identity !== 'string' || identity === '') throw new AccessTokenError('Access token has no identity');
   if (requireGrant && !(requireGrant in grants)) throw new AccessTokenError(`Access token has no ${requireGrant} grant`);
   return { accountSid: sub, apiKeySid: iss, identity, grants: grants as Record<string, unknown>, exp: payload.exp };
+}
+
+/** The TaskRouter grant (`AccessToken.TaskRouterGrant`): which worker of which workspace, in what role. */
+export interface TaskRouterGrant {
+  workspaceSid: string;
+  workerSid: string;
+  role: string;
+}
+
+/** Reads the `task_router` grant of a verified token; a worker token needs both SIDs, well-formed. */
+export function taskRouterGrant(token: AccessToken): TaskRouterGrant {
+  const g = token.grants.task_router;
+  if (!g || typeof g !== 'object') throw new AccessTokenError('Access token has no task_router grant');
+  const { workspace_sid: workspaceSid, worker_sid: workerSid, role } = g as Record<string, unknown>;
+  if (typeof workspaceSid !== 'string' || !/^WS[0-9a-f]{32}$/i.test(workspaceSid))
+    throw new AccessTokenError('The task_router grant has no valid workspace_sid');
+  if (typeof workerSid !== 'string' || !/^WK[0-9a-f]{32}$/i.test(workerSid))
+    throw new AccessTokenError('The task_router grant has no valid worker_sid');
+  return { workspaceSid, workerSid, role: typeof role === 'string' ? role : 'worker' };
 }

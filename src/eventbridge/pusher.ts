@@ -1,0 +1,275 @@
+import type { ReservationStatus, TaskStatus } from '../core/routing/lifecycle.ts';
+import type { Database } from '../store/database.ts';
+import { activities } from '../taskrouter/model.ts';
+import { reservations, tasks, type EventRow } from '../taskrouter/routing-model.ts';
+import type { TaskRouter } from '../taskrouter/services.ts';
+import type { Connections } from './connections.ts';
+import { pushOrder } from './order.ts';
+import type { TaskPayload } from './representation.ts';
+import type { Views } from './views.ts';
+
+/** What a reservation event says the reservation became. */
+const RESERVATION_EVENTS: Record<string, ReservationStatus> = {
+  'reservation.created': 'pending',
+  'reservation.accepted': 'accepted',
+  'reservation.wrapup': 'wrapping',
+  'reservation.completed': 'completed',
+  'reservation.rejected': 'rejected',
+  'reservation.timeout': 'timeout',
+  'reservation.canceled': 'canceled',
+  'reservation.rescinded': 'rescinded',
+};
+const WORKER_EVENTS = new Set(['worker.activity.update', 'worker.attributes.update']);
+const CHANNEL_EVENTS = new Set(['worker.capacity.update', 'worker.channel.availability.update']);
+const TASK_EVENTS = new Set(['task.updated', 'task.canceled', 'task.completed', 'task.wrapup']);
+const PUSHED = [...Object.keys(RESERVATION_EVENTS), ...WORKER_EVENTS, ...CHANNEL_EVENTS, ...TASK_EVENTS];
+
+const BATCH = 500;
+/**
+ * Events are read through the (workspace_sid, event_date) index: from the latest date seen minus
+ * this margin, which covers a transaction that read the clock a little before one that committed
+ * earlier (and clocks of several nodes a little apart). The seq cursor does the exact cut.
+ */
+const DATE_MARGIN_MS = 5 * 60_000;
+
+interface Cursor {
+  seq: number;
+  date: number;
+}
+
+interface Followed {
+  refs: number;
+  cursor: Cursor | null;
+  ready: Promise<void>;
+}
+
+interface Push {
+  workers: string[];
+  frame: string;
+}
+
+/**
+ * Turns the `events` rows into pushes. Per workspace, events are written under the workspace's
+ * routing lock, so their seq order is their commit order; an in-memory cursor per workspace
+ * (from the latest event when its first worker connects) therefore never skips one, on either
+ * store, whichever node wrote it. Only workspaces with a connected worker are read. A push is
+ * built from the current rows, with the state the event reports (the reservation's status, the
+ * task's status, the worker's activity) so that each push says what happened, in order.
+ */
+export class EventPusher {
+  private readonly followed = new Map<string, Followed>();
+  private pumping: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly tr: TaskRouter,
+    private readonly views: Views,
+    private readonly connections: Connections,
+  ) {}
+
+  /** A worker of this workspace is connecting: read its events from now on (until unfollow). */
+  async follow(workspaceSid: string): Promise<void> {
+    let f = this.followed.get(workspaceSid);
+    if (!f) {
+      const entry: Followed = { refs: 0, cursor: null, ready: Promise.resolve() };
+      entry.ready = (async () => {
+        const row = await this.db.get<{ seq: number | string | null; date: number | string | null }>(
+          'SELECT MAX(seq) AS seq, MAX(event_date) AS date FROM events WHERE workspace_sid = ?',
+          [workspaceSid],
+        );
+        entry.cursor = { seq: Number(row?.seq ?? 0), date: Number(row?.date ?? 0) };
+      })();
+      this.followed.set(workspaceSid, (f = entry));
+    }
+    f.refs++;
+    try {
+      await f.ready;
+    } catch (err) {
+      this.unfollow(workspaceSid);
+      throw err;
+    }
+  }
+
+  unfollow(workspaceSid: string): void {
+    const f = this.followed.get(workspaceSid);
+    if (f && --f.refs <= 0) this.followed.delete(workspaceSid);
+  }
+
+  /** Something may have committed (here, or on another node: the poll): push what is new. */
+  wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        for (const [workspaceSid, f] of this.followed) {
+          if (!f.cursor) continue;
+          try {
+            await this.pushWorkspace(workspaceSid, f.cursor);
+          } catch (err) {
+            // The store is unreachable for now, or a row could not be read: the cursor has not
+            // moved, so the next wake or poll tries these events again.
+            console.error(`Switchyard: event bridge: pushing the events of ${workspaceSid} failed; retrying on the next poll:`, err);
+          }
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  /** Waits for pushes under way (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async pushWorkspace(workspaceSid: string, cursor: Cursor): Promise<void> {
+    for (;;) {
+      const rows = await this.db.all<EventRow & { seq: number | string }>(
+        `SELECT * FROM events WHERE workspace_sid = ? AND event_date >= ? AND seq > ? AND event_type IN (${PUSHED.map(() => '?').join(', ')})
+          ORDER BY seq LIMIT ${BATCH}`,
+        [workspaceSid, cursor.date - DATE_MARGIN_MS, cursor.seq, ...PUSHED],
+      );
+      if (rows.length === 0) return;
+      // Build every push of the batch before sending any: a failed read leaves the cursor where
+      // it was and nothing half-sent.
+      const pushes: Push[] = [];
+      for (const ev of pushOrder(rows)) {
+        const push = await this.build(ev, rows);
+        if (push) pushes.push(push);
+      }
+      for (const p of pushes) for (const w of p.workers) this.connections.send(w, p.frame);
+      const last = rows[rows.length - 1];
+      cursor.seq = Number(last.seq);
+      cursor.date = Math.max(cursor.date, ...rows.map((r) => Number(r.event_date)));
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  private async build(ev: EventRow, batch: EventRow[]): Promise<Push | undefined> {
+    const data = JSON.parse(ev.event_data) as Record<string, unknown>;
+    const frame = (payload: unknown) => JSON.stringify({ event_type: ev.event_type, payload });
+    if (WORKER_EVENTS.has(ev.event_type) || CHANNEL_EVENTS.has(ev.event_type)) {
+      const workerSid = ev.worker_sid ?? ev.resource_sid;
+      if (!this.connections.has(workerSid)) return undefined;
+      const payload = WORKER_EVENTS.has(ev.event_type) ? await this.workerPayload(ev, workerSid, data) : await this.channelPayload(ev, workerSid);
+      return payload ? { workers: [workerSid], frame: frame(payload) } : undefined;
+    }
+    const status = RESERVATION_EVENTS[ev.event_type];
+    if (status) {
+      if (!ev.worker_sid || !ev.reservation_sid || !this.connections.has(ev.worker_sid)) return undefined;
+      const payload = await this.reservationPayload(ev, data, status);
+      return { workers: [ev.worker_sid], frame: frame(payload) };
+    }
+    if (TASK_EVENTS.has(ev.event_type) && ev.task_sid) {
+      const workers = await this.taskWorkers(ev.task_sid, batch);
+      if (workers.length === 0) return undefined;
+      return { workers, frame: frame(await this.taskPayload(ev, data)) };
+    }
+    return undefined;
+  }
+
+  /** The worker now, with the activity, attributes and version the event reports. */
+  private async workerPayload(ev: EventRow, workerSid: string, data: Record<string, unknown>) {
+    let payload;
+    try {
+      payload = await this.views.worker(ev.account_sid, ev.workspace_sid, workerSid);
+    } catch {
+      return undefined; // deleted since
+    }
+    if (typeof data.WorkerActivitySid === 'string' && data.WorkerActivitySid !== payload.activity_sid) {
+      const a = await activities.get(this.db, data.WorkerActivitySid);
+      if (a) Object.assign(payload, { activity_sid: a.sid, activity_name: a.friendly_name, available: a.available });
+    }
+    if (typeof data.WorkerAttributes === 'string') payload.attributes = data.WorkerAttributes;
+    if (typeof data.WorkerVersion === 'number') payload.version = data.WorkerVersion;
+    return payload;
+  }
+
+  private async channelPayload(ev: EventRow, workerSid: string) {
+    if (!ev.task_channel) return undefined;
+    try {
+      return await this.views.channel(await this.tr.workerChannels.get(ev.account_sid, ev.workspace_sid, workerSid, ev.task_channel));
+    } catch {
+      return undefined; // the worker or the channel is gone
+    }
+  }
+
+  private async reservationPayload(ev: EventRow, data: Record<string, unknown>, status: ReservationStatus) {
+    const row = await reservations.get(this.db, ev.reservation_sid!);
+    const task = await this.taskPayload(ev, data);
+    if (!row) {
+      // The task was deleted with its reservations (they go with it): the event still has enough.
+      const at = Math.floor(Number(ev.event_date) / 1000);
+      return {
+        account_sid: ev.account_sid,
+        date_created: at,
+        date_updated: at,
+        reservation_status: status,
+        sid: ev.reservation_sid!,
+        task,
+        task_sid: task.sid,
+        reservation_timeout: 0,
+        worker_name: typeof data.WorkerName === 'string' ? data.WorkerName : '',
+        worker_sid: ev.worker_sid!,
+        workspace_sid: ev.workspace_sid,
+        version: 0,
+      };
+    }
+    const payload = (await this.views.reservation(row))!;
+    return { ...payload, reservation_status: status, task };
+  }
+
+  /** The task now, with the status the event reports; from the event alone if it was deleted. */
+  private async taskPayload(ev: EventRow, data: Record<string, unknown>): Promise<TaskPayload> {
+    const status = (typeof data.TaskAssignmentStatus === 'string' ? data.TaskAssignmentStatus : undefined) as TaskStatus | undefined;
+    const row = ev.task_sid ? await tasks.get(this.db, ev.task_sid) : undefined;
+    if (row) {
+      const payload = await this.views.task(row);
+      return status ? { ...payload, assignment_status: status } : payload;
+    }
+    const at = Math.floor(Number(ev.event_date) / 1000);
+    const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : null);
+    const num = (k: string, d: number) => (typeof data[k] === 'number' ? (data[k] as number) : d);
+    return {
+      account_sid: ev.account_sid,
+      workspace_sid: ev.workspace_sid,
+      addons: '{}',
+      age: num('TaskAge', 0),
+      attributes: str('TaskAttributes') ?? '{}',
+      date_created: num('TaskDateCreated', at),
+      date_updated: at,
+      priority: num('TaskPriority', 0),
+      queue_name: null,
+      queue_sid: str('TaskQueueSid'),
+      reason: str('Reason'),
+      routing_target: null,
+      sid: ev.task_sid ?? str('TaskSid') ?? '',
+      assignment_status: status ?? 'canceled',
+      task_channel_unique_name: str('TaskChannelUniqueName') ?? 'default',
+      task_channel_sid: str('TaskChannelSid') ?? '',
+      timeout: 0,
+      workflow_name: null,
+      workflow_sid: str('WorkflowSid'),
+      version: num('TaskVersion', 0),
+      virtual_start_time: num('TaskDateCreated', at),
+    };
+  }
+
+  /**
+   * Who hears about a task: the connected workers holding an offer or assignment of it, and those
+   * whose reservation of it ended in the same batch (a task's end is pushed before theirs).
+   */
+  private async taskWorkers(taskSid: string, batch: EventRow[]): Promise<string[]> {
+    const rows = await this.db.all<{ worker_sid: string }>(
+      "SELECT DISTINCT worker_sid FROM reservations WHERE task_sid = ? AND reservation_status IN ('pending', 'accepted', 'wrapping')",
+      [taskSid],
+    );
+    const workers = new Set(rows.map((r) => r.worker_sid));
+    for (const e of batch) if (e.task_sid === taskSid && e.worker_sid && e.event_type.startsWith('reservation.')) workers.add(e.worker_sid);
+    return [...workers].filter((w) => this.connections.has(w));
+  }
+}
