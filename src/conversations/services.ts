@@ -37,6 +37,8 @@ export function conversationsServices(base: { db: Database; clock: Clock }) {
     /** Fires every conversation timer due now (tests move the clock, then call this). */
     tick: () => timers.tick(),
     /** Called after every committed change (new rows in conversation_events). */
+    /** Tells the listeners about a change committed in another product's transaction (see `write`). */
+    changed: () => deps.changed(),
     onChange(listener: () => void) {
       listeners.push(listener);
     },

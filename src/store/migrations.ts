@@ -482,6 +482,90 @@ CREATE INDEX conversation_deliveries_queue ON conversation_deliveries(queue, seq
 CREATE INDEX reservations_task_worker ON reservations(task_sid, worker_sid);
 `,
   },
+  {
+    id: 8,
+    sql: `
+-- Flex Interactions: an interaction and its one channel, the tasks routed for it (one invite each),
+-- its participants and transfers, and how far each workspace's events have been followed.
+CREATE TABLE interactions (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  channel_sid TEXT NOT NULL,
+  interaction_context_sid TEXT,
+  webhook_ttid TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE TABLE interaction_channels (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  interaction_sid TEXT NOT NULL,
+  type TEXT NOT NULL,
+  initiated_by TEXT NOT NULL,
+  status TEXT NOT NULL,
+  error_code INTEGER,
+  error_message TEXT,
+  conversation_sid TEXT,
+  workspace_sid TEXT,
+  setup TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX interaction_channels_interaction ON interaction_channels(interaction_sid);
+CREATE INDEX interaction_channels_status ON interaction_channels(status, date_updated);
+CREATE TABLE interaction_invites (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  interaction_sid TEXT NOT NULL,
+  channel_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL,
+  task_sid TEXT NOT NULL UNIQUE,
+  transfer_sid TEXT,
+  routing TEXT NOT NULL,
+  date_created BIGINT NOT NULL
+);
+CREATE INDEX interaction_invites_channel ON interaction_invites(channel_sid);
+CREATE INDEX interaction_invites_workspace ON interaction_invites(workspace_sid);
+CREATE TABLE interaction_participants (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  interaction_sid TEXT NOT NULL,
+  channel_sid TEXT NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  media_properties TEXT,
+  routing_properties TEXT,
+  conversation_participant_sid TEXT,
+  worker_sid TEXT,
+  task_sid TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX interaction_participants_channel ON interaction_participants(channel_sid);
+CREATE TABLE interaction_transfers (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  interaction_sid TEXT NOT NULL,
+  channel_sid TEXT NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  from_participant TEXT NOT NULL,
+  to_target TEXT NOT NULL,
+  task_sid TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE TABLE interaction_cursors (
+  workspace_sid TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

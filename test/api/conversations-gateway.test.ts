@@ -3,17 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
-import { conversationRows } from './conversations-helpers.ts';
+import { conversationRows, INBOUND, inbound } from './conversations-helpers.ts';
 
-export const INBOUND = '/conversations/v1/Gateway/Messaging/Inbound';
 const PROXY = '+15550008888';
-
-/** POSTs a Messaging-style webhook to the inbound gateway, signed as Twilio signs it. */
-export async function inbound(t: TestServer, params: Record<string, string>, authToken = t.account.authToken, account = t.account.accountSid) {
-  const all = { AccountSid: account, MessageSid: 'SM' + '1'.repeat(32), NumMedia: '0', ...params };
-  const signature = twilio.getExpectedTwilioSignature(authToken, t.baseUrl + INBOUND, all);
-  return t.http('POST', INBOUND, { body: new URLSearchParams(all).toString(), headers: { 'x-twilio-signature': signature }, auth: null });
-}
 
 for (const backend of backends()) {
   describe(`conversations: inbound and outbound gateways (${backend.name})`, () => {

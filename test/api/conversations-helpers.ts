@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import twilio from 'twilio';
 import type { TestServer } from '../support/server.ts';
 
 /** Rows in every Conversations table: a failed request must leave these as they were. */
@@ -40,3 +41,12 @@ export async function eventsOf(t: TestServer, conversationSid: string): Promise<
 }
 
 export const MINUTE = 60_000;
+
+export const INBOUND = '/conversations/v1/Gateway/Messaging/Inbound';
+
+/** POSTs a Messaging-style webhook to the inbound gateway, signed as Twilio signs it. */
+export async function inbound(t: TestServer, params: Record<string, string>, authToken = t.account.authToken, account = t.account.accountSid) {
+  const all = { AccountSid: account, MessageSid: 'SM' + '1'.repeat(32), NumMedia: '0', ...params };
+  const signature = twilio.getExpectedTwilioSignature(authToken, t.baseUrl + INBOUND, all);
+  return t.http('POST', INBOUND, { body: new URLSearchParams(all).toString(), headers: { 'x-twilio-signature': signature }, auth: null });
+}

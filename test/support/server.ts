@@ -143,7 +143,9 @@ export async function startServer(
 export function checkConformance(request: { method: string; uri: string }, response: { statusCode: number; body: unknown }) {
   if (response.statusCode < 200 || response.statusCode >= 300 || response.statusCode === 204) return;
   const url = new URL(request.uri);
-  const [, product, ...rest] = url.pathname.split('/');
+  const [, prefix, ...rest] = url.pathname.split('/');
+  // The server's path prefix is the Twilio host name (flex-api); the facts name the product (flex).
+  const product = prefix === 'flex-api' ? 'flex' : prefix;
   const path = '/' + rest.join('/');
   const body = typeof response.body === 'string' ? JSON.parse(response.body) : response.body;
   const schema = schemaFor(product as Product, request.method, path);

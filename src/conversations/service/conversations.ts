@@ -33,7 +33,7 @@ const UNIQUE_NAME_TAKEN = (name: string) => uniqueNameTaken(`Conversation with p
 export class ConversationService {
   constructor(private readonly deps: Deps) {}
 
-  async create(accountSid: string, input: ConversationInput, cause: Cause): Promise<ConversationRow> {
+  async create(accountSid: string, input: ConversationInput, cause: Cause, outer?: Executor): Promise<ConversationRow> {
     if (input.state === 'closed') throw initialStateClosed("A conversation cannot be created in state 'closed'");
     checkUniqueName(input.uniqueName);
     const now = this.deps.clock.now();
@@ -75,7 +75,7 @@ export class ConversationService {
         data: { conversation: row },
       });
       return row;
-    });
+    }, outer);
   }
 
   get(accountSid: string, sidOrName: string): Promise<ConversationRow> {
@@ -90,7 +90,7 @@ export class ConversationService {
     return conversations.list(this.deps.db, { where, limit, offset });
   }
 
-  async update(accountSid: string, sidOrName: string, input: ConversationInput, cause: Cause): Promise<ConversationRow> {
+  async update(accountSid: string, sidOrName: string, input: ConversationInput, cause: Cause, outer?: Executor): Promise<ConversationRow> {
     checkUniqueName(input.uniqueName);
     const now = this.deps.clock.now();
     return write(this.deps, async (tx) => {
@@ -133,7 +133,7 @@ export class ConversationService {
         });
       if (input.state !== undefined && input.state !== c.state) c = await changeState(tx, c, input.state, now, 'api', cause);
       return c;
-    });
+    }, outer);
   }
 
   async delete(accountSid: string, sidOrName: string, cause: Cause): Promise<void> {

@@ -21,8 +21,13 @@ export interface Cause {
 
 export const API: Cause = { source: 'api', webhooksEnabled: false };
 
-/** Runs fn in one transaction, then tells the listeners something changed. */
-export async function write<T>(deps: Deps, fn: (tx: Executor) => Promise<T>): Promise<T> {
+/**
+ * Runs fn in one transaction, then tells the listeners something changed. Given the transaction of
+ * another product (an interaction set up with its task), fn joins it: that caller commits, then
+ * calls `changed()`.
+ */
+export async function write<T>(deps: Deps, fn: (tx: Executor) => Promise<T>, outer?: Executor): Promise<T> {
+  if (outer) return fn(outer);
   const result = await deps.db.transaction(fn);
   deps.changed();
   return result;

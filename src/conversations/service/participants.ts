@@ -57,7 +57,7 @@ function checkAddress(name: string, value: string | undefined): void {
 export class ParticipantService {
   constructor(private readonly deps: Deps) {}
 
-  async create(accountSid: string, conversation: string, input: ParticipantInput, cause: Cause): Promise<ParticipantRow> {
+  async create(accountSid: string, conversation: string, input: ParticipantInput, cause: Cause, outer?: Executor): Promise<ParticipantRow> {
     checkAddress('MessagingBinding.Address', input.address);
     checkAddress('MessagingBinding.ProxyAddress', input.proxyAddress);
     checkAddress('MessagingBinding.ProjectedAddress', input.projectedAddress);
@@ -105,7 +105,7 @@ export class ParticipantService {
         data: { participant: row, conversation: c },
       });
       return row;
-    });
+    }, outer);
   }
 
   /**
@@ -204,7 +204,7 @@ export class ParticipantService {
     });
   }
 
-  async delete(accountSid: string, conversation: string, sidOrIdentity: string, cause: Cause): Promise<void> {
+  async delete(accountSid: string, conversation: string, sidOrIdentity: string, cause: Cause, outer?: Executor): Promise<void> {
     const now = this.deps.clock.now();
     await write(this.deps, async (tx) => {
       const c = await lockedConversation(this.deps.db, tx, accountSid, conversation);
@@ -218,7 +218,7 @@ export class ParticipantService {
         ...cause,
         data: { participant: p, conversation: c },
       });
-    });
+    }, outer);
   }
 
   /** ParticipantConversations: every conversation (any state) that has a participant with this identity or address. */

@@ -29,6 +29,7 @@ export class Engine {
   private passes: Promise<unknown> = Promise.resolve();
   private nextPass: Promise<number> | null = null;
   private readonly listeners: (() => void)[] = [];
+  private readonly followers: ((workspaceSid: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly db: Database,
@@ -75,7 +76,28 @@ export class Engine {
       }),
     );
     this.changed();
+    await this.follow(workspaceSid);
     return result;
+  }
+
+  /**
+   * Adapters that follow a workspace's routing changes (Interactions) run after each commit on this
+   * node, before the change's caller hears back, so that what follows a change is in place when the
+   * REST call that made it returns. They read what to do from the store, so a failure here loses
+   * nothing: they catch up on their next run (their own polling covers other nodes).
+   */
+  afterCommit(follower: (workspaceSid: string) => Promise<void>) {
+    this.followers.push(follower);
+  }
+
+  private async follow(workspaceSid: string) {
+    for (const f of this.followers) {
+      try {
+        await f(workspaceSid);
+      } catch (err) {
+        console.error(`Switchyard: following a change to ${workspaceSid} failed; it is retried on the next poll:`, err);
+      }
+    }
   }
 
   /** Something committed: events may wait for delivery, timers may have moved. */
@@ -121,7 +143,10 @@ export class Engine {
               return true;
             }),
           );
-          if (ok) claimed++;
+          if (ok) {
+            claimed++;
+            await this.follow(timer.workspace_sid);
+          }
         } catch (err) {
           // One timer that cannot fire (a bug, a lost connection) must not stop every timer after it,
           // on every node: it is put off and tried again later; the others go on.

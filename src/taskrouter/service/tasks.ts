@@ -59,70 +59,76 @@ export class TaskService {
     const now = this.deps.clock.now();
     if (input.virtualStartTime !== undefined && input.virtualStartTime > now)
       throw invalidParameter('Invalid VirtualStartTime: it cannot be in the future');
-    return this.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
-      const channel = await findTaskChannel(tx, workspaceSid, input.taskChannel ?? 'default');
-      if (!channel) throw invalidParameter(`Invalid TaskChannel: '${input.taskChannel}' is not a TaskChannel of this Workspace`);
-      const workflow = await this.workflowFor(tx, ws, input);
-      let queueSid: string | null = null;
-      if (!workflow) {
-        const queue = input.taskQueueSid ? await taskQueues.get(tx, input.taskQueueSid, ['workspace_sid = ?', workspaceSid]) : undefined;
-        if (!queue) throw invalidParameter(`Invalid TaskQueueSid: TaskQueue ${input.taskQueueSid} is not in this Workspace`);
-        queueSid = queue.sid;
-      }
-      const toWorker = input.routingTarget?.startsWith('WK') ?? false;
-      if (input.routingTarget) await this.checkRoutingTarget(tx, workspaceSid, input.routingTarget);
-      let task: TaskRow = {
-        sid: newSid('WT'),
-        account_sid: accountSid,
-        workspace_sid: workspaceSid,
-        workflow_sid: workflow?.sid ?? null,
-        workflow_revision: workflow?.revision ?? null,
-        attributes: input.attributes ?? '{}',
-        assignment_status: 'pending',
-        priority: input.priority ?? 0,
-        timeout: input.timeout ?? TASK_LIMITS.defaultTimeout,
-        task_channel_sid: channel.sid,
-        task_channel_unique_name: channel.unique_name,
-        task_queue_sid: null,
-        task_queue_entered_date: null,
-        reason: null,
-        virtual_start_time: input.virtualStartTime ?? now,
-        routing_target: input.routingTarget ?? null,
-        ignore_capacity: input.ignoreCapacity ?? toWorker,
-        addons: '{}',
-        version: 0,
-        step_filter: null,
-        step_target: null,
-        step_entered_age: null,
-        step_since: null,
-        assignment_count: 0,
-        date_created: now,
-        date_updated: now,
-        date_closed: null,
-      };
-      await tasks.insert(tx, task);
-      await setTimer(tx, 'ttl', task.sid, ws.sid, now + task.timeout * 1000);
+    return this.engine.inWorkspace(accountSid, workspaceSid, (tx, ws) => this.createIn(tx, ws, input));
+  }
+
+  /** Creates and routes a task inside the caller's routing transaction (Engine.inWorkspace). */
+  async createIn(tx: Executor, ws: WorkspaceRow, input: TaskInput): Promise<TaskRow> {
+    const now = this.deps.clock.now();
+    const accountSid = ws.account_sid;
+    const workspaceSid = ws.sid;
+    const channel = await findTaskChannel(tx, workspaceSid, input.taskChannel ?? 'default');
+    if (!channel) throw invalidParameter(`Invalid TaskChannel: '${input.taskChannel}' is not a TaskChannel of this Workspace`);
+    const workflow = await this.workflowFor(tx, ws, input);
+    let queueSid: string | null = null;
+    if (!workflow) {
+      const queue = input.taskQueueSid ? await taskQueues.get(tx, input.taskQueueSid, ['workspace_sid = ?', workspaceSid]) : undefined;
+      if (!queue) throw invalidParameter(`Invalid TaskQueueSid: TaskQueue ${input.taskQueueSid} is not in this Workspace`);
+      queueSid = queue.sid;
+    }
+    const toWorker = input.routingTarget?.startsWith('WK') ?? false;
+    if (input.routingTarget) await this.checkRoutingTarget(tx, workspaceSid, input.routingTarget);
+    let task: TaskRow = {
+      sid: newSid('WT'),
+      account_sid: accountSid,
+      workspace_sid: workspaceSid,
+      workflow_sid: workflow?.sid ?? null,
+      workflow_revision: workflow?.revision ?? null,
+      attributes: input.attributes ?? '{}',
+      assignment_status: 'pending',
+      priority: input.priority ?? 0,
+      timeout: input.timeout ?? TASK_LIMITS.defaultTimeout,
+      task_channel_sid: channel.sid,
+      task_channel_unique_name: channel.unique_name,
+      task_queue_sid: null,
+      task_queue_entered_date: null,
+      reason: null,
+      virtual_start_time: input.virtualStartTime ?? now,
+      routing_target: input.routingTarget ?? null,
+      ignore_capacity: input.ignoreCapacity ?? toWorker,
+      addons: '{}',
+      version: 0,
+      step_filter: null,
+      step_target: null,
+      step_entered_age: null,
+      step_since: null,
+      assignment_count: 0,
+      date_created: now,
+      date_updated: now,
+      date_closed: null,
+    };
+    await tasks.insert(tx, task);
+    await setTimer(tx, 'ttl', task.sid, ws.sid, now + task.timeout * 1000);
+    await emit(tx, ws, now, {
+      type: 'task.created',
+      description: `Task ${task.sid} created`,
+      resourceType: 'task',
+      resourceSid: task.sid,
+      data: taskEventData(task, now),
+    });
+    if (workflow) {
       await emit(tx, ws, now, {
-        type: 'task.created',
-        description: `Task ${task.sid} created`,
+        type: 'workflow.entered',
+        description: `Task ${task.sid} entered Workflow ${workflow.friendly_name}`,
         resourceType: 'task',
         resourceSid: task.sid,
-        data: taskEventData(task, now),
+        data: { ...taskEventData(task, now), WorkflowName: workflow.friendly_name },
       });
-      if (workflow) {
-        await emit(tx, ws, now, {
-          type: 'workflow.entered',
-          description: `Task ${task.sid} entered Workflow ${workflow.friendly_name}`,
-          resourceType: 'task',
-          resourceSid: task.sid,
-          data: { ...taskEventData(task, now), WorkflowName: workflow.friendly_name },
-        });
-        task = await this.engine.lifecycle.enterWorkflow(tx, ws, task);
-      } else {
-        task = await this.engine.lifecycle.place(tx, ws, task, directStep(queueSid!), 0);
-      }
-      return task;
-    });
+      task = await this.engine.lifecycle.enterWorkflow(tx, ws, task);
+    } else {
+      task = await this.engine.lifecycle.place(tx, ws, task, directStep(queueSid!), 0);
+    }
+    return task;
   }
 
   /** WorkflowSid may be left out when the workspace has exactly one workflow, as Twilio allows. */
