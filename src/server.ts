@@ -17,6 +17,9 @@ import { ConversationDeliverer, type ConversationDeliveryOptions } from './conve
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ChatGateway } from './conversations/gateway/chat.ts';
+import { flexProduct } from './flex/product.ts';
+import { flexServices, type Flex } from './flex/services.ts';
+import type { OrphanPolicy } from './flex/service/deps.ts';
 import { EventBridge, type EventBridgeOptions } from './eventbridge/index.ts';
 
 export interface ServerConfig extends StoreConfig {
@@ -33,6 +36,8 @@ export interface ServerConfig extends StoreConfig {
   conversationDeliveries?: ConversationDeliveryOptions;
   /** The Conversations outbound delivery adapter (default: the HTTP adapter configured by SWITCHYARD_OUTBOUND_URL(S)); null: none. */
   outbound?: DeliveryAdapter | null;
+  /** What becomes of an interaction channel left with no task and no agent (default: close it). */
+  orphans?: OrphanPolicy;
   /** The event bridge of the official worker SDK (heartbeat and poll intervals). */
   eventBridge?: EventBridgeOptions;
 }
@@ -51,6 +56,8 @@ export interface Server {
   conversationDeliveries: ConversationDeliverer;
   /** The chat WebSocket (/conversations/v1/Gateway/Chat). */
   chat: ChatGateway;
+  /** Flex Interactions; `flex.poll()` catches up on setups cut short and on other nodes' changes (timers: 'manual'). */
+  flex: Flex;
   /** The official worker SDK's event bridge (/event-bridge/v1/wschannels: WebSocket and POST envelope). */
   eventBridge: EventBridge;
   close(): Promise<void>;
@@ -65,9 +72,11 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const taskRouter = taskRouterServices({ db, clock });
   const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
   const conversations = conversationsServices({ db, clock });
+  const flex = flexServices({ db, clock, taskRouter, conversations, orphans: config.orphans });
   const products = [
     taskRouterProduct(taskRouter),
     conversationsProduct(conversations),
+    flexProduct(flex),
     switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations] }),
   ];
   const app = buildApp({ accounts, products });
@@ -79,6 +88,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   taskRouter.engine.onChange(() => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();
+  if (config.timers !== 'manual') flex.start();
   const deliveries = new Deliveries(
     new EventDeliverer(db, clock, config.callbacks),
     new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks),
@@ -108,7 +118,9 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     conversationDeliveries,
     chat,
     eventBridge,
+    flex,
     async close() {
+      await flex.stop();
       await taskRouter.engine.stop();
       conversations.timers.stop();
       await deliveries.stop();
