@@ -77,11 +77,11 @@ export interface TestServer {
 
 export async function startServer(
   backend: Backend,
-  options: { clockControl?: boolean; callbacks?: CallbackOptions } & Pick<ServerConfig, 'conversationDeliveries' | 'outbound'> = {},
+  options: { clockControl?: boolean; callbacks?: CallbackOptions } & Pick<ServerConfig, 'conversationDeliveries' | 'outbound' | 'orphans'> = {},
 ): Promise<TestServer> {
   const store = await backend.create();
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
-  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl, callbacks: options.callbacks, conversationDeliveries: options.conversationDeliveries, outbound: options.outbound });
+  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl, callbacks: options.callbacks, conversationDeliveries: options.conversationDeliveries, outbound: options.outbound, orphans: options.orphans });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
