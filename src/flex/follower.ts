@@ -10,6 +10,7 @@ import type { Routing } from './service/routing.ts';
 
 interface FollowedEvent {
   seq: number;
+  event_date: number;
   event_type: string;
   task_sid: string;
   reservation_sid: string | null;
@@ -17,6 +18,16 @@ interface FollowedEvent {
 }
 
 const BATCH = 100;
+/**
+ * Events are looked for from a little before the last one handled, by date, so that the
+ * (workspace, date) index finds them; the margin covers clocks of several nodes that differ.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
+interface Cursor {
+  seq: number;
+  date: number;
+}
 
 /**
  * Interactions follow TaskRouter through its events, as Flex does: a reservation accepted brings
@@ -86,9 +97,10 @@ export class InteractionFollower {
       const batch = await this.next(tx, workspaceSid, await this.cursor(tx, workspaceSid), BATCH);
       for (const e of batch) await this.handle(tx, wsRow, e);
       if (batch.length > 0) {
+        const last = batch[batch.length - 1];
         await tx.run(
-          'INSERT INTO interaction_cursors (workspace_sid, seq) VALUES (?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET seq = excluded.seq',
-          [workspaceSid, batch[batch.length - 1].seq],
+          'INSERT INTO interaction_cursors (workspace_sid, seq, event_date) VALUES (?, ?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET seq = excluded.seq, event_date = excluded.event_date',
+          [workspaceSid, last.seq, last.event_date],
         );
       }
       more = batch.length === BATCH;
@@ -97,18 +109,19 @@ export class InteractionFollower {
     return more;
   }
 
-  private async cursor(db: Executor, workspaceSid: string): Promise<number> {
-    const row = await db.get<{ seq: number }>('SELECT seq FROM interaction_cursors WHERE workspace_sid = ?', [workspaceSid]);
-    return Number(row?.seq ?? 0);
+  private async cursor(db: Executor, workspaceSid: string): Promise<Cursor> {
+    const row = await db.get<{ seq: number; event_date: number }>('SELECT seq, event_date FROM interaction_cursors WHERE workspace_sid = ?', [workspaceSid]);
+    return { seq: Number(row?.seq ?? 0), date: Number(row?.event_date ?? 0) };
   }
 
-  private next(db: Executor, workspaceSid: string, after: number, limit: number): Promise<FollowedEvent[]> {
-    return db.all<FollowedEvent>(
-      `SELECT e.seq, e.event_type, e.task_sid, e.reservation_sid, e.worker_sid FROM events e
+  private async next(db: Executor, workspaceSid: string, after: Cursor, limit: number): Promise<FollowedEvent[]> {
+    const rows = await db.all<FollowedEvent>(
+      `SELECT e.seq, e.event_date, e.event_type, e.task_sid, e.reservation_sid, e.worker_sid FROM events e
          JOIN interaction_invites i ON i.task_sid = e.task_sid
-        WHERE e.workspace_sid = ? AND e.seq > ? ORDER BY e.seq LIMIT ${limit}`,
-      [workspaceSid, after],
+        WHERE e.workspace_sid = ? AND e.event_date >= ? AND e.seq > ? ORDER BY e.seq LIMIT ${limit}`,
+      [workspaceSid, after.date - CLOCK_SKEW_MS, after.seq],
     );
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), event_date: Number(r.event_date) }));
   }
 
   private async handle(tx: Executor, ws: WorkspaceRow, e: FollowedEvent): Promise<void> {

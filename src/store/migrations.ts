@@ -562,7 +562,8 @@ CREATE TABLE interaction_transfers (
 );
 CREATE TABLE interaction_cursors (
   workspace_sid TEXT PRIMARY KEY,
-  seq BIGINT NOT NULL
+  seq BIGINT NOT NULL,
+  event_date BIGINT NOT NULL
 );
 `,
   },
