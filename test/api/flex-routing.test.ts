@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from './flex-helpers.ts';
 import { advance } from './routing-helpers.ts';
+import { workspaces } from '../../src/taskrouter/model.ts';
+import { reservations } from '../../src/taskrouter/routing-model.ts';
 
 /** An API-initiated SMS interaction with a new customer; returns what the tests need. */
 async function startInteraction(t: TestServer, f: FlexFixture, routing: Record<string, unknown> = {}) {
@@ -72,6 +74,24 @@ for (const backend of backends()) {
       await accept(f, task.sid, 'bob');
       assert.deepEqual(await members(t, i.conversationSid), [i.customer, 'alice', 'bob'].sort());
       assert.deepEqual((await i.channel.participants.list()).map((p) => p.type).sort(), ['agent', 'agent', 'customer']);
+    });
+
+    test('a routing change this node did not follow (another node made it) is caught up by the poll', async () => {
+      const f = await flexWorkspace(t, ['alice']);
+      const i = await startInteraction(t, f);
+      const [offer] = await f.pending(i.taskSid);
+      // As another node would: the reservation is accepted in a routing transaction this node's follower never hears of.
+      await t.server.db.transaction(async (tx) => {
+        const ws = (await workspaces.get(tx, f.wsSid))!;
+        const res = (await reservations.get(tx, offer.sid))!;
+        await t.server.taskRouter.engine.lifecycle.accept(tx, ws, res);
+      });
+      assert.equal(await f.status(i.taskSid), 'assigned');
+      assert.deepEqual(await members(t, i.conversationSid), [i.customer]);
+      await t.server.flex.poll();
+      assert.deepEqual(await members(t, i.conversationSid), [i.customer, 'alice'].sort());
+      await t.server.flex.poll();
+      assert.equal((await i.channel.participants.list()).filter((p) => p.type === 'agent').length, 1, 'each event is handled once');
     });
 
     test('participants: a supervisor and an external party join; an agent wraps up (task wrapping, leaves) then closes (task completed)', async () => {
