@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { switchyardClient } from '../../src/client.ts';
+import { checkConformance } from '../support/server.ts';
 import type { TestServer } from '../support/server.ts';
 import { makeWorkspace, type Fixture } from './routing-helpers.ts';
 
@@ -56,4 +58,46 @@ export function routedTask(routing: unknown): Record<string, any> & { attrs: Rec
   const r = routing as Routed;
   assert.ok(r?.properties, 'routing.properties');
   return { ...r.properties, attrs: JSON.parse(r.properties.attributes) };
+}
+
+/** The tables an Interactions request may write to, directly or through TaskRouter and Conversations. */
+export const FLEX_TABLES = [
+  'interactions',
+  'interaction_channels',
+  'interaction_invites',
+  'interaction_participants',
+  'interaction_transfers',
+  'tasks',
+  'conversations',
+  'conversation_participants',
+] as const;
+
+/** Row counts of FLEX_TABLES: a refused request must leave them as they were. */
+export async function flexRowCounts(t: TestServer): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of FLEX_TABLES) out[table] = Number((await t.server.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))?.n ?? 0);
+  return out;
+}
+
+/**
+ * An official client (conformance-checked like `t.client`) that also keeps the raw JSON and the
+ * HTTP status of every response: the instances it returns camelCase the keys, and the exact key
+ * set of a body is under test.
+ */
+export function recordingClient(t: TestServer, account: { accountSid: string; authToken: string } = t.account) {
+  const responses: { status: number; body: any }[] = [];
+  const client = switchyardClient(t.baseUrl, account.accountSid, account.authToken, {
+    onResponse: (request, response) => {
+      checkConformance(request, response);
+      responses.push({ status: response.statusCode, body: typeof response.body === 'string' ? JSON.parse(response.body) : response.body });
+    },
+  });
+  return {
+    client,
+    /** The last response received. */
+    last(): { status: number; body: any } {
+      assert.ok(responses.length > 0, 'a response was received');
+      return responses[responses.length - 1];
+    },
+  };
 }
