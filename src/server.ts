@@ -18,6 +18,7 @@ import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gatew
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ChatGateway } from './conversations/gateway/chat.ts';
 import { flexProduct } from './flex/product.ts';
+import { servePages } from './web/static.ts';
 import { flexServices, type Flex } from './flex/services.ts';
 import type { OrphanPolicy } from './flex/service/deps.ts';
 import { EventBridge, type EventBridgeOptions } from './eventbridge/index.ts';
@@ -80,6 +81,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations] }),
   ];
   const app = buildApp({ accounts, products });
+  servePages(app);
   inboundGateway(app, conversations);
   const chat = new ChatGateway(app, conversations, clock);
   conversations.onChange(() => chat.wake());

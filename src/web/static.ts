@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The browser pages (agent desktop, customer web chat, supervisor view): plain files, no build step. */
+const PUBLIC = resolve(fileURLToPath(new URL('../../public', import.meta.url)));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+};
+
+/** Third-party browser bundles served from node_modules, by a fixed name (never a path from the request). */
+const require = createRequire(import.meta.url);
+const VENDOR: Record<string, () => string> = {
+  'twilio-taskrouter.js': () => join(require.resolve('twilio-taskrouter/package.json'), '..', 'dist', 'index.window.js'),
+};
+
+/**
+ * GET /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle>. Paths are resolved
+ * inside public/ and never outside it; unknown files are 404 with Twilio's error body shape.
+ */
+export function servePages(app: FastifyInstance): void {
+  const send = async (file: string, reply: import('fastify').FastifyReply) => {
+    try {
+      const body = await readFile(file);
+      return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body);
+    } catch {
+      return reply.code(404).type('application/json').send(JSON.stringify({ code: 20404, message: 'Not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }));
+    }
+  };
+  for (const page of ['agent', 'webchat', 'supervisor', 'shared']) {
+    app.get(`/${page}`, (_req, reply) => reply.redirect(`/${page}/`));
+    app.get(`/${page}/*`, (req, reply) => {
+      const rest = (req.params as { '*': string })['*'] || 'index.html';
+      const file = normalize(join(PUBLIC, page, rest));
+      if (!file.startsWith(join(PUBLIC, page) + sep)) return send('', reply);
+      return send(file, reply);
+    });
+  }
+  app.get('/vendor/:name', (req, reply) => {
+    const resolveFile = VENDOR[(req.params as { name: string }).name];
+    return send(resolveFile ? resolveFile() : '', reply);
+  });
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, startServer, type TestServer } from '../support/server.ts';
+
+const [sqlite] = backends();
+
+describe('pages: served as plain files, nothing outside public/', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer(sqlite);
+  });
+  after(() => t.close());
+
+  test('a page file and the worker SDK bundle are served with their content types, without authentication', async () => {
+    const css = await t.http('GET', '/shared/style.css', { auth: null });
+    assert.equal(css.status, 200);
+    assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
+    assert.match(String(css.body), /--accent/);
+    const sdk = await fetch(`${t.baseUrl}/vendor/twilio-taskrouter.js`);
+    assert.equal(sdk.status, 200);
+    assert.match(sdk.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.ok((await sdk.text()).length > 10_000, 'the browser bundle of twilio-taskrouter');
+  });
+
+  test('unknown files, vendor names and escapes from public/ are 404 with a Twilio error body', async () => {
+    for (const path of ['/shared/nope.css', '/vendor/package.json', '/shared/..%2f..%2fpackage.json', '/shared/%2e%2e/%2e%2e/package.json']) {
+      const res = await t.http('GET', path, { auth: null });
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body.code, 20404, path);
+    }
+  });
+});
