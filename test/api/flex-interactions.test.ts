@@ -368,3 +368,177 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`flex: asynchronous channel setup (${backend.name})`, () => {
+    let t: TestServer;
+    let rec: ReturnType<typeof recordingClient>;
+    before(async () => {
+      t = await startServer(backend);
+      rec = recordingClient(t);
+    });
+    after(() => t.close());
+
+    /**
+     * Creates an interaction whose media cannot be set up: create still answers 200 (the request
+     * was accepted) with routing null, and the getters show the channel `failed` with the reason.
+     * Nothing of the media or routing stays.
+     */
+    async function expectFailedSetup(f: FlexFixture, channel: Record<string, unknown>, code: number, message: RegExp) {
+      const before = await flexRowCounts(t);
+      const flex = rec.client.flexApi.v1;
+      const created = await flex.interaction.create({ channel, routing: f.routing() });
+      const { status, body } = rec.last();
+      assert.equal(status, 200, 'the request was accepted');
+      assert.deepEqual(sorted(Object.keys(body)), sorted(TOP_KEYS));
+      assert.equal(body.routing, null, 'no task');
+      const channelSid = body.channel.sid;
+      const ch = await flex.interaction(created.sid).channels(channelSid).fetch();
+      assert.equal(ch.status, 'failed');
+      assert.equal(ch.errorCode, code);
+      assert.match(ch.errorMessage ?? '', message);
+      const listed = await flex.interaction(created.sid).channels.list();
+      assert.deepEqual(listed.map((c) => [c.sid, c.status, c.errorCode, c.errorMessage]), [[channelSid, 'failed', code, ch.errorMessage]]);
+      assert.equal((await flex.interaction(created.sid).fetch()).routing, null);
+      const after = await flexRowCounts(t);
+      assert.deepEqual(after, { ...before, interactions: before.interactions + 1, interaction_channels: before.interaction_channels + 1 }, 'only the interaction and its channel stay');
+      assert.equal(await f.w.tasks.list().then((ts) => ts.length), 0, 'no task in the workspace');
+      // A failed channel can only be closed.
+      assert.equal((await flex.interaction(created.sid).channels(channelSid).update({ status: 'closed' })).status, 'closed');
+      return created;
+    }
+
+    test("api sms whose address and proxy address are bound in another open conversation: failed, 50416", async () => {
+      const f = await flexWorkspace(t);
+      const address = nextPhone();
+      const { conversationSid } = await customerConversation(t, { address, proxy: '+15550009999' });
+      await expectFailedSetup(f, { type: 'sms', initiated_by: 'api', participants: [{ address, proxy_address: '+15550009999' }] }, 50416, new RegExp(conversationSid));
+      assert.deepEqual(await members(t, conversationSid), [address], 'the other conversation is untouched');
+    });
+
+    test('customer with a closed conversation: failed, 19025', async () => {
+      const f = await flexWorkspace(t);
+      const { conversationSid } = await customerConversation(t, { address: nextPhone(), proxy: '+15550009999' });
+      await t.client.conversations.v1.conversations(conversationSid).update({ state: 'closed' });
+      await expectFailedSetup(f, { type: 'sms', initiated_by: 'customer', properties: { media_channel_sid: conversationSid } }, 19025, /closed/);
+    });
+
+    test('customer with a conversation nobody is in: failed, 19025', async () => {
+      const f = await flexWorkspace(t);
+      const c = await t.client.conversations.v1.conversations.create({ friendlyName: 'empty' });
+      await expectFailedSetup(f, { type: 'chat', initiated_by: 'customer', properties: { media_channel_sid: c.sid } }, 19025, /customer/);
+      assert.deepEqual(await members(t, c.sid), []);
+    });
+
+    test('a channel left in setup by a process that stopped is visible as setup, and a later poll finishes it', async () => {
+      const f = await flexWorkspace(t);
+      const address = nextPhone();
+      // What POST /v1/Interactions stores before it sets the channel up; the process stops there.
+      const request = planInteraction(
+        { type: 'sms', initiated_by: 'api', participants: [{ address, proxy_address: '+15550009999', name: 'Ada' }] },
+        f.routing({ attributes: { recovered: true } }),
+      );
+      assert.equal(request.kind, 'new');
+      const now = t.clock.now();
+      const kd = 'KD' + 'c'.repeat(32);
+      const uo = 'UO' + 'c'.repeat(32);
+      await t.server.db.transaction(async (tx) => {
+        await interactionTable.insert(tx, { sid: kd, account_sid: t.account.accountSid, channel_sid: uo, interaction_context_sid: null, webhook_ttid: null, date_created: now, date_updated: now });
+        await channelTable.insert(tx, {
+          sid: uo, account_sid: t.account.accountSid, interaction_sid: kd, type: 'sms', initiated_by: 'api', status: 'setup',
+          error_code: null, error_message: null, conversation_sid: null, workspace_sid: f.wsSid,
+          setup: JSON.stringify(request.kind === 'new' ? request.plan : null), date_created: now, date_updated: now,
+        });
+      });
+      const flex = rec.client.flexApi.v1;
+      const conversationsBefore = (await flexRowCounts(t)).conversations;
+
+      // The getters show it being set up.
+      await flex.interaction(kd).fetch();
+      assert.deepEqual(rec.last().body, {
+        sid: kd, channel: { type: 'sms', sid: uo }, routing: null, interaction_context_sid: null, webhook_ttid: null,
+        url: `${t.baseUrl}/flex-api/v1/Interactions/${kd}`, links: { channels: `${t.baseUrl}/flex-api/v1/Interactions/${kd}/Channels` },
+      });
+      assert.equal((await flex.interaction(kd).channels(uo).fetch()).status, 'setup');
+      assert.deepEqual((await flex.interaction(kd).channels.list()).map((c) => c.status), ['setup']);
+
+      // Not yet stale: another node may still be setting it up.
+      t.clock.advance(STALE_SETUP_MS - 1);
+      await t.server.flex.poll();
+      assert.equal((await flex.interaction(kd).channels(uo).fetch()).status, 'setup');
+      assert.equal((await flexRowCounts(t)).conversations, conversationsBefore);
+
+      // Stale: the poll takes it over and finishes it.
+      t.clock.advance(1);
+      await t.server.flex.poll();
+      const ch = await flex.interaction(kd).channels(uo).fetch();
+      assert.equal(ch.status, 'active');
+      await flex.interaction(kd).fetch();
+      const { task, conversationSid } = assertInteraction(t, rec.last().body, {
+        account: t.account.accountSid, workspace: f.wsSid, type: 'sms', initiatedBy: 'api', customerAddress: address, customerName: 'Ada',
+        caller: { recovered: true },
+      });
+      assert.equal(task.attrs.flexInteractionSid, kd);
+      assert.deepEqual(await members(t, conversationSid), [address]);
+      assert.deepEqual((await f.pending(task.sid)).map((r) => r.workerSid), [f.agents.alice]);
+
+      // Finished once: another poll changes nothing.
+      const counts = await flexRowCounts(t);
+      t.clock.advance(STALE_SETUP_MS);
+      await t.server.flex.poll();
+      assert.deepEqual(await flexRowCounts(t), counts);
+    });
+  });
+
+  describe(`flex: channel list and fetch, and account isolation (${backend.name})`, () => {
+    let t: TestServer;
+    let rec: ReturnType<typeof recordingClient>;
+    before(async () => {
+      t = await startServer(backend);
+      rec = recordingClient(t);
+    });
+    after(() => t.close());
+
+    test("an interaction's one channel, listed and fetched; another account gets 404 for both", async () => {
+      const f = await flexWorkspace(t);
+      const customer = SPECS.sms.customer();
+      const flex = rec.client.flexApi.v1;
+      const created = await flex.interaction.create({ channel: { type: 'sms', initiated_by: 'api', participants: [customer.participant] }, routing: f.routing() });
+      const channelSid = (created.channel as { sid: string }).sid;
+
+      const listed = await flex.interaction(created.sid).channels.list();
+      const page = rec.last().body;
+      assert.deepEqual(sorted(Object.keys(page)), ['channels', 'meta']);
+      assert.equal(page.meta.key, 'channels');
+      assert.equal(listed.length, 1);
+      await flex.interaction(created.sid).channels(channelSid).fetch();
+      const fetched = rec.last().body;
+      assert.deepEqual(page.channels, [fetched], 'the list shows the channel as fetch does');
+      const url = `${t.baseUrl}/flex-api/v1/Interactions/${created.sid}/Channels/${channelSid}`;
+      assert.deepEqual(fetched, {
+        sid: channelSid, interaction_sid: created.sid, type: 'sms', status: 'active', error_code: null, error_message: null, url,
+        links: { participants: `${url}/Participants`, invites: `${url}/Invites`, transfers: `${url}/Transfers` },
+      });
+
+      // A channel SID under the wrong interaction is not found.
+      const second = await flex.interaction.create({ channel: { type: 'sms', initiated_by: 'api', participants: [SPECS.sms.customer().participant] }, routing: f.routing() });
+      await expectError(flex.interaction(second.sid).channels(channelSid).fetch(), 404, 20404);
+
+      const other = await t.newAccount();
+      const theirs = other.client.flexApi.v1;
+      const before = await flexRowCounts(t);
+      await expectError(theirs.interaction(created.sid).fetch(), 404, 20404);
+      await expectError(theirs.interaction(created.sid).update({ webhookTtid: 'flex_interactionwebhook_stolen' }), 404, 20404);
+      await expectError(theirs.interaction(created.sid).channels.list(), 404, 20404);
+      await expectError(theirs.interaction(created.sid).channels(channelSid).fetch(), 404, 20404);
+      await expectError(theirs.interaction(created.sid).channels(channelSid).update({ status: 'closed' }), 404, 20404);
+      await expectError(theirs.interaction(created.sid).channels(channelSid).participants.list(), 404, 20404);
+      await expectError(theirs.interaction(created.sid).channels(channelSid).invites.list(), 404, 20404);
+      // Binding to our channel or our conversation from their account is refused too.
+      await expectError(theirs.interaction.create({ channel: { sid: channelSid } }), 400, 20001);
+      assert.deepEqual(await flexRowCounts(t), before);
+      assert.equal((await flex.interaction(created.sid).fetch()).webhookTtid, null, 'unchanged');
+      assert.equal((await flex.interaction(created.sid).channels(channelSid).fetch()).status, 'active', 'unchanged');
+    });
+  });
+}
