@@ -19,6 +19,7 @@ import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ChatGateway } from './conversations/gateway/chat.ts';
 import { flexProduct } from './flex/product.ts';
 import { servePages } from './web/static.ts';
+import { TokenMinter } from './accounts/tokens.ts';
 import { flexServices, type Flex } from './flex/services.ts';
 import type { OrphanPolicy } from './flex/service/deps.ts';
 import { EventBridge, type EventBridgeOptions } from './eventbridge/index.ts';
@@ -59,6 +60,8 @@ export interface Server {
   chat: ChatGateway;
   /** Flex Interactions; `flex.poll()` catches up on setups cut short and on other nodes' changes (timers: 'manual'). */
   flex: Flex;
+  /** Mints access tokens for the pages (agents' worker SDK and chat, web chat customers). */
+  tokens: TokenMinter;
   /** The official worker SDK's event bridge (/event-bridge/v1/wschannels: WebSocket and POST envelope). */
   eventBridge: EventBridge;
   close(): Promise<void>;
@@ -74,6 +77,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
   const conversations = conversationsServices({ db, clock });
   const flex = flexServices({ db, clock, taskRouter, conversations, orphans: config.orphans });
+  const tokens = new TokenMinter(db, clock);
   const products = [
     taskRouterProduct(taskRouter),
     conversationsProduct(conversations),
@@ -121,6 +125,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     chat,
     eventBridge,
     flex,
+    tokens,
     async close() {
       await flex.stop();
       await taskRouter.engine.stop();
