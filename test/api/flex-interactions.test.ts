@@ -138,6 +138,19 @@ for (const backend of backends()) {
       assert.deepEqual(await flexRowCounts(t), before);
     });
 
+    test("the spec's own request example (the same customer channel, Routing {}) is refused with 400/20001 and creates nothing", async () => {
+      await flexWorkspace(t);
+      const before = await flexRowCounts(t);
+      const request = t.client.flexApi.v1.interaction.create({
+        channel: { type: 'sms', initiated_by: 'customer' },
+        routing: {},
+        interactionContextSid: 'HQ' + 'a'.repeat(32),
+        webhookTtid: 'flex_interactionwebhook_00000000000000000000000000',
+      });
+      await expectError(request, 400, 20001, /Routing\.properties|media_channel_sid/);
+      assert.deepEqual(await flexRowCounts(t), before);
+    });
+
     test('the customer-initiated example, completed with the media_channel_sid the page requires and Routing', async () => {
       const { view, account, recording } = await freshAccount(t);
       const f = await flexWorkspace(view, ['alice']);
