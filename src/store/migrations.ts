@@ -567,6 +567,25 @@ CREATE TABLE interaction_cursors (
 );
 `,
   },
+  {
+    id: 9,
+    sql: `
+-- Web chat widgets: the routing of a web chat, named by the public SID a page embeds. A widget
+-- goes with its workspace, so a page never starts chats into a workspace that is gone.
+CREATE TABLE webchat_widgets (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  workflow_sid TEXT,
+  task_channel TEXT NOT NULL,
+  friendly_name TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX webchat_widgets_account ON webchat_widgets(account_sid);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {
