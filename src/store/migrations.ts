@@ -586,6 +586,26 @@ CREATE TABLE webchat_widgets (
 CREATE INDEX webchat_widgets_account ON webchat_widgets(account_sid);
 `,
   },
+  {
+    id: 10,
+    sql: `
+-- Agent sign-in for the agent desktop: one username and password per worker, the password kept
+-- only as a salted scrypt hash. Usernames are unique per account, ignoring case; a credential
+-- goes with its worker (and so with its workspace).
+CREATE TABLE agent_credentials (
+  seq {{SEQ}},
+  worker_sid TEXT NOT NULL UNIQUE REFERENCES workers(sid) ON DELETE CASCADE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  workspace_sid TEXT NOT NULL,
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX agent_credentials_username ON agent_credentials(account_sid, username_key);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

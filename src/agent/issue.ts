@@ -1,0 +1,43 @@
+import type { FastifyRequest } from 'fastify';
+import { accountDefaults } from '../conversations/service/deps.ts';
+import { CHAT_PATH } from '../conversations/gateway/chat.ts';
+import { agentIdentity } from '../flex/service/deps.ts';
+import type { WorkerRow } from '../taskrouter/model.ts';
+import { TOKEN_TTL_SECONDS, type AgentDeps } from './deps.ts';
+
+const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
+
+/**
+ * What the desktop needs to work as this worker: a worker token for the official SDK (TaskRouter
+ * grant), a chat token for the chat socket (Chat grant, for the identity the worker has in
+ * conversations: contact_uri without `client:`, else the worker's name, as Flex Interactions
+ * adds agents), and where to connect, as the caller reached this server.
+ */
+export async function issueTokens(deps: AgentDeps, req: FastifyRequest, worker: WorkerRow) {
+  const identity = agentIdentity(worker);
+  const { service } = await accountDefaults(deps.db, worker.account_sid, deps.clock.now());
+  const workerToken = await deps.tokens.mint(
+    worker.account_sid,
+    identity,
+    { task_router: { workspace_sid: worker.workspace_sid, worker_sid: worker.sid, role: 'worker' } },
+    TOKEN_TTL_SECONDS,
+  );
+  const chatToken = await deps.tokens.mint(worker.account_sid, identity, { chat: { service_sid: service.sid } }, TOKEN_TTL_SECONDS);
+  const forwarded = req.headers['x-forwarded-proto'];
+  const scheme = (typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '') || req.protocol;
+  const host = req.headers.host ?? 'localhost';
+  const ws = scheme === 'https' ? 'wss' : 'ws';
+  return {
+    account_sid: worker.account_sid,
+    workspace_sid: worker.workspace_sid,
+    worker_sid: worker.sid,
+    friendly_name: worker.friendly_name,
+    identity,
+    worker_token: workerToken.token,
+    chat_token: chatToken.token,
+    expires: new Date(Math.min(workerToken.expires, chatToken.expires)).toISOString(),
+    ttl: TOKEN_TTL_SECONDS,
+    event_bridge: { ebServer: `${scheme}://${host}${EVENT_BRIDGE_PATH}`, wsServer: `${ws}://${host}${EVENT_BRIDGE_PATH}` },
+    chat_url: `${ws}://${host}${CHAT_PATH}`,
+  };
+}
