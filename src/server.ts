@@ -23,6 +23,10 @@ import { TokenMinter } from './accounts/tokens.ts';
 import { flexServices, type Flex } from './flex/services.ts';
 import type { OrphanPolicy } from './flex/service/deps.ts';
 import { EventBridge, type EventBridgeOptions } from './eventbridge/index.ts';
+import { agentServices } from './agent/index.ts';
+import { WidgetService } from './webchat/widgets.ts';
+import { SessionService } from './webchat/sessions.ts';
+import { webchatRoutes } from './webchat/http.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -78,15 +82,19 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const conversations = conversationsServices({ db, clock });
   const flex = flexServices({ db, clock, taskRouter, conversations, orphans: config.orphans });
   const tokens = new TokenMinter(db, clock);
+  const agent = agentServices({ db, clock, tokens, taskRouter, conversations, flex });
+  const widgets = new WidgetService(db, clock);
   const products = [
     taskRouterProduct(taskRouter),
     conversationsProduct(conversations),
     flexProduct(flex),
-    switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations] }),
+    switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations], widgets, routes: agent.adminRoutes() }),
   ];
   const app = buildApp({ accounts, products });
   servePages(app);
+  agent.register(app);
   inboundGateway(app, conversations);
+  webchatRoutes(app, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
   const chat = new ChatGateway(app, conversations, clock);
   conversations.onChange(() => chat.wake());
   // After the chat gateway: the bridge takes its own path of the upgrades and hands it the rest.

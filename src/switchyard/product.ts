@@ -4,6 +4,7 @@ import type { Product, Route } from '../http/context.ts';
 import type { Engine } from '../taskrouter/engine/index.ts';
 import type { ExplainService } from '../taskrouter/service/explain.ts';
 import { clockRoutes } from './clock.ts';
+import { widgetRoutes, type WidgetService } from '../webchat/widgets.ts';
 
 /** Switchyard's own API, beside Twilio's: explaining routing, and (when enabled) moving the clock. */
 export function switchyardProduct(opts: {
@@ -13,6 +14,10 @@ export function switchyardProduct(opts: {
   clockControl: boolean;
   /** Other timer owners (Conversations) that fire what fell due when the clock moves. */
   tickers?: { tick(): Promise<number> }[];
+  /** Web chat widgets (/v1/WebChat/Widgets). */
+  widgets?: WidgetService;
+  /** More routes of Switchyard's own API (agent credentials), under the same Basic auth. */
+  routes?: Route[];
 }): Product {
   const routes: Route[] = [
     {
@@ -25,6 +30,8 @@ export function switchyardProduct(opts: {
       },
     },
   ];
+  if (opts.widgets) routes.push(...widgetRoutes(opts.widgets));
+  if (opts.routes) routes.push(...opts.routes);
   if (opts.clockControl && opts.clock.advance) routes.push(...clockRoutes(opts.clock, opts.engine, opts.tickers));
   return { name: 'switchyard', routes };
 }

@@ -107,6 +107,53 @@ for (const backend of backends()) {
       }
     });
 
+    test('participants joining and leaving reach the sockets of those in the conversation, attributes parsed', async () => {
+      const cv = t.client.conversations.v1;
+      const c = await cv.conversations.create({});
+      await cv.conversations(c.sid).participants.create({ identity: 'guest-1', attributes: JSON.stringify({ friendlyName: 'Ada' }) });
+      const guest = await connect(t, chatToken(t, 'guest-1'));
+      const outsider = await connect(t, chatToken(t, 'outsider'));
+      try {
+        const bob = await connect(t, chatToken(t, 'alice'));
+        const agent = await cv.conversations(c.sid).participants.create({ identity: 'alice', attributes: JSON.stringify({ friendlyName: 'Alice Smith', member_type: 'agent' }) });
+        try {
+          const joined = await guest.next('participant');
+          assert.deepEqual(joined, {
+            type: 'participant',
+            event: 'joined',
+            conversation_sid: c.sid,
+            participant_sid: agent.sid,
+            identity: 'alice',
+            attributes: { friendlyName: 'Alice Smith', member_type: 'agent' },
+          });
+          // An SMS participant has no identity: the frame says so with null.
+          await cv.conversations(c.sid).participants.create({ 'messagingBinding.address': '+15551230000', 'messagingBinding.proxyAddress': PROXY });
+          const sms = await guest.next('participant');
+          assert.equal(sms.identity, null);
+          assert.deepEqual(sms.attributes, {});
+          assert.deepEqual([(await bob.next('participant')).participant_sid, (await bob.next('participant')).participant_sid], [agent.sid, sms.participant_sid], 'the agent hears of their own joining, then of the next');
+
+          await cv.conversations(c.sid).participants(agent.sid).remove();
+          const left = await guest.next('participant');
+          assert.deepEqual({ event: left.event, identity: left.identity, attributes: left.attributes }, { event: 'left', identity: 'alice', attributes: { friendlyName: 'Alice Smith', member_type: 'agent' } });
+          const ownLeft = await bob.next('participant');
+          assert.deepEqual([ownLeft.event, ownLeft.identity], ['left', 'alice'], 'the one who left is told');
+
+          // Messages still arrive as before, after the participant frames.
+          await cv.conversations(c.sid).messages.create({ author: 'system', body: 'Alice left' });
+          const m = await guest.next('message');
+          assert.equal(m.message.body, 'Alice left');
+          await t.server.chat.idle();
+          assert.deepEqual(outsider.frames, [], 'not in the conversation: hears nothing');
+        } finally {
+          bob.ws.close();
+        }
+      } finally {
+        guest.ws.close();
+        outsider.ws.close();
+      }
+    });
+
     test('forged, expired and missing tokens are refused with 401', async () => {
       await assert.rejects(connect(t, chatToken(t, 'agent', { secret: 'not-the-secret' })), /HTTP 401/);
       await assert.rejects(connect(t, chatToken(t, 'agent').replace(/\.[^.]*$/, '.AAAA')), /HTTP 401/);

@@ -6,7 +6,7 @@ import { verifyAccessToken } from '../../core/access-token.ts';
 import type { Clock } from '../../core/clock.ts';
 import { TwilioError } from '../../core/errors.ts';
 import { eventsSince } from '../events.ts';
-import type { MessageRow } from '../model.ts';
+import type { MessageRow, ParticipantRow } from '../model.ts';
 import type { Cause } from '../service/deps.ts';
 import type { ConversationsApi } from '../services.ts';
 import { preEvent } from '../webhooks/pre-event.ts';
@@ -20,6 +20,10 @@ import { preEvent } from '../webhooks/pre-event.ts';
  *   {"type":"ready","identity":"alice"}
  *   {"type":"message","conversation_sid":"CH...","message":{"sid","index","author","body","attributes","participant_sid","media","date_created"}}
  *     for every message added to a conversation where the identity is a participant (its own included);
+ *   {"type":"participant","event":"joined"|"left","conversation_sid","participant_sid","identity","attributes"}
+ *     for every participant added to or removed from such a conversation (`attributes` parsed: an
+ *     object), so a customer's page can say "Alice joined" / "Alice left the chat"; the one who left
+ *     gets the frame too;
  *   {"type":"ack","ref":...,"conversation_sid","message_sid","index"} / {"type":"error","ref":...,"code","message"}
  * Client → server:
  *   {"type":"message","conversation_sid":"CH... or unique name","body":"...","attributes":"{}","ref":any}
@@ -150,27 +154,31 @@ export class ChatGateway {
       if (events.length === 0) return;
       for (const ev of events) {
         this.cursor = Number(ev.seq);
-        if (ev.event_type !== 'onMessageAdded' || !ev.conversation_sid || this.sockets.size === 0) continue;
+        if (!ev.conversation_sid || this.sockets.size === 0) continue;
+        let frame: string;
+        const to = new Set<string>();
+        if (ev.event_type === 'onMessageAdded') {
+          const m = (JSON.parse(ev.data) as { message: MessageRow }).message;
+          frame = JSON.stringify({ type: 'message', conversation_sid: ev.conversation_sid, message: messageView(m) });
+        } else if (ev.event_type === 'onParticipantAdded' || ev.event_type === 'onParticipantRemoved') {
+          const p = (JSON.parse(ev.data) as { participant: ParticipantRow }).participant;
+          frame = JSON.stringify({
+            type: 'participant',
+            event: ev.event_type === 'onParticipantAdded' ? 'joined' : 'left',
+            conversation_sid: ev.conversation_sid,
+            participant_sid: p.sid,
+            identity: p.identity,
+            attributes: parseObject(p.attributes),
+          });
+          // The one removed is no longer a participant, but was in it: they hear that they left.
+          if (p.identity) to.add(p.identity);
+        } else continue;
         const rows = await this.api.db.all<{ identity: string }>(
           'SELECT identity FROM conversation_participants WHERE conversation_sid = ? AND identity IS NOT NULL',
           [ev.conversation_sid],
         );
-        const m = (JSON.parse(ev.data) as { message: MessageRow }).message;
-        const frame = JSON.stringify({
-          type: 'message',
-          conversation_sid: ev.conversation_sid,
-          message: {
-            sid: m.sid,
-            index: m.message_index,
-            author: m.author,
-            body: m.body,
-            attributes: m.attributes,
-            participant_sid: m.participant_sid,
-            media: m.media ? JSON.parse(m.media) : null,
-            date_created: new Date(Number(m.date_created)).toISOString(),
-          },
-        });
-        for (const { identity } of rows) for (const ws of this.sockets.get(`${ev.account_sid}|${identity}`) ?? []) ws.send(frame);
+        for (const { identity } of rows) to.add(identity);
+        for (const identity of to) for (const ws of this.sockets.get(`${ev.account_sid}|${identity}`) ?? []) ws.send(frame);
       }
     }
   }
@@ -186,5 +194,29 @@ export class ChatGateway {
     this.sockets.clear();
     await this.idle();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+/** A message as the socket (and the web chat transcript) shows it. */
+export function messageView(m: MessageRow) {
+  return {
+    sid: m.sid,
+    index: Number(m.message_index),
+    author: m.author,
+    body: m.body,
+    attributes: m.attributes,
+    participant_sid: m.participant_sid,
+    media: m.media ? JSON.parse(m.media) : null,
+    date_created: new Date(Number(m.date_created)).toISOString(),
+  };
+}
+
+/** Participant attributes are JSON text in the store; a frame carries the object ({} if not an object). */
+function parseObject(text: string | null | undefined): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text ?? '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
   }
 }

@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isoDate } from '../core/clock.ts';
+import { TwilioError, invalidParameter } from '../core/errors.ts';
+import { CHAT_PATH } from '../conversations/gateway/chat.ts';
+import { customerName, TOKEN_TTL_SECONDS, type SessionService } from './sessions.ts';
+import type { WidgetService } from './widgets.ts';
+
+/** The customer-facing API of web chat: public (no account credentials), under /webchat/v1. */
+export const SESSIONS_PATH = '/webchat/v1/Sessions';
+
+/**
+ * Registered on the Fastify app directly, like the inbound gateway: these routes are not a Twilio
+ * product and take no Basic auth. A page reaches them from its own origin (the chat page is served
+ * by this server, and embed.js opens it in an iframe), so no CORS is needed.
+ *
+ *   POST /webchat/v1/Sessions          Widget, Name → 201 {conversation_sid, interaction_sid, identity, token, expires, ttl, chat_url}
+ *   POST /webchat/v1/Sessions/Token    Token (or Authorization: Bearer) → 200 {identity, conversation_sid, token, expires, ttl}
+ *   GET  /webchat/v1/Sessions/Transcript  Authorization: Bearer → 200 {conversation_sid, identity, messages, participants}
+ *   GET  /webchat/v1/Widgets/{Sid}     → 200 {sid, friendly_name}: what the page shows as its title
+ *
+ * Errors are Twilio's bodies (app.ts's error handler renders every TwilioError thrown here).
+ */
+export function webchatRoutes(app: FastifyInstance, sessions: SessionService, widgets: WidgetService): void {
+  app.post(SESSIONS_PATH, async (req, reply) => {
+    const body = fields(req);
+    const widget = body.get('Widget');
+    if (widget === undefined || widget === null || widget === '') throw invalidParameter('Missing required parameter Widget');
+    if (typeof widget !== 'string') throw invalidParameter('Invalid Widget parameter: must be a string');
+    const name = customerName(body.get('Name'));
+    const s = await sessions.start(widget, name);
+    return reply.code(201).send({
+      conversation_sid: s.conversationSid,
+      interaction_sid: s.interactionSid,
+      identity: s.identity,
+      token: s.token,
+      expires: isoDate(s.expires),
+      ttl: TOKEN_TTL_SECONDS,
+      chat_url: chatUrl(req),
+    });
+  });
+
+  app.post(`${SESSIONS_PATH}/Token`, async (req, reply) => {
+    const given = fields(req).get('Token') ?? bearer(req);
+    if (typeof given !== 'string' || given === '') throw invalidParameter('Missing required parameter Token');
+    const r = await sessions.renew(given);
+    return reply.send({ identity: r.identity, conversation_sid: r.conversationSid, token: r.token, expires: isoDate(r.expires), ttl: TOKEN_TTL_SECONDS });
+  });
+
+  app.get(`${SESSIONS_PATH}/Transcript`, async (req, reply) => {
+    const given = bearer(req);
+    if (!given) throw new TwilioError(20101, 401, 'Give the chat token as Authorization: Bearer <token>');
+    return reply.send(await sessions.transcript(given));
+  });
+
+  app.get('/webchat/v1/Widgets/:Sid', async (req, reply) => {
+    const sid = (req.params as { Sid: string }).Sid;
+    const w = await widgets.find(sid);
+    if (!w) throw new TwilioError(20404, 404, `Web chat widget ${sid} was not found`);
+    // Public: the name only, nothing about the account or its routing.
+    return reply.send({ sid: w.sid, friendly_name: w.friendly_name });
+  });
+}
+
+/** The body's fields, from a form (URLSearchParams) or a JSON object alike. */
+function fields(req: FastifyRequest): { get(name: string): unknown } {
+  const b = req.body;
+  if (b instanceof URLSearchParams) return { get: (n) => b.get(n) ?? undefined };
+  if (b === undefined || b === null) return { get: () => undefined };
+  if (typeof b !== 'object' || Array.isArray(b)) throw invalidParameter('The request body must be a JSON object or a form');
+  return { get: (n) => (b as Record<string, unknown>)[n] };
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+}
+
+/** Where the page opens its socket, as the customer reached us (X-Forwarded-Proto honoured). */
+function chatUrl(req: FastifyRequest): string {
+  const forwarded = req.headers['x-forwarded-proto'];
+  const scheme = (typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : req.protocol) === 'https' ? 'wss' : 'ws';
+  return `${scheme}://${req.headers.host}${CHAT_PATH}`;
+}

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { AccessTokenError, verifyAccessToken } from '../core/access-token.ts';
+import type { Clock } from '../core/clock.ts';
+import { TwilioError, invalidParameter } from '../core/errors.ts';
+import type { TokenMinter } from '../accounts/tokens.ts';
+import { messageView } from '../conversations/gateway/chat.ts';
+import type { MessageRow } from '../conversations/model.ts';
+import type { Cause } from '../conversations/service/deps.ts';
+import type { ConversationsApi } from '../conversations/services.ts';
+import type { Flex } from '../flex/services.ts';
+import type { WidgetService } from './widgets.ts';
+
+/** A customer's token lives an hour; the page renews it before then, as long as the chat is open. */
+export const TOKEN_TTL_SECONDS = 3600;
+/** Web chat customers get identities of their own, so their tokens can never be an agent's. */
+export const GUEST_PREFIX = 'guest-';
+export const MAX_NAME = 64;
+
+/** Changes a customer makes are like those of Twilio's SDK: webhooks fire for them. */
+const CUSTOMER: Cause = { source: 'gateway', webhooksEnabled: true };
+
+export interface Session {
+  accountSid: string;
+  conversationSid: string;
+  interactionSid: string;
+  identity: string;
+  token: string;
+  expires: number;
+}
+
+export interface SessionDeps {
+  clock: Clock;
+  conversations: ConversationsApi;
+  flex: Flex;
+  tokens: TokenMinter;
+  widgets: WidgetService;
+}
+
+/**
+ * A customer's web chat: a conversation with the customer in it as a chat participant, and a
+ * `web` interaction initiated by the customer bound to that conversation, routed as the widget
+ * says. Nothing here takes account credentials: the widget SID picks the account and routing,
+ * and the customer's own access token is all they get.
+ */
+export class SessionService {
+  constructor(private readonly deps: SessionDeps) {}
+
+  async start(widgetSid: string, name: string): Promise<Session> {
+    const widget = await this.deps.widgets.find(widgetSid);
+    if (!widget) throw new TwilioError(20404, 404, `Web chat widget ${widgetSid} was not found`);
+    const { conversations: api, flex } = this.deps;
+    const accountSid = widget.account_sid;
+    const identity = GUEST_PREFIX + randomBytes(12).toString('hex');
+    const c = await api.conversations.create(accountSid, { friendlyName: `Web chat with ${name}`, attributes: JSON.stringify({ source: 'webchat', widget_sid: widget.sid }) }, CUSTOMER);
+    let interactionSid: string;
+    try {
+      await api.participants.create(accountSid, c.sid, { identity, attributes: JSON.stringify({ friendlyName: name }) }, CUSTOMER);
+      const taskChannel = /^TC[0-9a-fA-F]{32}$/.test(widget.task_channel) ? { task_channel_sid: widget.task_channel } : { task_channel_unique_name: widget.task_channel };
+      const view = await flex.interactions.create(accountSid, {
+        channel: { type: 'web', initiated_by: 'customer', properties: { media_channel_sid: c.sid } },
+        routing: {
+          properties: {
+            workspace_sid: widget.workspace_sid,
+            ...(widget.workflow_sid ? { workflow_sid: widget.workflow_sid } : {}),
+            ...taskChannel,
+            attributes: { customerName: name },
+          },
+        },
+      });
+      if (view.channel.status === 'failed')
+        throw new TwilioError(view.channel.error_code ?? 20001, 400, `The chat could not be started: ${view.channel.error_message ?? 'routing failed'}`);
+      interactionSid = view.interaction.sid;
+    } catch (err) {
+      // The widget's routing no longer works (its workflow was deleted, say): leave no empty conversation behind.
+      await api.conversations.delete(accountSid, c.sid, { source: 'gateway', webhooksEnabled: false }).catch(() => undefined);
+      if (err instanceof TwilioError && err.status === 400 && err.code === 20001 && /Routing/.test(err.message))
+        throw new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`);
+      throw err;
+    }
+    const { token, expires } = await this.deps.tokens.mint(accountSid, identity, { chat: {} }, TOKEN_TTL_SECONDS);
+    return { accountSid, conversationSid: c.sid, interactionSid, identity, token, expires };
+  }
+
+  /**
+   * Checks a customer's token: well signed, not expired, a chat token of a web chat guest, and that
+   * guest still in a conversation that is not closed (a closed chat's token is not renewed).
+   */
+  async verify(token: string): Promise<{ accountSid: string; identity: string; conversationSid: string }> {
+    const db = this.deps.conversations.db;
+    let t;
+    try {
+      t = await verifyAccessToken(
+        token,
+        async (sid, account) => (await db.get<{ secret: string }>('SELECT secret FROM api_keys WHERE sid = ? AND account_sid = ?', [sid, account]))?.secret,
+        this.deps.clock.now(),
+        'chat',
+      );
+    } catch (err) {
+      if (err instanceof AccessTokenError) throw new TwilioError(err.code, 401, err.message);
+      throw err;
+    }
+    if (!t.identity.startsWith(GUEST_PREFIX)) throw new TwilioError(20101, 401, 'Not a web chat token');
+    const row = await db.get<{ conversation_sid: string }>(
+      "SELECT p.conversation_sid FROM conversation_participants p JOIN conversations c ON c.sid = p.conversation_sid WHERE p.account_sid = ? AND p.identity = ? AND c.state <> 'closed' ORDER BY p.seq DESC LIMIT 1",
+      [t.accountSid, t.identity],
+    );
+    if (!row) throw new TwilioError(20404, 404, 'This chat has ended');
+    return { accountSid: t.accountSid, identity: t.identity, conversationSid: row.conversation_sid };
+  }
+
+  /** A fresh token for the same guest, while the current one is still valid. */
+  async renew(token: string): Promise<{ identity: string; conversationSid: string; token: string; expires: number }> {
+    const s = await this.verify(token);
+    const fresh = await this.deps.tokens.mint(s.accountSid, s.identity, { chat: {} }, TOKEN_TTL_SECONDS);
+    return { identity: s.identity, conversationSid: s.conversationSid, ...fresh };
+  }
+
+  /**
+   * What the customer missed while their socket was away (a reload, a network drop): the
+   * conversation's messages (the last 200) and who is in it now.
+   */
+  async transcript(token: string) {
+    const s = await this.verify(token);
+    const db = this.deps.conversations.db;
+    const rows = await db.all<MessageRow>('SELECT * FROM conversation_messages WHERE conversation_sid = ? ORDER BY message_index DESC LIMIT 200', [s.conversationSid]);
+    const people = await db.all<{ sid: string; identity: string | null; attributes: string }>(
+      'SELECT sid, identity, attributes FROM conversation_participants WHERE conversation_sid = ? ORDER BY seq',
+      [s.conversationSid],
+    );
+    return {
+      conversation_sid: s.conversationSid,
+      identity: s.identity,
+      messages: rows.reverse().map(messageView),
+      participants: people.map((p) => ({ participant_sid: p.sid, identity: p.identity, attributes: parseAttributes(p.attributes) })),
+    };
+  }
+}
+
+export function parseAttributes(text: string | null | undefined): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text ?? '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A customer's name: said, short, printable. */
+export function customerName(value: unknown): string {
+  if (value === undefined || value === null) throw invalidParameter('Missing required parameter Name');
+  if (typeof value !== 'string') throw invalidParameter('Invalid Name parameter: must be a string');
+  const name = value.trim();
+  if (name === '') throw invalidParameter('Name must not be empty');
+  if (name.length > MAX_NAME) throw invalidParameter(`Name is ${name.length} characters long; the limit is ${MAX_NAME}`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalidParameter('Invalid Name parameter: control characters are not allowed');
+  return name;
+}
