@@ -1,5 +1,6 @@
 import { invalidParameter } from '../core/errors.ts';
 import { isSid } from '../core/sid.ts';
+import { TASK_LIMITS } from '../taskrouter/routing-model.ts';
 import { CHANNEL_TYPES, type ChannelType, type InitiatedBy } from './model.ts';
 
 /**
@@ -184,7 +185,7 @@ export function parseRouting(routing: Obj, where: string): RoutingPlan {
     taskChannelUniqueName: text(properties, 'task_channel_unique_name', w),
     attributes,
     priority: integer(properties, 'priority', w, 0, 2 ** 31 - 1),
-    timeout: integer(properties, 'timeout', w, 1, 365 * 24 * 3600),
+    timeout: integer(properties, 'timeout', w, 1, TASK_LIMITS.maxTimeout),
   };
 }
 
@@ -198,4 +199,21 @@ export function parseInviteRouting(routing: unknown, workspaceSid: string): Rout
   const plan = parseRouting({ ...routing, properties }, 'Routing');
   if (plan.workspaceSid !== workspaceSid) throw invalidParameter(`Invalid Routing.properties.workspace_sid: the channel's tasks are in Workspace ${workspaceSid}`);
   return plan;
+}
+
+/** A routing plan as Twilio's Routing object (snake_case), as invites keep it and `parseInviteRouting` reads it back. */
+export function routingObject(r: RoutingPlan): { properties: Record<string, unknown> } {
+  const properties: Record<string, unknown> = {
+    workspace_sid: r.workspaceSid,
+    workflow_sid: r.workflowSid,
+    queue_sid: r.queueSid,
+    worker_sid: r.workerSid,
+    task_channel_sid: r.taskChannelSid,
+    task_channel_unique_name: r.taskChannelUniqueName,
+    attributes: r.attributes,
+    priority: r.priority,
+    timeout: r.timeout,
+  };
+  for (const k of Object.keys(properties)) if (properties[k] === undefined) delete properties[k];
+  return { properties };
 }

@@ -240,13 +240,17 @@ for (const backend of backends()) {
         assert.equal((await i.channel.fetch()).status, expected);
         assert.equal(await conversationState(t, i.conversationSid), expected);
         if (policy !== 'inactive') return;
-        // Channel.sid: the inactive channel is routed again and comes back to life.
+        // Channel.sid: the inactive channel is routed again (with its first routing: a second
+        // workflow in the workspace must not matter) and comes back to life.
+        await f.workflow({ filters: [], default_filter: { queue: f.queueSid } });
         await f.w.workers(f.agents.alice).update({ activitySid: f.act.available });
         const again = await t.client.flexApi.v1.interaction.create({ channel: { sid: i.channelSid } });
         assert.equal(again.sid, i.sid);
         const task = routedTask(again.routing);
         assert.notEqual(task.sid, i.taskSid);
         assert.equal(task.assignment_status, 'reserved');
+        assert.equal(task.workflow_sid, f.workflowSid);
+        assert.equal(task.task_channel_unique_name, 'sms');
         assert.equal((await i.channel.fetch()).status, 'active');
         assert.equal(await conversationState(t, i.conversationSid), 'active');
       });

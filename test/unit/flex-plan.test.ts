@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 
 import { TwilioError } from '../../src/core/errors.ts';
 import { CHANNEL_TYPES, type ChannelType, type InitiatedBy } from '../../src/flex/model.ts';
-import { parseInviteRouting, parseParticipant, parseRouting, planInteraction, type SetupPlan } from '../../src/flex/plan.ts';
+import { parseInviteRouting, parseParticipant, parseRouting, planInteraction, routingObject, type SetupPlan } from '../../src/flex/plan.ts';
 
 // The rules of POST /v1/Interactions' Channel and Routing JSON (and of the Invites' and
 // Participants' sub-objects that reuse them), from the Flex Interactions reference.
@@ -566,7 +566,7 @@ describe('parseRouting', () => {
 
   const INTEGERS: [string, number, number][] = [
     ['priority', 0, 2 ** 31 - 1],
-    ['timeout', 1, 365 * 24 * 3600],
+    ['timeout', 1, 1_209_600],
   ];
   for (const [key, min, max] of INTEGERS) {
     test(`${key}: an integer from ${min} to ${max}`, () => {
@@ -587,10 +587,10 @@ describe('parseRouting', () => {
     });
   }
 
-  test('timeout: the boundaries in days', () => {
+  test('timeout: at most two weeks, the TaskRouter limit for a task', () => {
     const day = 24 * 3600;
-    assert.equal(props({ timeout: 365 * day }).timeout, 31_536_000);
-    rejects(() => props({ timeout: 365 * day + 1 }), `${P}.timeout`);
+    assert.equal(props({ timeout: 14 * day }).timeout, 1_209_600);
+    rejects(() => props({ timeout: 14 * day + 1 }), `${P}.timeout`);
     rejects(() => props({ timeout: 0 }), `${P}.timeout`);
   });
 
@@ -682,5 +682,34 @@ describe('parseInviteRouting', () => {
     const routing = { properties: { queue_sid: WQ } };
     parseInviteRouting(routing, WS);
     assert.deepEqual(routing, { properties: { queue_sid: WQ } });
+  });
+});
+
+describe('routingObject: what invites keep reads back as the same plan', () => {
+  test('every field survives routingObject → JSON → parseInviteRouting', () => {
+    const plan = parseRouting(
+      {
+        properties: {
+          workspace_sid: 'WS' + 'a'.repeat(32),
+          workflow_sid: 'WW' + 'b'.repeat(32),
+          queue_sid: 'WQ' + 'c'.repeat(32),
+          worker_sid: 'WK' + 'd'.repeat(32),
+          task_channel_sid: 'TC' + 'e'.repeat(32),
+          task_channel_unique_name: 'sms',
+          attributes: { customerName: 'Ada', nested: { a: [1, 2] } },
+          priority: 7,
+          timeout: 600,
+        },
+      },
+      'Routing',
+    );
+    const stored = JSON.parse(JSON.stringify(routingObject(plan)));
+    assert.deepEqual(parseInviteRouting(stored, plan.workspaceSid), plan);
+  });
+
+  test('absent fields stay absent', () => {
+    const plan = parseRouting({ properties: { workspace_sid: 'WS' + 'a'.repeat(32) } }, 'Routing');
+    assert.deepEqual(routingObject(plan), { properties: { workspace_sid: 'WS' + 'a'.repeat(32), attributes: {} } });
+    assert.deepEqual(parseInviteRouting(routingObject(plan), plan.workspaceSid), plan);
   });
 });

@@ -6,7 +6,7 @@ import { taskQueues, workers, workflows, workspaces } from '../../taskrouter/mod
 import { tasks, type TaskRow } from '../../taskrouter/routing-model.ts';
 import { findTaskChannel } from '../../taskrouter/service/task-channels.ts';
 import { channels, interactions, invites, type ChannelRow, type InteractionRow } from '../model.ts';
-import { parseInviteRouting, planInteraction, type RoutingPlan, type SetupPlan } from '../plan.ts';
+import { parseInviteRouting, planInteraction, routingObject, type RoutingPlan, type SetupPlan } from '../plan.ts';
 import { requireInteraction, type FlexDeps } from './deps.ts';
 import type { Media } from './media.ts';
 import type { Routing } from './routing.ts';
@@ -92,7 +92,7 @@ export class InteractionService {
     const task = await this.deps.taskRouter.engine.inWorkspace(accountSid, plan.workspaceSid, async (tx, ws) => {
       const { task } = await this.routing.route(tx, ws, { ...channel, conversation_sid: channel.conversation_sid as string }, plan, {
         customer: await customerOf(tx, channel.sid),
-        routingJson: JSON.stringify({ properties: plan }),
+        routingJson: JSON.stringify(routingObject(plan)),
       });
       if (channel.status === 'inactive') {
         await this.media.setState(tx, accountSid, channel.conversation_sid as string, 'active');

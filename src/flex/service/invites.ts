@@ -1,7 +1,7 @@
 import type { TaskRow } from '../../taskrouter/routing-model.ts';
 import { tasks } from '../../taskrouter/routing-model.ts';
 import { invites, type InviteRow } from '../model.ts';
-import { parseInviteRouting } from '../plan.ts';
+import { parseInviteRouting, routingObject } from '../plan.ts';
 import { requireChannel, requireLive, type FlexDeps } from './deps.ts';
 import { checkReferences, customerOf } from './interactions.ts';
 import type { Routing } from './routing.ts';
@@ -25,7 +25,7 @@ export class InviteService {
     await checkReferences(this.deps.db, accountSid, plan);
     const view = await this.deps.taskRouter.engine.inWorkspace(accountSid, channel.workspace_sid, async (tx, ws) => {
       requireLive(channel);
-      return this.routing.route(tx, ws, channel, plan, { customer: await customerOf(tx, channel.sid), routingJson: JSON.stringify(routingValue) });
+      return this.routing.route(tx, ws, channel, plan, { customer: await customerOf(tx, channel.sid), routingJson: JSON.stringify(routingObject(plan)) });
     });
     this.deps.conversations.changed();
     return view;

@@ -5,7 +5,7 @@ import { findConversation } from '../../conversations/service/deps.ts';
 import type { Executor } from '../../store/database.ts';
 import { workers } from '../../taskrouter/model.ts';
 import { channels, participants, type ChannelRow, type ParticipantRow, type ParticipantType } from '../model.ts';
-import type { SetupPlan } from '../plan.ts';
+import { routingObject, type SetupPlan } from '../plan.ts';
 import { agentIdentity, type FlexDeps } from './deps.ts';
 import type { Media } from './media.ts';
 import type { Routing } from './routing.ts';
@@ -42,7 +42,7 @@ export class ChannelSetup {
         const { task } = await this.routing.route(tx, ws, { ...channel, conversation_sid: conversationSid }, plan.routing, {
           initiatedBy: plan.initiatedBy,
           customer,
-          routingJson: JSON.stringify({ properties: plan.routing }),
+          routingJson: JSON.stringify(routingObject(plan.routing)),
         });
         if (agent) {
           const routingProperties = JSON.stringify({ workspace_sid: ws.sid, task_sid: task.sid, worker_sid: agent.worker_sid });

@@ -4,7 +4,7 @@ import { taskQueues, workers, workflows } from '../../taskrouter/model.ts';
 import { tasks } from '../../taskrouter/routing-model.ts';
 import type { InteractionFollower } from '../follower.ts';
 import { channels, participants, transfers, type TransferRow, type TransferType } from '../model.ts';
-import type { RoutingPlan } from '../plan.ts';
+import { routingObject, type RoutingPlan } from '../plan.ts';
 import { requireChannel, requireLive, type FlexDeps } from './deps.ts';
 import { customerOf } from './interactions.ts';
 import type { Routing } from './routing.ts';
@@ -62,7 +62,7 @@ export class TransferService {
         customer: await customerOf(tx, channel.sid),
         transferSid: sid,
         extra: { transferSid: sid, transferType: type, transferTarget: to, transferredFrom: p.worker_sid },
-        routingJson: JSON.stringify({ properties: plan }),
+        routingJson: JSON.stringify(routingObject(plan)),
       });
       const now = this.deps.clock.now();
       const transfer: TransferRow = {
