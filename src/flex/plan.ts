@@ -190,12 +190,12 @@ export function parseRouting(routing: Obj, where: string): RoutingPlan {
 }
 
 /**
- * Routing of an invite or a transfer: like an interaction's, but the workspace defaults to the
- * channel's, and something must say where the task goes.
+ * Routing of an invite: like an interaction's, but the workspace defaults to the channel's (the
+ * service then checks that a workflow, a queue or the workspace's only workflow says where it goes).
  */
 export function parseInviteRouting(routing: unknown, workspaceSid: string): RoutingPlan {
   if (!isObject(routing)) throw invalidParameter('Invalid Routing parameter: must be a JSON object');
-  const properties = isObject(routing.properties) ? { workspace_sid: workspaceSid, ...routing.properties } : routing.properties;
+  const properties = isObject(routing.properties) ? { ...routing.properties, workspace_sid: routing.properties.workspace_sid ?? workspaceSid } : routing.properties;
   const plan = parseRouting({ ...routing, properties }, 'Routing');
   if (plan.workspaceSid !== workspaceSid) throw invalidParameter(`Invalid Routing.properties.workspace_sid: the channel's tasks are in Workspace ${workspaceSid}`);
   return plan;
