@@ -4,7 +4,6 @@ import { activities } from '../taskrouter/model.ts';
 import { reservations, tasks, type EventRow } from '../taskrouter/routing-model.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
 import type { Connections } from './connections.ts';
-import { pushOrder } from './order.ts';
 import type { TaskPayload } from './representation.ts';
 import type { Views } from './views.ts';
 
@@ -137,7 +136,7 @@ export class EventPusher {
       // Build every push of the batch before sending any: a failed read leaves the cursor where
       // it was and nothing half-sent.
       const pushes: Push[] = [];
-      for (const ev of pushOrder(rows)) {
+      for (const ev of rows) {
         const push = await this.build(ev, rows);
         if (push) pushes.push(push);
       }
@@ -261,7 +260,8 @@ export class EventPusher {
 
   /**
    * Who hears about a task: the connected workers holding an offer or assignment of it, and those
-   * whose reservation of it ended in the same batch (a task's end is pushed before theirs).
+   * whose reservation of it ended in the same batch: a task's end is recorded right after its
+   * reservations' ends (the SDK keeps an ended reservation for a few seconds to take it).
    */
   private async taskWorkers(taskSid: string, batch: EventRow[]): Promise<string[]> {
     const rows = await this.db.all<{ worker_sid: string }>(
