@@ -36,7 +36,12 @@ export function servePages(app: FastifyInstance): void {
     }
   };
   for (const page of ['agent', 'webchat', 'supervisor', 'shared']) {
-    app.get(`/${page}`, (_req, reply) => reply.redirect(`/${page}/`));
+    // With ignoreTrailingSlash, /page/ lands here too: serve its index (a redirect would loop), and keep the query (?widget=...).
+    app.get(`/${page}`, (req, reply) => {
+      const [path, query] = req.url.split('?');
+      if (path.endsWith('/')) return send(join(PUBLIC, page, 'index.html'), reply);
+      return reply.redirect(`/${page}/${query === undefined ? '' : `?${query}`}`);
+    });
     app.get(`/${page}/*`, (req, reply) => {
       const rest = (req.params as { '*': string })['*'] || 'index.html';
       const file = normalize(join(PUBLIC, page, rest));
