@@ -216,6 +216,7 @@ for (const backend of backends()) {
       assert.equal(offer.workerSid, f.agents.alice);
 
       // The customer's socket: the agent joins when they accept, their reply arrives, the customer writes back.
+      await t.server.chat.idle(); // the customer's own joining was pushed (to nobody) before the socket opens
       const sock = await chatSocket(t, s.token);
       try {
         await f.w.tasks(tasks[0].sid).reservations(offer.sid).update({ reservationStatus: 'accepted' });

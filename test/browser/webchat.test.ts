@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { backends, startServer, type TestServer } from '../support/server.ts';
+import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
+import { launchBrowser, screenshot } from './support.ts';
+
+/**
+ * The customer's web chat and the supervisor's board in a real browser, against a real server:
+ * the customer starts a chat and writes; the supervisor sees the task waiting in its queue; an
+ * agent accepts and replies over REST; the customer sees the agent join, the reply, and the agent
+ * leave. Every wait is on something the page shows (locators with timeouts), never a sleep.
+ */
+
+const [sqlite] = backends();
+const WAIT = { timeout: 15_000 };
+
+describe('browser: web chat and supervisor', () => {
+  let t: TestServer;
+  let f: FlexFixture;
+  let browser: Browser;
+  let widgetSid: string;
+  before(async () => {
+    t = await startServer(sqlite);
+    f = await flexWorkspace(t, ['alice']);
+    const res = await t.http('POST', '/switchyard/v1/WebChat/Widgets', { body: new URLSearchParams({ WorkspaceSid: f.wsSid, FriendlyName: 'Acme support' }).toString() });
+    assert.equal(res.status, 201);
+    widgetSid = res.body.sid;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t.close();
+  });
+
+  /** The text of the transcript's lines, in order. */
+  const transcript = (page: Page) => page.locator('#transcript li').allInnerTexts();
+
+  test('a customer chats with an agent; the supervisor sees the task counted in its queue', async () => {
+    const customer = await browser.newPage();
+    await customer.goto(`${t.baseUrl}/webchat/?widget=${widgetSid}`);
+    await customer.getByRole('heading', { name: 'Acme support' }).waitFor(WAIT);
+    await screenshot(customer, 'webchat-1-start');
+
+    // Labelled inputs: the customer reaches them by their labels, and starts with the keyboard.
+    await customer.getByLabel('Your name').fill('Ada Lovelace');
+    await customer.getByLabel('Your name').press('Enter');
+    await customer.locator('#status', { hasText: 'Connected' }).waitFor(WAIT);
+    await customer.getByLabel('Message', { exact: true }).fill('Hello, my order never came');
+    await customer.getByLabel('Message', { exact: true }).press('Enter');
+    await customer.locator('#transcript li.mine', { hasText: 'Hello, my order never came' }).waitFor(WAIT);
+    assert.equal(await customer.locator('#transcript').getAttribute('aria-live'), 'polite');
+    await screenshot(customer, 'webchat-2-customer-wrote');
+
+    // The task is routed to alice, who has not answered yet.
+    const [task] = await f.w.tasks.list();
+    assert.ok(task, 'a task was created for the chat');
+    const attrs = JSON.parse(task.attributes);
+    assert.equal(attrs.customerName, 'Ada Lovelace');
+    assert.equal(attrs.channelType, 'web');
+    const stored = await t.client.conversations.v1.conversations(attrs.conversationSid).messages.list();
+    assert.deepEqual(stored.map((m) => m.body), ['Hello, my order never came']);
+    assert.match(stored[0].author, /^guest-/);
+
+    // The supervisor signs in and sees the queue with the task waiting, for as long as the server's clock says.
+    t.clock.advance(65_000);
+    const supervisor = await browser.newPage();
+    await supervisor.goto(`${t.baseUrl}/supervisor/`);
+    await supervisor.getByLabel('Account SID').fill(t.account.accountSid);
+    await supervisor.getByLabel('Auth token').fill(t.account.authToken);
+    await supervisor.getByRole('button', { name: 'Sign in' }).click();
+    const row = supervisor.locator(`#queues tr[data-queue="${f.queueSid}"]`);
+    await row.waitFor(WAIT);
+    assert.equal(await row.locator('th').innerText(), 'Support');
+    assert.equal(await row.locator('td.waiting').innerText(), '1', 'pending + reserved');
+    assert.equal(await row.locator('td.longest').innerText(), '1 min 05 s');
+    assert.match(await row.locator('td.agents').innerText(), /Available: 1 \(1 of 1 available\)/);
+    // The chart's last slice counts the task that entered the queue (the table beside it says so exactly).
+    await supervisor.locator('#chart svg rect').first().waitFor(WAIT);
+    const lastSlice = supervisor.locator('#chart-table tbody tr').last();
+    assert.equal(await lastSlice.locator('td').first().textContent(), '1');
+    assert.match((await supervisor.locator('#chart svg desc').textContent()) ?? '', /1 tasks entered in all: Support 1/);
+    assert.equal(await supervisor.evaluate(() => JSON.parse(sessionStorage.getItem('switchyard.supervisor') ?? '{}').sid), t.account.accountSid);
+    assert.equal(await supervisor.evaluate(() => localStorage.length), 0, 'nothing kept beyond the tab');
+    await screenshot(supervisor, 'supervisor-1-task-waiting');
+
+    // alice accepts over REST: she joins the conversation, and the customer sees it.
+    const [offer] = await f.pending(task.sid);
+    await f.w.tasks(task.sid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
+    await customer.locator('#transcript li.system', { hasText: 'alice joined' }).waitFor(WAIT);
+    await t.client.conversations.v1.conversations(attrs.conversationSid).messages.create({ author: 'alice', body: 'Hi Ada, let me check that for you.' });
+    await customer.locator('#transcript li.theirs', { hasText: 'Hi Ada, let me check that for you.' }).waitFor(WAIT);
+    assert.deepEqual(await transcript(customer), ['You\nHello, my order never came', 'alice joined', 'alice\nHi Ada, let me check that for you.']);
+    await screenshot(customer, 'webchat-3-agent-joined-and-replied');
+
+    // The board's next refresh (every 5 s) shows the task assigned, no longer waiting.
+    await supervisor.waitForFunction(
+      (sid) => document.querySelector(`#queues tr[data-queue="${sid}"] td.waiting`)?.textContent === '0',
+      f.queueSid,
+      WAIT,
+    );
+    await screenshot(supervisor, 'supervisor-2-task-assigned');
+
+    // The agent closes the chat: she leaves, and the customer is told.
+    const interaction = await t.client.flexApi.v1.interaction(attrs.flexInteractionSid).fetch();
+    await t.client.flexApi.v1.interaction(interaction.sid).channels((interaction.channel as { sid: string }).sid).update({ status: 'closed', routing: { status: 'wrapup' } });
+    await customer.locator('#transcript li.system', { hasText: 'alice left the chat' }).waitFor(WAIT);
+    assert.deepEqual(await members(t, attrs.conversationSid), [stored[0].author]);
+    await screenshot(customer, 'webchat-4-agent-left');
+    await customer.close();
+    await supervisor.close();
+  });
+
+  test('embed.js adds a labelled button that opens the chat in an iframe, and closes it again', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/health`);
+    await page.setContent(`<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>Shop</h1><script src="${t.baseUrl}/webchat/embed.js" data-widget="${widgetSid}"></script></body></html>`);
+    const open = page.getByRole('button', { name: 'Chat with us' });
+    await open.waitFor(WAIT);
+    assert.equal(await open.getAttribute('aria-expanded'), 'false');
+    await open.focus();
+    await page.keyboard.press('Enter');
+    const chat = page.frameLocator('iframe[title="Chat with us"]');
+    await chat.getByLabel('Your name').waitFor(WAIT);
+    assert.equal(await open.getAttribute('aria-expanded'), 'true');
+    await screenshot(page, 'webchat-5-embedded');
+    await page.getByRole('button', { name: 'Close chat' }).click();
+    assert.equal(await page.locator('[role="dialog"]').isHidden(), true);
+    assert.equal(await open.getAttribute('aria-expanded'), 'false');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Chat with us', 'focus goes back to the button');
+    await page.close();
+  });
+
+  test('the chat page without a widget, or with a wrong one, says so', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/webchat/`);
+    await page.locator('#problem', { hasText: 'not set up' }).waitFor(WAIT);
+    await page.goto(`${t.baseUrl}/webchat/?widget=YW${'0'.repeat(32)}`);
+    await page.locator('#problem', { hasText: 'not available' }).waitFor(WAIT);
+    await page.close();
+  });
+
+  test('the supervisor page refuses wrong credentials', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/supervisor/`);
+    await page.getByLabel('Account SID').fill(t.account.accountSid);
+    await page.getByLabel('Auth token').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#problem', { hasText: 'wrong' }).waitFor(WAIT);
+    assert.equal(await page.locator('#board').isHidden(), true);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('switchyard.supervisor')), null);
+    await page.close();
+  });
+});
