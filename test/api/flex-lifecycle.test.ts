@@ -4,9 +4,36 @@ import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 import { inbound } from './conversations-helpers.ts';
 import { flexWorkspace, members, routedTask } from './flex-helpers.ts';
+import twilio from 'twilio';
+import WebSocket from 'ws';
 
 const PROXY = '+15550007777';
 const CUSTOMER = '+15551110001';
+
+/** The chat WebSocket of an identity (a token minted as an application would); `next` waits for a matching frame. */
+async function chatSocket(t: TestServer, identity: string) {
+  const token = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, t.account.apiSecret, { identity, ttl: 600 });
+  token.addGrant(new twilio.jwt.AccessToken.ChatGrant({}));
+  const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat?token=${token.toJwt()}`);
+  const frames: any[] = [];
+  const waiters: { match: (f: any) => boolean; resolve: (f: any) => void }[] = [];
+  ws.on('message', (data) => {
+    const f = JSON.parse(data.toString());
+    const w = waiters.findIndex((x) => x.match(f));
+    if (w >= 0) waiters.splice(w, 1)[0].resolve(f);
+    else frames.push(f);
+  });
+  const next = (match: (f: any) => boolean): Promise<any> => {
+    const i = frames.findIndex(match);
+    if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no such frame within 5 s')), 5000);
+      waiters.push({ match, resolve: (f) => (clearTimeout(timer), resolve(f)) });
+    });
+  };
+  await next((f) => f.type === 'ready');
+  return { ws, next };
+}
 
 for (const backend of backends()) {
   describe(`flex: the whole life of an inbound SMS interaction (${backend.name})`, () => {
@@ -64,9 +91,19 @@ for (const backend of backends()) {
       const agent = parts.find((p) => p.type === 'agent')!;
       assert.deepEqual(agent.routingProperties, { workspace_sid: f.wsSid, task_sid: task.sid, reservation_sid: offer.sid, worker_sid: f.agents.alice });
 
-      // Messages both ways: the customer through the inbound gateway, alice through the REST API, out to the SMS sink.
-      await inbound(t, { From: CUSTOMER, To: PROXY, Body: 'Order 42' });
-      await cv.conversations(conversationSid).messages.create({ author: 'alice', body: 'Let me look into order 42' });
+      // Messages both ways through the gateways: the customer's SMS comes in through the inbound
+      // gateway and reaches alice's chat socket; alice writes on the socket and it goes out as SMS.
+      const chat = await chatSocket(t, 'alice');
+      try {
+        await inbound(t, { From: CUSTOMER, To: PROXY, Body: 'Order 42' });
+        const seen = await chat.next((f) => f.type === 'message' && f.message.body === 'Order 42');
+        assert.equal(seen.conversation_sid, conversationSid);
+        assert.equal(seen.message.author, CUSTOMER);
+        chat.ws.send(JSON.stringify({ type: 'message', conversation_sid: conversationSid, body: 'Let me look into order 42' }));
+        await chat.next((f) => f.type === 'ack');
+      } finally {
+        chat.ws.close();
+      }
       await t.server.conversationDeliveries.flush();
       const out = sink.requests.map((r) => [r.params.To, r.params.From, r.params.Body]);
       assert.deepEqual(out, [[CUSTOMER, PROXY, 'Let me look into order 42']]);
