@@ -75,7 +75,15 @@ export class SocketGateway {
       return;
     }
     const flag = (name: string) => url.searchParams.get(name)?.toLowerCase() === 'true';
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, session, flag('closeExistingSessions'), flag('setWorkerOfflineIfDisconnected')));
+    // A handshake `ws` refuses (bad headers) never opens: the workspace is not followed for it.
+    let opened = false;
+    socket.once('close', () => {
+      if (!opened) this.pusher.unfollow(session.workspaceSid);
+    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      this.open(ws, session, flag('closeExistingSessions'), flag('setWorkerOfflineIfDisconnected'));
+    });
   }
 
   private open(ws: WebSocket, session: WorkerSession, closeExisting: boolean, offlineIfDisconnected: boolean): void {
@@ -107,7 +115,6 @@ export class SocketGateway {
     clearInterval(c.heartbeat);
     const last = this.connections.remove(c);
     this.pusher.unfollow(c.session.workspaceSid);
-    // A node shutting down leaves its workers as they are: they reconnect to another node.
     if (!last) return;
     const done = () => {
       for (const resolve of this.waiters.get(c.session.workerSid) ?? []) resolve();
@@ -115,7 +122,8 @@ export class SocketGateway {
     };
     // A node shutting down leaves its workers as they are: they reconnect to another node.
     if (!c.offlineIfDisconnected || this.closing) return done();
-    const followUp = setWorkerOffline(this.db, this.tr, c.session)
+    // Not if the worker came back meanwhile (the SDK reconnects by itself after a drop).
+    const followUp = setWorkerOffline(this.db, this.tr, c.session, () => this.connections.has(c.session.workerSid))
       .catch((err) => {
         // A worker deleted meanwhile (a TwilioError) has nowhere to go; anything else is worth a line.
         if (!(err instanceof TwilioError)) console.error(`Switchyard: event bridge: could not move ${c.session.workerSid} offline:`, err);

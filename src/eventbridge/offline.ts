@@ -24,10 +24,10 @@ export async function offlineActivity(db: Database, workspaceSid: string): Promi
 }
 
 /** Moves the worker offline through the worker service, so the change is routed and evented like any other. */
-export async function setWorkerOffline(db: Database, tr: TaskRouter, s: WorkerSession): Promise<void> {
+export async function setWorkerOffline(db: Database, tr: TaskRouter, s: WorkerSession, reconnected: () => boolean): Promise<void> {
   const activitySid = await offlineActivity(db, s.workspaceSid);
   if (!activitySid) return;
   const current = await db.get<{ activity_sid: string }>('SELECT activity_sid FROM workers WHERE sid = ?', [s.workerSid]);
-  if (!current || current.activity_sid === activitySid) return;
+  if (!current || current.activity_sid === activitySid || reconnected()) return;
   await tr.workers.update(s.accountSid, s.workspaceSid, s.workerSid, { activitySid });
 }

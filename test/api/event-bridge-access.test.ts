@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { makeWorkspace } from './routing-helpers.ts';
-import { connectWorker, EB_PATH, envelope, nextEvent, within, workerToken, Worker, sdkOptions, type SdkReservation, type SdkWorker } from './event-bridge-support.ts';
+import { connectWorker, EB_PATH, envelope, nextEvent, release, within, workerToken, Worker, sdkOptions, type SdkReservation, type SdkWorker } from './event-bridge-support.ts';
 
 /** Opens a raw socket: resolves with it and its first frame, or rejects with the HTTP status that refused it. */
 function rawSocket(t: TestServer, query: string): Promise<{ ws: WebSocket; frames: string[]; next(): Promise<string> }> {
@@ -45,7 +45,7 @@ for (const backend of backends()) {
       t.clock.set(Date.now());
     });
     after(async () => {
-      for (const w of sdkWorkers) w.disconnect();
+      for (const w of sdkWorkers) release(w);
       await t.close();
     });
 
@@ -119,7 +119,7 @@ for (const backend of backends()) {
       let ready = false;
       sdk.on('ready', () => (ready = true));
       await nextEvent(sdk, 'error');
-      sdk.disconnect();
+      release(sdk);
       assert.equal(ready, false);
     });
 
@@ -224,7 +224,7 @@ for (const backend of backends()) {
       const pushed = nextEvent<SdkWorker>(fresh, 'attributesUpdated');
       await f.w.workers(alice.sid).update({ attributes: '{"after":"takeover"}' });
       assert.deepEqual((await pushed).attributes, { after: 'takeover' });
-      fresh.disconnect();
+      release(fresh);
       await within(t.server.eventBridge.disconnected(alice.sid), 'alice disconnected');
       assert.equal((await f.w.workers(alice.sid).fetch()).activitySid, f.act.available, 'neither socket moved the worker offline');
     });
@@ -237,8 +237,8 @@ for (const backend of backends()) {
       await f.w.workers(alice.sid).update({ attributes: '{"n":2}' });
       const [a, b] = await both;
       assert.deepEqual([a.attributes, b.attributes], [{ n: 2 }, { n: 2 }]);
-      one.disconnect();
-      two.disconnect();
+      release(one);
+      release(two);
     });
 
     test('setWorkerOfflineIfDisconnected=true: the worker goes Offline when its last socket closes; without it, it stays', async () => {
@@ -254,8 +254,8 @@ for (const backend of backends()) {
       const created = nextEvent<SdkReservation>(a, 'reservationCreated');
       const task = await f.task({ workflowSid: workflow.sid });
       const offer = await created;
-      a.disconnect();
-      b.disconnect();
+      release(a);
+      release(b);
       await within(Promise.all([t.server.eventBridge.disconnected(alice.sid), t.server.eventBridge.disconnected(bob.sid)]), 'both disconnected');
       const aliceNow = await f.w.workers(alice.sid).fetch();
       assert.equal(aliceNow.activitySid, f.act.offline);

@@ -11,7 +11,7 @@ import { switchyardClient } from '../../src/client.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { backends } from '../support/server.ts';
-import { connectWorker, nextEvent, workerToken, type SdkReservation, type SdkWorker } from './event-bridge-support.ts';
+import { connectWorker, nextEvent, release, workerToken, type SdkReservation, type SdkWorker } from './event-bridge-support.ts';
 
 for (const backend of backends().filter((b) => b.name === 'postgres')) {
   describe('event bridge: several nodes (postgres)', () => {
@@ -33,7 +33,7 @@ for (const backend of backends().filter((b) => b.name === 'postgres')) {
       account = await nodes[0].server.accounts.create('nodes');
     });
     after(async () => {
-      for (const w of sdkWorkers) w.disconnect();
+      for (const w of sdkWorkers) release(w);
       for (const n of nodes) await n.server.close();
       await store.dispose();
     });

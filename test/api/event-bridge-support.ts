@@ -98,3 +98,19 @@ export async function envelope(
   });
   return { status: res.status, body: res.body };
 }
+
+/**
+ * Disconnects a Worker and stops the timers the SDK leaves behind: disconnect() keeps its
+ * token-expiry timer (token lifetime − 5 s) and its heartbeat check (every 30 s) running, which
+ * a browser tab never notices but which would keep a test process alive for an hour.
+ */
+export function release(worker: SdkWorker): void {
+  worker.disconnect();
+  const signaling = (worker as unknown as { _signaling?: { tokenTimer?: NodeJS.Timeout; _heartbeat?: { pintvl: NodeJS.Timeout | null } } })._signaling;
+  if (!signaling) return;
+  clearTimeout(signaling.tokenTimer);
+  if (signaling._heartbeat?.pintvl) {
+    clearInterval(signaling._heartbeat.pintvl);
+    signaling._heartbeat.pintvl = null;
+  }
+}

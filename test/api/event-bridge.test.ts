@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { makeWorkspace, type Fixture } from './routing-helpers.ts';
-import { connectWorker, nextEvent, workerToken, type SdkReservation, type SdkWorker } from './event-bridge-support.ts';
+import { connectWorker, nextEvent, release, workerToken, type SdkReservation, type SdkWorker } from './event-bridge-support.ts';
 
 for (const backend of backends()) {
   describe(`event bridge: the official worker SDK (${backend.name})`, () => {
@@ -19,7 +19,7 @@ for (const backend of backends()) {
       t.clock.set(Date.now());
     });
     after(async () => {
-      for (const w of workers) w.disconnect();
+      for (const w of workers) release(w);
       await t.close();
     });
 
