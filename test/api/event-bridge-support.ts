@@ -76,6 +76,12 @@ export async function connectWorker(
   const errors: unknown[] = [];
   const worker = new Worker(token, { ...sdkOptions(baseUrl), logLevel: 'silent', ...options } as TaskRouterSdk.WorkerOptions);
   worker.on('error', (e: unknown) => errors.push(e));
+  // So that a test calling plain disconnect() still lets its process exit (see release()).
+  const disconnect = worker.disconnect.bind(worker);
+  worker.disconnect = () => {
+    disconnect();
+    stopLeftoverTimers(worker);
+  };
   try {
     await nextEvent(worker, 'ready');
   } catch (err) {
@@ -106,6 +112,10 @@ export async function envelope(
  */
 export function release(worker: SdkWorker): void {
   worker.disconnect();
+  stopLeftoverTimers(worker);
+}
+
+function stopLeftoverTimers(worker: SdkWorker): void {
   const signaling = (worker as unknown as { _signaling?: { tokenTimer?: NodeJS.Timeout; _heartbeat?: { pintvl: NodeJS.Timeout | null } } })._signaling;
   if (!signaling) return;
   clearTimeout(signaling.tokenTimer);
