@@ -20,7 +20,6 @@ const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
 function chatSocket(t: TestServer, token: string): Promise<{ ws: WebSocket; frames: any[]; next(type: string): Promise<any> }> {
   const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat?token=${encodeURIComponent(token)}`);
   const frames: any[] = [];
-  let taken = 0;
   const waiting: { type: string; resolve: (f: any) => void }[] = [];
   const seen = new Set<number>();
   return new Promise((resolve, reject) => {
@@ -44,7 +43,6 @@ function chatSocket(t: TestServer, token: string): Promise<{ ws: WebSocket; fram
         return;
       }
       frames.push(f);
-      taken++;
       const w = waiting.findIndex((x) => x.type === f.type);
       if (w >= 0) {
         seen.add(frames.length - 1);
