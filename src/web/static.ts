@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { taskRouterBrowserBundle } from '../agent/sdk-bundle.ts';
 
 /** The browser pages (agent desktop, customer web chat, supervisor view): plain files, no build step. */
 const PUBLIC = resolve(fileURLToPath(new URL('../../public', import.meta.url)));
@@ -17,9 +17,9 @@ const TYPES: Record<string, string> = {
 };
 
 /** Third-party browser bundles served from node_modules, by a fixed name (never a path from the request). */
-const require = createRequire(import.meta.url);
 const VENDOR: Record<string, () => string> = {
-  'twilio-taskrouter.js': () => join(require.resolve('twilio-taskrouter/package.json'), '..', 'dist', 'index.window.js'),
+  // The npm package's window build still requires its dependencies: served bundled with them.
+  'twilio-taskrouter.js': taskRouterBrowserBundle,
 };
 
 /**

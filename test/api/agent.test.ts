@@ -374,6 +374,19 @@ for (const backend of backends()) {
       assert.equal((await agentCall('GET', `/Tasks/${chat.taskSid}/Messages`, sessions.ned.worker_token)).status, 403);
     });
 
+    test('the desktop page and the worker SDK it loads: the bundle needs nothing else (no require of its dependencies)', async () => {
+      const page = await fetch(`${t.baseUrl}/agent/`);
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.match(html, /<script src="\/vendor\/twilio-taskrouter\.js"><\/script>/);
+      const sdk = await fetch(`${t.baseUrl}/vendor/twilio-taskrouter.js`);
+      assert.equal(sdk.status, 200);
+      const code = await sdk.text();
+      assert.match(code, /window\.TaskRouter\s*=/);
+      // The npm package's window build requires these; a browser has no require.
+      for (const dep of ['axios', 'events', 'loglevel', 'jwt-decode', '@babel/runtime/regenerator']) assert.ok(!code.includes(`require("${dep}")`), dep);
+    });
+
     test('bad input: Twilio error bodies, never a 500, and nothing stored', async () => {
       const f = await flexWorkspace(t, ['olga']);
       const wk = f.agents.olga;
