@@ -198,7 +198,9 @@
   async function chart() {
     if (!creds || !lastEnd) return;
     const ws = workspace;
-    const end = Date.parse(lastEnd);
+    // The server's "now" comes without its milliseconds: the last slice reaches a second past it
+    // (the server stops every window at its now), so a task that entered in that second counts.
+    const end = Date.parse(lastEnd) + 1000;
     const starts = [];
     for (let i = SLICES; i > 0; i--) starts.push(end - i * SLICE_MIN * 60000);
     const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { backends, startServer, type TestServer } from '../support/server.ts';
+import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
+import { launchBrowser, screenshot } from './support.ts';
+
+/**
+ * The whole contact center in one browser, three pages, no REST shortcuts for what people do: a
+ * customer writes on the web chat, an agent signed in on the desktop (Twilio's worker SDK) gets
+ * the offer and accepts, both read each other, the agent ends the chat and completes the task, and
+ * the supervisor's board counts it. REST is used only to check the state behind the pages.
+ */
+
+const [sqlite] = backends();
+const WAIT = { timeout: 15_000 };
+const PASSWORD = 'alice password 1';
+
+describe('browser: customer, agent and supervisor together', () => {
+  let t: TestServer;
+  let f: FlexFixture;
+  let browser: Browser;
+  let widgetSid: string;
+  before(async () => {
+    t = await startServer(sqlite);
+    // The desktop's countdown and the SDK run on real time: so does the server here.
+    t.clock.set(Date.now());
+    f = await flexWorkspace(t, ['alice'], { available: false });
+    const cred = await t.http('POST', `/switchyard/v1/Workspaces/${f.wsSid}/Workers/${f.agents.alice}/Credentials`, { body: new URLSearchParams({ Password: PASSWORD }).toString() });
+    assert.equal(cred.status, 201);
+    const widget = await t.http('POST', '/switchyard/v1/WebChat/Widgets', { body: new URLSearchParams({ WorkspaceSid: f.wsSid, FriendlyName: 'Acme support' }).toString() });
+    assert.equal(widget.status, 201);
+    widgetSid = widget.body.sid;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t.close();
+  });
+
+  test('web chat → offer on the desktop → accept → messages both ways → end chat → complete → counted on the board', async () => {
+    // The agent signs in and goes Available.
+    const agent = await (await browser.newContext()).newPage();
+    await agent.goto(`${t.baseUrl}/agent/?account=${t.account.accountSid}`);
+    await agent.getByLabel('Username').fill('alice');
+    await agent.getByLabel('Password').fill(PASSWORD);
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    await agent.locator('#connection', { hasText: 'Connected' }).waitFor(WAIT);
+    await agent.getByLabel('Activity').selectOption({ label: 'Available' });
+    await agent.locator('#connection', { hasText: 'You are now Available' }).waitFor(WAIT);
+    await screenshot(agent, 'contact-center-1-agent-available');
+
+    // The customer opens the web chat, gives a name and writes.
+    const customer = await (await browser.newContext()).newPage();
+    await customer.goto(`${t.baseUrl}/webchat/?widget=${widgetSid}`);
+    await customer.getByLabel('Your name').fill('Ada Lovelace');
+    await customer.getByRole('button', { name: /start/i }).click();
+    await customer.locator('#status', { hasText: 'Connected' }).waitFor(WAIT);
+    await customer.getByLabel('Message', { exact: true }).fill('Hello, my order never came');
+    await customer.getByLabel('Message', { exact: true }).press('Enter');
+    await customer.locator('#transcript li.mine', { hasText: 'Hello, my order never came' }).waitFor(WAIT);
+    await screenshot(customer, 'contact-center-2-customer-wrote');
+
+    // The offer reaches the desktop, with the customer, the channel and a countdown.
+    const [task] = await f.w.tasks.list();
+    assert.ok(task, 'the web chat made a task');
+    const attrs = JSON.parse(task.attributes);
+    assert.equal(attrs.channelType, 'web');
+    const offer = agent.locator(`li.offer[data-task="${task.sid}"]`);
+    await offer.waitFor(WAIT);
+    assert.equal(await offer.locator('.customer').innerText(), 'Ada Lovelace');
+    assert.equal((await offer.locator('.channel').innerText()).toLowerCase(), 'web');
+    assert.match(await offer.locator('.countdown').innerText(), /\d+ s$/);
+    await screenshot(agent, 'contact-center-3-offer');
+
+    // The supervisor sees the chat waiting in its queue.
+    const supervisor = await (await browser.newContext()).newPage();
+    await supervisor.goto(`${t.baseUrl}/supervisor/`);
+    await supervisor.getByLabel('Account SID').fill(t.account.accountSid);
+    await supervisor.getByLabel('Auth token').fill(t.account.authToken);
+    await supervisor.getByRole('button', { name: 'Sign in' }).click();
+    const row = supervisor.locator(`#queues tr[data-queue="${f.queueSid}"]`);
+    await row.waitFor(WAIT);
+    assert.equal(await row.locator('td.waiting').innerText(), '1');
+    await screenshot(supervisor, 'contact-center-4-board-waiting');
+
+    // The agent accepts: the customer sees them join; the desktop shows the customer's message.
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    const card = agent.locator(`article.task[data-task="${task.sid}"]`);
+    await card.locator('.state', { hasText: 'in progress' }).waitFor(WAIT);
+    await customer.locator('#transcript li.system', { hasText: 'alice joined' }).waitFor(WAIT);
+    const agentTranscript = card.getByRole('list', { name: 'Conversation with Ada Lovelace' });
+    await agentTranscript.locator('li.theirs', { hasText: 'Hello, my order never came' }).waitFor(WAIT);
+    assert.equal(await f.status(task.sid), 'assigned');
+    await screenshot(agent, 'contact-center-5-accepted');
+
+    // Both ways: the agent replies, the customer answers.
+    await card.getByLabel('Reply to Ada Lovelace').fill('Sorry to hear that, Ada. Which order?');
+    await card.getByLabel('Reply to Ada Lovelace').press('Enter');
+    await customer.locator('#transcript li.theirs', { hasText: 'Sorry to hear that, Ada. Which order?' }).waitFor(WAIT);
+    await customer.getByLabel('Message', { exact: true }).fill('Order 42');
+    await customer.getByLabel('Message', { exact: true }).press('Enter');
+    await agentTranscript.locator('li.theirs', { hasText: 'Order 42' }).waitFor(WAIT);
+    const stored = await t.client.conversations.v1.conversations(attrs.conversationSid).messages.list();
+    assert.deepEqual(
+      stored.map((m) => m.body),
+      ['Hello, my order never came', 'Sorry to hear that, Ada. Which order?', 'Order 42'],
+    );
+    await screenshot(customer, 'contact-center-6-customer-sees-reply');
+    await screenshot(agent, 'contact-center-7-agent-sees-answer');
+
+    // The agent ends the chat (wrap-up): the customer is told; then completes the task.
+    await card.getByRole('button', { name: 'End chat' }).click();
+    await card.locator('.state', { hasText: 'wrapping up' }).waitFor(WAIT);
+    await customer.locator('#transcript li.system', { hasText: 'alice left the chat' }).waitFor(WAIT);
+    assert.equal(await f.status(task.sid), 'wrapping');
+    assert.ok(!(await members(t, attrs.conversationSid)).includes('alice'));
+    await screenshot(customer, 'contact-center-8-agent-left');
+    await card.getByRole('button', { name: 'Complete' }).click();
+    await card.waitFor({ ...WAIT, state: 'detached' });
+    assert.equal(await f.status(task.sid), 'completed');
+    await screenshot(agent, 'contact-center-9-completed');
+
+    // The board: nothing waiting any more, and the last hour's chart counts the chat.
+    await supervisor.waitForFunction((sid) => document.querySelector(`#queues tr[data-queue="${sid}"] td.waiting`)?.textContent === '0', f.queueSid, WAIT);
+    await supervisor.locator('#chart svg desc', { hasText: /1 tasks entered in all: Support 1/ }).waitFor({ ...WAIT, state: 'attached' });
+    assert.equal(await supervisor.locator('#chart-table tbody tr').last().locator('td').first().textContent(), '1', 'the last slice of the hour holds the chat');
+    await screenshot(supervisor, 'contact-center-10-board-counted');
+  });
+});
