@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { messageView } from '../conversations/gateway/chat.ts';
 import { agentFromBearer } from './bearer.ts';
 import type { AgentDeps } from './deps.ts';
 import { interactionOf, ownTask } from './own-task.ts';
@@ -19,16 +20,8 @@ export async function transcript(deps: AgentDeps, req: FastifyRequest, reply: Fa
     JSON.stringify({
       task_sid: task.sid,
       conversation_sid: it.conversationSid,
-      messages: views.map(({ message: m }) => ({
-        sid: m.sid,
-        index: m.message_index,
-        author: m.author,
-        body: m.body,
-        attributes: m.attributes,
-        participant_sid: m.participant_sid,
-        media: m.media ? JSON.parse(m.media) : null,
-        date_created: new Date(Number(m.date_created)).toISOString(),
-      })),
+      // The same view of a message as the chat socket pushes, so the desktop reads both alike.
+      messages: views.map(({ message }) => messageView(message)),
     }),
   );
 }

@@ -1,4 +1,5 @@
 import type { ReservationStatus, TaskStatus } from '../core/routing/lifecycle.ts';
+import { Pump } from '../core/pump.ts';
 import type { Database } from '../store/database.ts';
 import { activities } from '../taskrouter/model.ts';
 import { reservations, tasks, type EventRow } from '../taskrouter/routing-model.ts';
@@ -57,8 +58,7 @@ interface Push {
  */
 export class EventPusher {
   private readonly followed = new Map<string, Followed>();
-  private pumping: Promise<void> | null = null;
-  private again = false;
+  private readonly waker = new Pump(() => this.pushAll());
 
   constructor(
     private readonly db: Database,
@@ -97,32 +97,25 @@ export class EventPusher {
 
   /** Something may have committed (here, or on another node: the poll): push what is new. */
   wake(): void {
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = (async () => {
-      do {
-        this.again = false;
-        for (const [workspaceSid, f] of this.followed) {
-          if (!f.cursor) continue;
-          try {
-            await this.pushWorkspace(workspaceSid, f.cursor);
-          } catch (err) {
-            // The store is unreachable for now, or a row could not be read: the cursor has not
-            // moved, so the next wake or poll tries these events again.
-            console.error(`Switchyard: event bridge: pushing the events of ${workspaceSid} failed; retrying on the next poll:`, err);
-          }
-        }
-      } while (this.again);
-    })().finally(() => {
-      this.pumping = null;
-    });
+    this.waker.wake();
   }
 
   /** Waits for pushes under way (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.pumping) await this.pumping;
+  idle(): Promise<void> {
+    return this.waker.idle();
+  }
+
+  private async pushAll(): Promise<void> {
+    for (const [workspaceSid, f] of this.followed) {
+      if (!f.cursor) continue;
+      try {
+        await this.pushWorkspace(workspaceSid, f.cursor);
+      } catch (err) {
+        // The store is unreachable for now, or a row could not be read: the cursor has not
+        // moved, so the next wake or poll tries these events again.
+        console.error(`Switchyard: event bridge: pushing the events of ${workspaceSid} failed; retrying on the next poll:`, err);
+      }
+    }
   }
 
   private async pushWorkspace(workspaceSid: string, cursor: Cursor): Promise<void> {

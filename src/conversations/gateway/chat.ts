@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Pump } from '../../core/pump.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -43,8 +44,7 @@ export class ChatGateway {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Map<string, Set<WebSocket>>();
   private cursor: number | null = null;
-  private pumping: Promise<void> | null = null;
-  private again = false;
+  private readonly waker = new Pump(() => this.push());
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -130,22 +130,7 @@ export class ChatGateway {
   /** Something committed (here or, by polling, on another node): push new messages to their sockets. */
   wake(): void {
     if (this.cursor === null) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.push();
-        } catch {
-          // The database is unreachable for now: the next poll tries again.
-        }
-      } while (this.again);
-    })().finally(() => {
-      this.pumping = null;
-    });
+    this.waker.wake();
   }
 
   private async push(): Promise<void> {
@@ -185,7 +170,7 @@ export class ChatGateway {
 
   /** Waits for pushes under way (tests). */
   async idle(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    await this.waker.idle();
   }
 
   async close(): Promise<void> {

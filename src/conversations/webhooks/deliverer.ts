@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { Pump } from '../../core/pump.ts';
 import { claimHead } from '../../store/outbox.ts';
 import { twilioSignature } from '../../core/signature.ts';
 import type { Database, Executor } from '../../store/database.ts';
@@ -60,8 +61,9 @@ export class ConversationDeliverer {
   private attempts = 0;
   private running = false;
   private pollTimer: NodeJS.Timeout | null = null;
-  private pumping: Promise<void> | null = null;
-  private again = false;
+  private readonly waker = new Pump(async () => {
+    await this.pump();
+  }, { active: () => this.running });
 
   constructor(
     private readonly db: Database,
@@ -278,23 +280,7 @@ export class ConversationDeliverer {
   // ---- Running ---------------------------------------------------------------------------------
 
   wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.pump();
-        } catch {
-          // The database is unreachable for now: the next poll tries again.
-        }
-      } while (this.again && this.running);
-    })().finally(() => {
-      this.pumping = null;
-    });
+    this.waker.wake();
   }
 
   start(): void {
@@ -310,7 +296,7 @@ export class ConversationDeliverer {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     this.stopping.abort();
-    await this.pumping;
+    await this.waker.idle();
     while (this.draining.size > 0) await Promise.all([...this.draining.values()]);
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { Pump } from '../../core/pump.ts';
 import { claimHead } from '../../store/outbox.ts';
 import { twilioSignature } from '../../core/signature.ts';
 import type { Database, Executor } from '../../store/database.ts';
@@ -222,8 +223,10 @@ export class Deliveries {
   private running = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private pumping: Promise<void> | null = null;
-  private again = false;
+  private readonly waker = new Pump(async () => {
+    await this.assignments.pump();
+    await this.events.pump();
+  }, { active: () => this.running });
 
   constructor(
     readonly events: EventDeliverer,
@@ -250,24 +253,7 @@ export class Deliveries {
 
   /** Something committed: start whatever became due (only once started). */
   wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.assignments.pump();
-          await this.events.pump();
-        } catch {
-          // The database is unreachable for now: the next poll tries again.
-        }
-      } while (this.again && this.running);
-    })().finally(() => {
-      this.pumping = null;
-    });
+    this.waker.wake();
   }
 
   start(): void {
@@ -289,7 +275,7 @@ export class Deliveries {
     this.pollTimer = this.sweepTimer = null;
     this.assignments.abort();
     this.events.abort();
-    await this.pumping;
+    await this.waker.idle();
     await Promise.all([this.assignments.idle(), this.events.idle()]);
   }
 }
