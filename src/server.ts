@@ -97,7 +97,6 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   webchatRoutes(app, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
   const chat = new ChatGateway(app, conversations, clock);
   conversations.onChange(() => chat.wake());
-  // After the chat gateway: the bridge takes its own path of the upgrades and hands it the rest.
   const eventBridge = new EventBridge(app, db, clock, taskRouter, config.eventBridge);
   taskRouter.engine.onChange(() => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();

@@ -10,7 +10,7 @@ import type { Connection, Connections } from './connections.ts';
 import { setWorkerOffline } from './offline.ts';
 import type { EventPusher } from './pusher.ts';
 import { authenticateWorker, type WorkerSession } from './session.ts';
-import { claimUpgradePath } from './upgrade.ts';
+import { routeUpgrade } from '../http/upgrades.ts';
 
 export const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
 
@@ -46,7 +46,7 @@ export class SocketGateway {
     private readonly pusher: EventPusher,
     private readonly settings: GatewaySettings,
   ) {
-    claimUpgradePath(app.server, EVENT_BRIDGE_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
+    routeUpgrade(app.server, EVENT_BRIDGE_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 
 const [sqlite] = backends();
@@ -27,6 +28,18 @@ describe('pages: served as plain files, nothing outside public/', () => {
       const res = await t.http('GET', path, { auth: null });
       assert.equal(res.status, 404, path);
       assert.equal(res.body.code, 20404, path);
+    }
+  });
+
+  test('a WebSocket upgrade on a path no endpoint serves is refused with 404', async () => {
+    for (const path of ['/nowhere', '/conversations/v1/Gateway/Chatty', '/event-bridge/v1']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}${path}`);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => reject(new Error(`${path} opened`)));
+        ws.on('error', () => undefined);
+      });
+      assert.equal(status, 404, path);
     }
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { routeUpgrade } from '../../http/upgrades.ts';
 import { Pump } from '../../core/pump.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -52,17 +53,13 @@ export class ChatGateway {
     private readonly api: ConversationsApi,
     private readonly clock: Clock,
   ) {
-    app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
+    routeUpgrade(app.server, CHAT_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
     this.timer = setInterval(() => this.wake(), POLL_MS);
     this.timer.unref();
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.replace(/\/$/, '') !== CHAT_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = url.searchParams.get('token') ?? bearer ?? '';
     let session: Session;
