@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
-import WebSocket from 'ws';
 import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
+import { openChatSocket } from '../support/chat-socket.ts';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 
 const INBOUND = '/conversations/v1/Gateway/Messaging/Inbound';
@@ -20,41 +20,6 @@ function chatToken(t: TestServer, identity: string, opts: { secret?: string; ttl
   return token.toJwt();
 }
 
-/** Opens the chat socket; resolves once 'ready' arrives, collecting every frame after. */
-function connect(t: TestServer, token: string): Promise<{ ws: WebSocket; frames: any[]; next(type: string): Promise<any> }> {
-  const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat?token=${encodeURIComponent(token)}`);
-  const frames: any[] = [];
-  const waiting: { type: string; resolve: (f: any) => void }[] = [];
-  const taken = new Set<number>();
-  return new Promise((resolve, reject) => {
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.on('error', reject);
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString());
-      if (f.type === 'ready') {
-        resolve({
-          ws,
-          frames,
-          next(type) {
-            const i = frames.findIndex((x, k) => !taken.has(k) && x.type === type);
-            if (i >= 0) {
-              taken.add(i);
-              return Promise.resolve(frames[i]);
-            }
-            return new Promise((r) => waiting.push({ type, resolve: r }));
-          },
-        });
-        return;
-      }
-      frames.push(f);
-      const w = waiting.findIndex((x) => x.type === f.type);
-      if (w >= 0) {
-        taken.add(frames.length - 1);
-        waiting.splice(w, 1)[0].resolve(f);
-      }
-    });
-  });
-}
 
 for (const backend of backends()) {
   describe(`conversations: chat WebSocket (${backend.name})`, () => {
@@ -74,8 +39,8 @@ for (const backend of backends()) {
       const c = await cv.conversations.create({});
       await cv.conversations(c.sid).participants.create({ 'messagingBinding.address': '+15551239999', 'messagingBinding.proxyAddress': PROXY });
       await cv.conversations(c.sid).participants.create({ identity: 'agent' });
-      const chat = await connect(t, chatToken(t, 'agent'));
-      const outsider = await connect(t, chatToken(t, 'outsider'));
+      const chat = await openChatSocket(t.baseUrl, chatToken(t, 'agent'));
+      const outsider = await openChatSocket(t.baseUrl, chatToken(t, 'outsider'));
       try {
         const res = await inbound(t, { From: '+15551239999', To: PROXY, Body: 'Hi from SMS' });
         assert.equal(res.status, 200);
@@ -111,10 +76,10 @@ for (const backend of backends()) {
       const cv = t.client.conversations.v1;
       const c = await cv.conversations.create({});
       await cv.conversations(c.sid).participants.create({ identity: 'guest-1', attributes: JSON.stringify({ friendlyName: 'Ada' }) });
-      const guest = await connect(t, chatToken(t, 'guest-1'));
-      const outsider = await connect(t, chatToken(t, 'outsider'));
+      const guest = await openChatSocket(t.baseUrl, chatToken(t, 'guest-1'));
+      const outsider = await openChatSocket(t.baseUrl, chatToken(t, 'outsider'));
       try {
-        const bob = await connect(t, chatToken(t, 'alice'));
+        const bob = await openChatSocket(t.baseUrl, chatToken(t, 'alice'));
         const agent = await cv.conversations(c.sid).participants.create({ identity: 'alice', attributes: JSON.stringify({ friendlyName: 'Alice Smith', member_type: 'agent' }) });
         try {
           const joined = await guest.next('participant');
@@ -155,16 +120,16 @@ for (const backend of backends()) {
     });
 
     test('forged, expired and missing tokens are refused with 401', async () => {
-      await assert.rejects(connect(t, chatToken(t, 'agent', { secret: 'not-the-secret' })), /HTTP 401/);
-      await assert.rejects(connect(t, chatToken(t, 'agent').replace(/\.[^.]*$/, '.AAAA')), /HTTP 401/);
+      await assert.rejects(openChatSocket(t.baseUrl, chatToken(t, 'agent', { secret: 'not-the-secret' })), /HTTP 401/);
+      await assert.rejects(openChatSocket(t.baseUrl, chatToken(t, 'agent').replace(/\.[^.]*$/, '.AAAA')), /HTTP 401/);
       const expired = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, t.account.apiSecret, { identity: 'agent', ttl: 60 });
       expired.addGrant(new twilio.jwt.AccessToken.ChatGrant({}));
       const later = expired.toJwt();
       const [, payload] = later.split('.');
       const exp = JSON.parse(Buffer.from(payload, 'base64url').toString()).exp * 1000;
       t.clock.set(Math.max(exp + 1000, t.clock.now()));
-      await assert.rejects(connect(t, later), /HTTP 401/);
-      await assert.rejects(connect(t, ''), /HTTP 401/);
+      await assert.rejects(openChatSocket(t.baseUrl, later), /HTTP 401/);
+      await assert.rejects(openChatSocket(t.baseUrl, ''), /HTTP 401/);
     });
   });
 }

@@ -1,38 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
+import { openChatSocket } from '../support/chat-socket.ts';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 import { inbound } from './conversations-helpers.ts';
 import { flexWorkspace, members, routedTask } from './flex-helpers.ts';
 import twilio from 'twilio';
-import WebSocket from 'ws';
 
 const PROXY = '+15550007777';
 const CUSTOMER = '+15551110001';
 
-/** The chat WebSocket of an identity (a token minted as an application would); `next` waits for a matching frame. */
-async function chatSocket(t: TestServer, identity: string) {
+/** The chat WebSocket of an identity, with a token minted as an application would. */
+function chatSocket(t: TestServer, identity: string) {
   const token = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, t.account.apiSecret, { identity, ttl: 600 });
   token.addGrant(new twilio.jwt.AccessToken.ChatGrant({}));
-  const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat?token=${token.toJwt()}`);
-  const frames: any[] = [];
-  const waiters: { match: (f: any) => boolean; resolve: (f: any) => void }[] = [];
-  ws.on('message', (data) => {
-    const f = JSON.parse(data.toString());
-    const w = waiters.findIndex((x) => x.match(f));
-    if (w >= 0) waiters.splice(w, 1)[0].resolve(f);
-    else frames.push(f);
-  });
-  const next = (match: (f: any) => boolean): Promise<any> => {
-    const i = frames.findIndex(match);
-    if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no such frame within 5 s')), 5000);
-      waiters.push({ match, resolve: (f) => (clearTimeout(timer), resolve(f)) });
-    });
-  };
-  await next((f) => f.type === 'ready');
-  return { ws, next };
+  return openChatSocket(t.baseUrl, token.toJwt());
 }
 
 for (const backend of backends()) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
-import WebSocket from 'ws';
+import { openChatSocket } from '../support/chat-socket.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from './flex-helpers.ts';
 import { advance } from './routing-helpers.ts';
@@ -16,41 +16,6 @@ const SESSIONS = '/webchat/v1/Sessions';
 
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
 
-/** Opens the chat socket with a token; resolves on 'ready'; `next(type)` waits for the next frame of a type. */
-function chatSocket(t: TestServer, token: string): Promise<{ ws: WebSocket; frames: any[]; next(type: string): Promise<any> }> {
-  const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat?token=${encodeURIComponent(token)}`);
-  const frames: any[] = [];
-  const waiting: { type: string; resolve: (f: any) => void }[] = [];
-  const seen = new Set<number>();
-  return new Promise((resolve, reject) => {
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.on('error', reject);
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString());
-      if (f.type === 'ready') {
-        resolve({
-          ws,
-          frames,
-          next(type) {
-            const i = frames.findIndex((x, k) => !seen.has(k) && x.type === type);
-            if (i >= 0) {
-              seen.add(i);
-              return Promise.resolve(frames[i]);
-            }
-            return new Promise((r) => waiting.push({ type, resolve: r }));
-          },
-        });
-        return;
-      }
-      frames.push(f);
-      const w = waiting.findIndex((x) => x.type === f.type);
-      if (w >= 0) {
-        seen.add(frames.length - 1);
-        waiting.splice(w, 1)[0].resolve(f);
-      }
-    });
-  });
-}
 
 async function rowCount(t: TestServer, table: string): Promise<number> {
   return Number((await t.server.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))?.n ?? 0);
@@ -215,7 +180,7 @@ for (const backend of backends()) {
 
       // The customer's socket: the agent joins when they accept, their reply arrives, the customer writes back.
       await t.server.chat.idle(); // the customer's own joining was pushed (to nobody) before the socket opens
-      const sock = await chatSocket(t, s.token);
+      const sock = await openChatSocket(t.baseUrl, s.token);
       try {
         await f.w.tasks(tasks[0].sid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
         const joined = await sock.next('participant');
@@ -271,8 +236,8 @@ for (const backend of backends()) {
 
       await advance(t, 11 * 60); // the first token is past its hour; the renewed one is not
       expectTwilioError(await t.http('POST', `${SESSIONS}/Token`, { body: form({ Token: s.token }), auth: null }), 401, 20104);
-      await assert.rejects(chatSocket(t, s.token), /HTTP 401/);
-      const sock = await chatSocket(t, renewed.body.token);
+      await assert.rejects(openChatSocket(t.baseUrl, s.token), /HTTP 401/);
+      const sock = await openChatSocket(t.baseUrl, renewed.body.token);
       sock.ws.close();
     });
 
