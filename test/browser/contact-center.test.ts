@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
-import { launchBrowser, screenshot } from './support.ts';
+import { customerWrites, launchBrowser, screenshot, signInSupervisor } from './support.ts';
 
 /**
  * The whole contact center in one browser, three pages, no REST shortcuts for what people do: a
@@ -56,9 +56,7 @@ describe('browser: customer, agent and supervisor together', () => {
     await customer.getByLabel('Your name').fill('Ada Lovelace');
     await customer.getByRole('button', { name: /start/i }).click();
     await customer.locator('#status', { hasText: 'Connected' }).waitFor(WAIT);
-    await customer.getByLabel('Message', { exact: true }).fill('Hello, my order never came');
-    await customer.getByLabel('Message', { exact: true }).press('Enter');
-    await customer.locator('#transcript li.mine', { hasText: 'Hello, my order never came' }).waitFor(WAIT);
+    await customerWrites(customer, 'Hello, my order never came');
     await screenshot(customer, 'contact-center-2-customer-wrote');
 
     // The offer reaches the desktop, with the customer, the channel and a countdown.
@@ -75,10 +73,7 @@ describe('browser: customer, agent and supervisor together', () => {
 
     // The supervisor sees the chat waiting in its queue.
     const supervisor = await (await browser.newContext()).newPage();
-    await supervisor.goto(`${t.baseUrl}/supervisor/`);
-    await supervisor.getByLabel('Account SID').fill(t.account.accountSid);
-    await supervisor.getByLabel('Auth token').fill(t.account.authToken);
-    await supervisor.getByRole('button', { name: 'Sign in' }).click();
+    await signInSupervisor(supervisor, t.baseUrl, t.account.accountSid, t.account.authToken);
     const row = supervisor.locator(`#queues tr[data-queue="${f.queueSid}"]`);
     await row.waitFor(WAIT);
     assert.equal(await row.locator('td.waiting').innerText(), '1');
@@ -98,8 +93,7 @@ describe('browser: customer, agent and supervisor together', () => {
     await card.getByLabel('Reply to Ada Lovelace').fill('Sorry to hear that, Ada. Which order?');
     await card.getByLabel('Reply to Ada Lovelace').press('Enter');
     await customer.locator('#transcript li.theirs', { hasText: 'Sorry to hear that, Ada. Which order?' }).waitFor(WAIT);
-    await customer.getByLabel('Message', { exact: true }).fill('Order 42');
-    await customer.getByLabel('Message', { exact: true }).press('Enter');
+    await customerWrites(customer, 'Order 42');
     await agentTranscript.locator('li.theirs', { hasText: 'Order 42' }).waitFor(WAIT);
     const stored = await t.client.conversations.v1.conversations(attrs.conversationSid).messages.list();
     assert.deepEqual(

@@ -22,3 +22,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** The supervisor board's sign-in, as a supervisor does it. */
+export async function signInSupervisor(page: Page, baseUrl: string, accountSid: string, authToken: string): Promise<void> {
+  await page.goto(`${baseUrl}/supervisor/`);
+  await page.getByLabel('Account SID').fill(accountSid);
+  await page.getByLabel('Auth token').fill(authToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The customer writes on the web chat and sees their message in the transcript. */
+export async function customerWrites(page: Page, text: string, wait = { timeout: 15_000 }): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByLabel('Message', { exact: true }).press('Enter');
+  await page.locator('#transcript li.mine', { hasText: text }).waitFor(wait);
+}

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
-import { launchBrowser, screenshot } from './support.ts';
+import { customerWrites, launchBrowser, screenshot, signInSupervisor } from './support.ts';
 
 /**
  * The customer's web chat and the supervisor's board in a real browser, against a real server:
@@ -46,9 +46,7 @@ describe('browser: web chat and supervisor', () => {
     await customer.getByLabel('Your name').fill('Ada Lovelace');
     await customer.getByLabel('Your name').press('Enter');
     await customer.locator('#status', { hasText: 'Connected' }).waitFor(WAIT);
-    await customer.getByLabel('Message', { exact: true }).fill('Hello, my order never came');
-    await customer.getByLabel('Message', { exact: true }).press('Enter');
-    await customer.locator('#transcript li.mine', { hasText: 'Hello, my order never came' }).waitFor(WAIT);
+    await customerWrites(customer, 'Hello, my order never came');
     assert.equal(await customer.locator('#transcript').getAttribute('aria-live'), 'polite');
     await screenshot(customer, 'webchat-2-customer-wrote');
 
@@ -65,10 +63,7 @@ describe('browser: web chat and supervisor', () => {
     // The supervisor signs in and sees the queue with the task waiting, for as long as the server's clock says.
     t.clock.advance(65_000);
     const supervisor = await browser.newPage();
-    await supervisor.goto(`${t.baseUrl}/supervisor/`);
-    await supervisor.getByLabel('Account SID').fill(t.account.accountSid);
-    await supervisor.getByLabel('Auth token').fill(t.account.authToken);
-    await supervisor.getByRole('button', { name: 'Sign in' }).click();
+    await signInSupervisor(supervisor, t.baseUrl, t.account.accountSid, t.account.authToken);
     const row = supervisor.locator(`#queues tr[data-queue="${f.queueSid}"]`);
     await row.waitFor(WAIT);
     assert.equal(await row.locator('th').innerText(), 'Support');
@@ -142,10 +137,7 @@ describe('browser: web chat and supervisor', () => {
 
   test('the supervisor page refuses wrong credentials', async () => {
     const page = await browser.newPage();
-    await page.goto(`${t.baseUrl}/supervisor/`);
-    await page.getByLabel('Account SID').fill(t.account.accountSid);
-    await page.getByLabel('Auth token').fill('wrong');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInSupervisor(page, t.baseUrl, t.account.accountSid, 'wrong');
     await page.locator('#problem', { hasText: 'wrong' }).waitFor(WAIT);
     assert.equal(await page.locator('#board').isHidden(), true);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('switchyard.supervisor')), null);
