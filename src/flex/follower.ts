@@ -39,7 +39,7 @@ interface Cursor {
 export class InteractionFollower {
   private readonly busy = new Set<string>();
   private readonly again = new Set<string>();
-  /** Workspaces that have interaction tasks (loaded on first use, refreshed by `poll`). */
+  /** Workspaces that have interaction tasks: those with a cursor row (loaded on first use, refreshed by `poll`). */
   private known: Set<string> | null = null;
 
   constructor(
@@ -81,7 +81,7 @@ export class InteractionFollower {
   }
 
   private async refresh() {
-    const rows = await this.deps.db.all<{ workspace_sid: string }>('SELECT DISTINCT workspace_sid FROM interaction_invites');
+    const rows = await this.deps.db.all<{ workspace_sid: string }>('SELECT workspace_sid FROM interaction_cursors');
     this.known = new Set(rows.map((r) => r.workspace_sid));
   }
 

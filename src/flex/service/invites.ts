@@ -1,6 +1,6 @@
 import type { TaskRow } from '../../taskrouter/routing-model.ts';
 import { tasks } from '../../taskrouter/routing-model.ts';
-import { invites, type InviteRow } from '../model.ts';
+import { channels, invites, type InviteRow } from '../model.ts';
 import { parseInviteRouting, routingObject } from '../plan.ts';
 import { requireChannel, requireLive, type FlexDeps } from './deps.ts';
 import { checkReferences, customerOf } from './interactions.ts';
@@ -24,8 +24,10 @@ export class InviteService {
     const plan = parseInviteRouting(routingValue, channel.workspace_sid);
     await checkReferences(this.deps.db, accountSid, plan);
     const view = await this.deps.taskRouter.engine.inWorkspace(accountSid, channel.workspace_sid, async (tx, ws) => {
-      requireLive(channel);
-      return this.routing.route(tx, ws, channel, plan, { customer: await customerOf(tx, channel.sid), routingJson: JSON.stringify(routingObject(plan)) });
+      // Closed meanwhile? The channel as it is under the lock decides.
+      const current = (await channels.get(tx, channel.sid)) ?? channel;
+      requireLive(current);
+      return this.routing.route(tx, ws, current, plan, { customer: await customerOf(tx, channel.sid), routingJson: JSON.stringify(routingObject(plan)) });
     });
     this.deps.conversations.changed();
     return view;

@@ -30,10 +30,10 @@ export class Media {
   }
 
   /** Adds an agent by chat identity; an agent already there (another task of theirs) is kept as is. */
-  async addAgent(tx: Executor, accountSid: string, conversationSid: string, identity: string, workerSid: string): Promise<string> {
+  async addAgent(tx: Executor, accountSid: string, conversationSid: string, identity: string, workerSid: string | null): Promise<string> {
     const there = await conversationParticipants.first(tx, ['conversation_sid = ?', conversationSid], ['identity = ?', identity]);
     if (there) return there.sid;
-    const attributes = JSON.stringify({ member_type: 'agent', worker_sid: workerSid });
+    const attributes = JSON.stringify(workerSid ? { member_type: 'agent', worker_sid: workerSid } : { member_type: 'agent' });
     const row = await this.api.participants.create(accountSid, conversationSid, { identity, attributes }, FLEX, tx);
     return row.sid;
   }

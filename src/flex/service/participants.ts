@@ -42,7 +42,7 @@ export class ParticipantService {
     const media = staff ? { identity } : parseParticipant(mediaProperties, channel.type, 'MediaProperties');
     const row = await this.deps.db.transaction(async (tx) => {
       const mb = staff
-        ? await this.media.addAgent(tx, accountSid, channel.conversation_sid, identity as string, workerSid ?? '')
+        ? await this.media.addAgent(tx, accountSid, channel.conversation_sid, identity as string, workerSid)
         : await this.media.addCustomer(tx, accountSid, channel.conversation_sid, media, channel.type);
       const p = await this.setup.addParticipant(tx, channel, type, mb, { ...mediaProperties, ...media }, workerSid, routingProperties ?? null);
       const taskSid = routingProperties?.task_sid;

@@ -75,6 +75,8 @@ export class Routing {
       date_created: this.deps.clock.now(),
     };
     await invites.insert(tx, invite);
+    // The workspace's events are followed from now on (its cursor row is what the follower lists).
+    await tx.run('INSERT INTO interaction_cursors (workspace_sid, seq, event_date) VALUES (?, 0, 0) ON CONFLICT (workspace_sid) DO NOTHING', [ws.sid]);
     for (const l of this.routed) l(ws.sid);
     return { invite, task };
   }

@@ -36,6 +36,9 @@ export class TransferService {
     const channel = await requireChannel(this.deps.db, accountSid, interactionSid, channelSid);
     requireLive(channel);
     const row = await this.deps.taskRouter.engine.inWorkspace(accountSid, channel.workspace_sid, async (tx, ws) => {
+      // Closed meanwhile? The channel as it is under the lock decides.
+      const live = (await channels.get(tx, channelSid)) ?? channel;
+      requireLive(live);
       const p = await participants.get(tx, from, ['channel_sid = ?', channelSid]);
       if (!p || p.type !== 'agent' || p.status !== 'active' || !p.task_sid) throw invalidParameter(`Invalid from: ${from} is not an agent on this channel`);
       const fromTask = await tasks.get(tx, p.task_sid);
@@ -58,7 +61,7 @@ export class TransferService {
             : { workflowSid: to }),
       };
       const sid = newSid('UX');
-      const { task } = await this.routing.route(tx, ws, channel, plan, {
+      const { task } = await this.routing.route(tx, ws, live, plan, {
         customer: await customerOf(tx, channel.sid),
         transferSid: sid,
         extra: { transferSid: sid, transferType: type, transferTarget: to, transferredFrom: p.worker_sid },
