@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { assertTwilioError } from '../support/twilio-error.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { customerConversation, FLEX_TABLES, flexWorkspace } from './flex-helpers.ts';
 
@@ -258,20 +259,7 @@ for (const backend of backends()) {
           body: body === undefined ? undefined : typeof body === 'string' ? body : new URLSearchParams(body).toString(),
           headers: row.contentType ? { 'content-type': row.contentType } : {},
         });
-        const shown = typeof res.body === 'string' ? res.body.slice(0, 300) : JSON.stringify(res.body)?.slice(0, 300);
-
-        assert.equal(res.status, row.status, `status: got ${res.status} ${shown}`);
-        assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-        assert.ok(res.body && typeof res.body === 'object', `a JSON error body, got ${shown}`);
-        assert.equal(typeof res.body.message, 'string');
-        assert.notEqual(res.body.message.trim(), '', 'a message that says something');
-        assert.deepEqual(res.body, {
-          code: row.code,
-          message: res.body.message,
-          more_info: `https://www.twilio.com/docs/errors/${row.code}`,
-          status: row.status,
-        });
-        if (row.message) assert.match(res.body.message, row.message);
+        assertTwilioError(res, row.status, row.code, row.message);
 
         assert.deepEqual(await snapshot(t), before, 'nothing was created or changed');
       });
