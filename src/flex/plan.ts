@@ -58,7 +58,8 @@ const MAX_PARTICIPANTS = 50;
 
 type Obj = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A JSON object (not null, not an array): what every JSON parameter of these APIs must be. */
+export const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function text(o: Obj, key: string, where: string, opts: { required?: boolean } = {}): string | undefined {
   const v = o[key];

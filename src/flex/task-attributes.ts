@@ -1,4 +1,5 @@
 import type { ChannelType, InitiatedBy } from './model.ts';
+import { isObject } from './plan.ts';
 
 /**
  * The attributes of a task routed for an interaction channel, as Flex reads them: the caller's
@@ -55,5 +56,3 @@ export function taskAttributes(i: TaskAttributeInput): Record<string, unknown> {
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

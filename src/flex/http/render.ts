@@ -1,3 +1,4 @@
+import { isoDate } from '../../core/clock.ts';
 import type { TaskRow } from '../../taskrouter/routing-model.ts';
 import type { ChannelRow, InteractionRow, InviteRow, ParticipantRow, TransferRow } from '../model.ts';
 
@@ -89,8 +90,6 @@ export function participant(base: string, p: ParticipantRow) {
   };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 export function transfer(base: string, t: TransferRow) {
   return {
     sid: t.sid,
@@ -105,8 +104,8 @@ export function transfer(base: string, t: TransferRow) {
     to: t.to_target,
     note_sid: null,
     summary_sid: null,
-    date_created: iso(Number(t.date_created)),
-    date_updated: iso(Number(t.date_updated)),
+    date_created: isoDate(Number(t.date_created)),
+    date_updated: isoDate(Number(t.date_updated)),
     url: `${base}/v1/Interactions/${t.interaction_sid}/Channels/${t.channel_sid}/Transfers/${t.sid}`,
   };
 }

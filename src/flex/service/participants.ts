@@ -4,12 +4,10 @@ import { workers, type WorkspaceRow } from '../../taskrouter/model.ts';
 import { tasks } from '../../taskrouter/routing-model.ts';
 import type { InteractionFollower } from '../follower.ts';
 import { channels, participants, type ParticipantRow, type ParticipantType } from '../model.ts';
-import { parseParticipant } from '../plan.ts';
+import { isObject, parseParticipant } from '../plan.ts';
 import { agentIdentity, requireChannel, requireLive, type FlexDeps } from './deps.ts';
 import type { Media } from './media.ts';
 import type { ChannelSetup } from './setup.ts';
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Channel participants: customers and agents on the channel, each standing for a participant in its conversation. */
 export class ParticipantService {

@@ -4,12 +4,10 @@ import { taskQueues, workers, workflows } from '../../taskrouter/model.ts';
 import { tasks } from '../../taskrouter/routing-model.ts';
 import type { InteractionFollower } from '../follower.ts';
 import { channels, participants, transfers, type TransferRow, type TransferType } from '../model.ts';
-import { routingObject, type RoutingPlan } from '../plan.ts';
+import { isObject, routingObject, type RoutingPlan } from '../plan.ts';
 import { requireChannel, requireLive, type FlexDeps } from './deps.ts';
 import { customerOf } from './interactions.ts';
 import type { Routing } from './routing.ts';
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Transfers: an agent on the channel hands it to a worker, a queue or a workflow. A new task is
