@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from '../api/flex-helpers.ts';
-import { launchBrowser, screenshot } from './support.ts';
+import { launchBrowser, screenshot, setAgentPassword } from './support.ts';
 
 /**
  * The agent desktop in a real browser, with Twilio's official worker SDK unmodified, against a
@@ -28,8 +28,7 @@ describe('browser: agent desktop', () => {
     f = await flexWorkspace(t, ['alice'], { available: false });
     // Two chats at once: alice's chat channel holds two.
     await f.w.workers(f.agents.alice).workerChannels('chat').update({ capacity: 2 });
-    const res = await t.http('POST', `/switchyard/v1/Workspaces/${f.wsSid}/Workers/${f.agents.alice}/Credentials`, { body: new URLSearchParams({ Password: PASSWORD }).toString() });
-    assert.equal(res.status, 201);
+    await setAgentPassword(t, f.wsSid, f.agents.alice, PASSWORD);
     browser = await launchBrowser();
   });
   after(async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
-import { customerWrites, launchBrowser, screenshot, signInSupervisor } from './support.ts';
+import { createWidget, customerWrites, launchBrowser, screenshot, setAgentPassword, signInSupervisor } from './support.ts';
 
 /**
  * The whole contact center in one browser, three pages, no REST shortcuts for what people do: a
@@ -26,11 +26,8 @@ describe('browser: customer, agent and supervisor together', () => {
     // The desktop's countdown and the SDK run on real time: so does the server here.
     t.clock.set(Date.now());
     f = await flexWorkspace(t, ['alice'], { available: false });
-    const cred = await t.http('POST', `/switchyard/v1/Workspaces/${f.wsSid}/Workers/${f.agents.alice}/Credentials`, { body: new URLSearchParams({ Password: PASSWORD }).toString() });
-    assert.equal(cred.status, 201);
-    const widget = await t.http('POST', '/switchyard/v1/WebChat/Widgets', { body: new URLSearchParams({ WorkspaceSid: f.wsSid, FriendlyName: 'Acme support' }).toString() });
-    assert.equal(widget.status, 201);
-    widgetSid = widget.body.sid;
+    await setAgentPassword(t, f.wsSid, f.agents.alice, PASSWORD);
+    widgetSid = await createWidget(t, f.wsSid);
     browser = await launchBrowser();
   });
   after(async () => {

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TestServer } from '../support/server.ts';
 
 /**
  * Debian's chromium driven by playwright-core. The flags keep it off the network it cannot reach
@@ -36,4 +38,17 @@ export async function customerWrites(page: Page, text: string, wait = { timeout:
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByLabel('Message', { exact: true }).press('Enter');
   await page.locator('#transcript li.mine', { hasText: text }).waitFor(wait);
+}
+
+/** An administrator's setup through Switchyard's API: a web chat widget for a workspace; returns its SID. */
+export async function createWidget(t: TestServer, workspaceSid: string, friendlyName = 'Acme support'): Promise<string> {
+  const res = await t.http('POST', '/switchyard/v1/WebChat/Widgets', { body: new URLSearchParams({ WorkspaceSid: workspaceSid, FriendlyName: friendlyName }).toString() });
+  assert.equal(res.status, 201);
+  return res.body.sid;
+}
+
+/** An administrator's setup through Switchyard's API: an agent's sign-in password. */
+export async function setAgentPassword(t: TestServer, workspaceSid: string, workerSid: string, password: string): Promise<void> {
+  const res = await t.http('POST', `/switchyard/v1/Workspaces/${workspaceSid}/Workers/${workerSid}/Credentials`, { body: new URLSearchParams({ Password: password }).toString() });
+  assert.equal(res.status, 201);
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
-import { customerWrites, launchBrowser, screenshot, signInSupervisor } from './support.ts';
+import { createWidget, customerWrites, launchBrowser, screenshot, signInSupervisor } from './support.ts';
 
 /**
  * The customer's web chat and the supervisor's board in a real browser, against a real server:
@@ -23,9 +23,7 @@ describe('browser: web chat and supervisor', () => {
   before(async () => {
     t = await startServer(sqlite);
     f = await flexWorkspace(t, ['alice']);
-    const res = await t.http('POST', '/switchyard/v1/WebChat/Widgets', { body: new URLSearchParams({ WorkspaceSid: f.wsSid, FriendlyName: 'Acme support' }).toString() });
-    assert.equal(res.status, 201);
-    widgetSid = res.body.sid;
+    widgetSid = await createWidget(t, f.wsSid);
     browser = await launchBrowser();
   });
   after(async () => {
