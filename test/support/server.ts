@@ -77,11 +77,12 @@ export interface TestServer {
 
 export async function startServer(
   backend: Backend,
-  options: { clockControl?: boolean; callbacks?: CallbackOptions } & Pick<ServerConfig, 'conversationDeliveries' | 'outbound' | 'orphans'> = {},
+  options: { callbacks?: CallbackOptions } & Omit<ServerConfig, keyof StoreConfig | 'clock'> = {},
 ): Promise<TestServer> {
   const store = await backend.create();
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
-  const server = await createServer({ ...store.config, clock, timers: 'manual', clockControl: options.clockControl, callbacks: options.callbacks, conversationDeliveries: options.conversationDeliveries, outbound: options.outbound, orphans: options.orphans });
+  // Any server option a test names is passed on; timers stay manual unless the test says otherwise.
+  const server = await createServer({ timers: 'manual', ...options, ...store.config, clock });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
