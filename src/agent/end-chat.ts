@@ -13,7 +13,7 @@ import { interactionOf, ownTask, requireAssigned } from './own-task.ts';
 export async function endChat(deps: AgentDeps, req: FastifyRequest, reply: FastifyReply) {
   const agent = await agentFromBearer(deps, req);
   const task = await ownTask(deps, agent, (req.params as { TaskSid: string }).TaskSid);
-  const it = interactionOf(task);
+  const it = await interactionOf(deps, task);
   requireAssigned(task, 'have its chat ended');
   const channel = await deps.flex.channels.update(agent.accountSid, it.interactionSid, it.channelSid, 'closed', 'wrapup');
   const after = await tasks.get(deps.db, task.sid);

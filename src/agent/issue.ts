@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { accountDefaults } from '../conversations/service/deps.ts';
 import { CHAT_PATH } from '../conversations/gateway/chat.ts';
+import { TwilioError } from '../core/errors.ts';
 import { agentIdentity } from '../flex/service/deps.ts';
 import type { WorkerRow } from '../taskrouter/model.ts';
+import { GUEST_PREFIX } from '../webchat/sessions.ts';
 import { TOKEN_TTL_SECONDS, type AgentDeps } from './deps.ts';
 
 const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
@@ -11,10 +13,14 @@ const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
  * What the desktop needs to work as this worker: a worker token for the official SDK (TaskRouter
  * grant), a chat token for the chat socket (Chat grant, for the identity the worker has in
  * conversations: contact_uri without `client:`, else the worker's name, as Flex Interactions
- * adds agents), and where to connect, as the caller reached this server.
+ * adds agents), and where to connect, as the caller reached this server. The worker's own token
+ * cannot change that identity (the event bridge refuses it); only an administrator can.
  */
 export async function issueTokens(deps: AgentDeps, req: FastifyRequest, worker: WorkerRow) {
   const identity = agentIdentity(worker);
+  // Web chat customers' identities are theirs alone, whoever set this worker's contact_uri.
+  if (identity.startsWith(GUEST_PREFIX))
+    throw new TwilioError(20403, 403, `Worker ${worker.sid}'s chat identity '${identity}' is reserved for web chat customers; an administrator must change its contact_uri`);
   const { service } = await accountDefaults(deps.db, worker.account_sid, deps.clock.now());
   const workerToken = await deps.tokens.mint(
     worker.account_sid,

@@ -1,6 +1,7 @@
 import { invalidParameter, notFound } from '../core/errors.ts';
 import { isSid } from '../core/sid.ts';
 import { forbidden } from '../eventbridge/routes.ts';
+import { channels, invites } from '../flex/model.ts';
 import { tasks, type TaskRow } from '../taskrouter/routing-model.ts';
 import type { AgentSession } from './bearer.ts';
 import type { AgentDeps } from './deps.ts';
@@ -30,18 +31,17 @@ export async function ownTask(deps: AgentDeps, agent: AgentSession, taskSid: str
   return task;
 }
 
-/** The interaction side of an agent's task (its Flex attributes), or 400 for a task that is not an interaction's. */
-export function interactionOf(task: TaskRow): InteractionTask {
-  let attrs: Record<string, unknown> = {};
-  try {
-    attrs = JSON.parse(task.attributes) as Record<string, unknown>;
-  } catch {
-    /* stored attributes are valid JSON; an odd one is simply not an interaction task */
-  }
-  const interactionSid = attrs.flexInteractionSid;
-  const channelSid = attrs.flexInteractionChannelSid;
-  if (!isSid(interactionSid, 'KD') || !isSid(channelSid, 'UO')) throw invalidParameter(`Task ${task.sid} is not a Flex Interactions task (no flexInteractionSid / flexInteractionChannelSid)`);
-  return { task, interactionSid, channelSid, conversationSid: typeof attrs.conversationSid === 'string' ? attrs.conversationSid : null };
+/**
+ * The interaction side of an agent's task, from Flex's own records (the invite Flex wrote when it
+ * routed the task), or 400 for a task that is not an interaction's. Never from the task's
+ * attributes: a worker token can write those (worker.createTask, task.setAttributes), so they
+ * would let an agent point these routes at any chat.
+ */
+export async function interactionOf(deps: AgentDeps, task: TaskRow): Promise<InteractionTask> {
+  const invite = await invites.first(deps.db, ['task_sid = ?', task.sid], ['account_sid = ?', task.account_sid]);
+  const channel = invite && (await channels.get(deps.db, invite.channel_sid, ['account_sid = ?', task.account_sid]));
+  if (!invite || !channel) throw invalidParameter(`Task ${task.sid} is not a Flex Interactions task (Flex did not route it for an interaction channel)`);
+  return { task, interactionSid: invite.interaction_sid, channelSid: channel.sid, conversationSid: channel.conversation_sid };
 }
 
 /** Only a task the agent is working on (assigned) can have its chat ended or be transferred. */

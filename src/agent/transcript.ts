@@ -14,7 +14,7 @@ const LIMIT = 1000;
 export async function transcript(deps: AgentDeps, req: FastifyRequest, reply: FastifyReply) {
   const agent = await agentFromBearer(deps, req);
   const task = await ownTask(deps, agent, (req.params as { TaskSid: string }).TaskSid);
-  const it = interactionOf(task);
+  const it = await interactionOf(deps, task);
   const views = it.conversationSid ? await deps.conversations.messages.list(agent.accountSid, it.conversationSid, 'asc', LIMIT, 0) : [];
   return reply.type('application/json').send(
     JSON.stringify({

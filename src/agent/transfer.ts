@@ -18,7 +18,7 @@ export async function transfer(deps: AgentDeps, req: FastifyRequest, reply: Fast
   const task = await ownTask(deps, agent, (req.params as { TaskSid: string }).TaskSid);
   const to = p.required('To');
   if (!isSid(to, 'WK') && !isSid(to, 'WQ')) throw invalidParameter(`Invalid To: ${to} is neither a Worker (WK…) nor a TaskQueue (WQ…) SID`);
-  const it = interactionOf(task);
+  const it = await interactionOf(deps, task);
   requireAssigned(task, 'be transferred');
   const from = await deps.db.get<{ sid: string }>(
     "SELECT sid FROM interaction_participants WHERE channel_sid = ? AND type = 'agent' AND worker_sid = ? AND task_sid = ? AND status = 'active' ORDER BY seq LIMIT 1",

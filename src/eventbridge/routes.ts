@@ -1,9 +1,12 @@
 import { invalidParameter, notFound, TwilioError } from '../core/errors.ts';
 import { RESERVATION_STATUSES, TASK_STATUSES } from '../core/routing/lifecycle.ts';
 import type { Params } from '../http/params.ts';
+import { agentIdentity } from '../flex/service/deps.ts';
 import type { Database } from '../store/database.ts';
 import { attributes } from '../taskrouter/http/validate.ts';
+import type { WorkerRow } from '../taskrouter/model.ts';
 import { reservations, tasks } from '../taskrouter/routing-model.ts';
+import type { WorkerInput } from '../taskrouter/service/workers.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
 import * as eb from './representation.ts';
 import type { WorkerSession } from './session.ts';
@@ -40,7 +43,8 @@ export const forbidden = (message: string) => new TwilioError(20403, 403, messag
  * The envelope routes: the relative URLs twilio-taskrouter 2.x sends (lib/util/Routes.js), each
  * answered by the TaskRouter services and rendered in the event-bridge representation. A token
  * acts for one worker: another workspace, another worker, or a reservation or task of another
- * worker is 403, whatever the token's role.
+ * worker is 403, whatever the token's role; so are a change to what identifies its own worker and
+ * a task routed to anyone but that worker.
  */
 export class EnvelopeRoutes {
   private readonly routes: Route[];
@@ -82,22 +86,30 @@ export class EnvelopeRoutes {
     throw notFound(`${call.method} ${path} (apiVersion ${call.apiVersion}): not an event-bridge route Switchyard serves`);
   }
 
+  /**
+   * The SDK's activity changes and setAttributes. The check of what may change and the write are
+   * one step, through the worker's version (If-Match): if the worker changed in between, it is read
+   * and checked again.
+   */
   private async updateWorker(c: Call) {
     const p = c.params;
     const s = c.session;
-    const view = await this.tr.workers.update(
-      s.accountSid,
-      s.workspaceSid,
-      s.workerSid,
-      {
-        friendlyName: p.string('FriendlyName', { nonEmpty: true, maxLength: 64 }),
-        activitySid: p.sid('ActivitySid', 'WA'),
-        attributes: attributes(p),
-        rejectPendingReservations: p.bool('RejectPendingReservations'),
-      },
-      c.ifMatch,
-    );
-    return eb.worker(view);
+    const input: WorkerInput = {
+      friendlyName: p.string('FriendlyName', { nonEmpty: true, maxLength: 64 }),
+      activitySid: p.sid('ActivitySid', 'WA'),
+      attributes: attributes(p),
+      rejectPendingReservations: p.bool('RejectPendingReservations'),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const { worker } = await this.tr.workers.get(s.accountSid, s.workspaceSid, s.workerSid);
+      keepsIdentity(s, worker, input);
+      try {
+        return eb.worker(await this.tr.workers.update(s.accountSid, s.workspaceSid, s.workerSid, input, c.ifMatch ?? String(worker.version)));
+      } catch (err) {
+        const raced = c.ifMatch === undefined && err instanceof TwilioError && err.status === 412;
+        if (!raced || attempt === UPDATE_ATTEMPTS) throw err;
+      }
+    }
   }
 
   private paging(p: Params) {
@@ -200,12 +212,16 @@ export class EnvelopeRoutes {
     return this.views.task(task);
   }
 
-  /** worker.createTask(): an outbound task, routed to this worker (RoutingTarget) by the SDK's choice. */
+  /**
+   * worker.createTask(): an outbound task for the worker itself (the SDK sends its own SID as
+   * RoutingTarget). That is the only task a worker token may create: one without a RoutingTarget
+   * would be routed by the workflow to anyone, and one for another worker or a queue is not its own.
+   */
   private async createTask(c: Call) {
     const p = c.params;
     const routingTarget = p.string('RoutingTarget');
-    if (routingTarget !== undefined && routingTarget !== c.session.workerSid)
-      throw forbidden(`This token may only create Tasks routed to Worker ${c.session.workerSid}`);
+    if (routingTarget !== c.session.workerSid)
+      throw forbidden(`A worker token may only create Tasks routed to itself (RoutingTarget=${c.session.workerSid}), as worker.createTask() does`);
     const task = await this.tr.tasks.create(c.session.accountSid, c.session.workspaceSid, {
       workflowSid: p.sid('WorkflowSid', 'WW'),
       taskQueueSid: p.sid('TaskQueueSid', 'WQ'),
@@ -218,6 +234,27 @@ export class EnvelopeRoutes {
     });
     return this.views.task(task);
   }
+}
+
+/** How often a worker update is read and checked again when the worker changed meanwhile. */
+const UPDATE_ATTEMPTS = 3;
+
+/**
+ * A token acting on its own worker may not change what identifies it: its FriendlyName, nor the
+ * chat identity Flex derives from its attributes (agentIdentity: contact_uri), which is also the
+ * identity of the agent's chat token. Otherwise renewing its tokens would make the agent another
+ * agent or a customer. An administrator changes either with account credentials, as on Twilio.
+ */
+function keepsIdentity(session: WorkerSession, worker: WorkerRow, input: WorkerInput): void {
+  // Only about itself: a token that may act on other workers (a role) is the role's to decide.
+  if (worker.sid !== session.workerSid) return;
+  if (input.friendlyName !== undefined && input.friendlyName !== worker.friendly_name)
+    throw forbidden(`A worker token may not change its own Worker's FriendlyName ('${worker.friendly_name}'); an administrator can, with account credentials`);
+  if (input.attributes === undefined) return;
+  const before = agentIdentity(worker);
+  const after = agentIdentity({ ...worker, attributes: input.attributes });
+  if (after !== before)
+    throw forbidden(`A worker token may not change its own Worker's chat identity ('${before}', from contact_uri) to '${after}'; an administrator can, with account credentials`);
 }
 
 function isoDate(p: Params, name: string): number | undefined {

@@ -184,7 +184,7 @@ for (const backend of backends()) {
       await bad({ url: me, method: 'POST', params: { Attributes: 'x\u0000y' }, token }, 400, /NUL/);
       await bad({ url: `${me}/Reservations/WR${'0'.repeat(32)}`, method: 'POST', params: { ReservationStatus: 'accepted' }, token }, 404, /not found/);
       await bad({ url: `${me}/Reservations`, method: 'GET', params: { Active: 'maybe' }, token }, 400, /Active/, 'v2');
-      await bad({ url: `Workspaces/${f.wsSid}/Tasks`, method: 'POST', params: { WorkflowSid: 'WW' + '0'.repeat(32), Attributes: { a: 1 } }, token }, 400, /Workflow/);
+      await bad({ url: `Workspaces/${f.wsSid}/Tasks`, method: 'POST', params: { WorkflowSid: 'WW' + '0'.repeat(32), RoutingTarget: alice.sid, Attributes: { a: 1 } }, token }, 400, /Workflow/);
       await bad({ url: `Workspaces/${f.wsSid}/Tasks/WT${'0'.repeat(32)}`, method: 'GET', token }, 404, /not found/);
       // Attributes with characters a form parser would choke on arrive intact.
       const ok = await envelope(t, { url: me, method: 'POST', params: { Attributes: { note: '100% & a=b', nested: { x: [1, 2] } } }, token });
