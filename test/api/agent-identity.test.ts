@@ -100,7 +100,7 @@ for (const backend of backends()) {
       envelope(t, { url: `Workspaces/${f.wsSid}/Workers/${f.agents.mallory}`, method: 'POST', params, token });
 
     test("contact_uri set to another agent's identity: refused; renewal keeps the agent's own chat identity; bob's chat stays closed to mallory", async () => {
-      const { f, mallory, customer, taskSid } = await scene();
+      const { f, bob, mallory, customer, taskSid } = await scene();
       const before = (await f.w.workers(f.agents.mallory).fetch()).attributes;
 
       expect403(await updateSelf(f, mallory.worker_token, { Attributes: JSON.stringify({ contact_uri: 'client:bob' }) }), /identity/);
@@ -118,8 +118,18 @@ for (const backend of backends()) {
       const sock = await open(renewed.chat_token);
       const answer = await write(sock, customer.conversation_sid, 'hi, this is bob', 1);
       assert.equal(answer.type, 'error', JSON.stringify(answer));
+      // Nor push to it what is said there: once bob's socket has the customer's next message, an
+      // answer on mallory's socket comes after anything pushed to it for that message.
+      const bobSock = await open(bob.chat_token);
+      await t.client.conversations.v1.conversations(customer.conversation_sid).messages.create({ author: customer.identity, body: 'are you there?' });
+      await bobSock.next((fr) => fr.type === 'message' && fr.message.body === 'are you there?');
+      assert.equal((await write(sock, customer.conversation_sid, 'still me', 2)).type, 'error');
+      assert.deepEqual(sock.frames.filter((fr) => fr.type === 'message'), [], 'no message of that chat reached mallory');
       expect403(await agentCall('GET', `/Tasks/${taskSid}/Messages`, renewed.worker_token), /not assigned/);
-      assert.deepEqual(await messages(customer.conversation_sid), [[customer.identity, 'my card is 4242']]);
+      assert.deepEqual(await messages(customer.conversation_sid), [
+        [customer.identity, 'my card is 4242'],
+        [customer.identity, 'are you there?'],
+      ]);
 
       // What the SDK may still change about itself: anything that leaves its identity as it is.
       const kept = await updateSelf(f, mallory.worker_token, { Attributes: JSON.stringify({ contact_uri: 'client:mallory', languages: ['en'] }) });
