@@ -1,5 +1,7 @@
 import type { OrphanPolicy } from './flex/service/deps.ts';
 import type { ServerConfig } from './server.ts';
+import { isIP } from 'node:net';
+import { parseRateRule, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit.ts';
 
 const ORPHAN_POLICIES: OrphanPolicy[] = ['close', 'inactive', 'keep'];
 
@@ -8,6 +10,38 @@ function orphanPolicy(value: string | undefined): OrphanPolicy | undefined {
   if (!value) return undefined;
   if (!(ORPHAN_POLICIES as string[]).includes(value)) throw new Error(`SWITCHYARD_ORPHAN_POLICY must be one of ${ORPHAN_POLICIES.join(', ')}; got '${value}'`);
   return value as OrphanPolicy;
+}
+
+/** A positive integer setting, or undefined when unset; anything else stops the server at start. */
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  if (!/^[1-9][0-9]{0,5}$/.test(value)) throw new Error(`${name} must be a positive integer; got '${value}'`);
+  return Number(value);
+}
+
+/** SWITCHYARD_RATE_*: each limit as MAX/WINDOW or off; unset ones keep their defaults. */
+function rateLimits(env: NodeJS.ProcessEnv): Partial<RateLimits> {
+  const out: Partial<RateLimits> = {};
+  for (const [key, name] of Object.entries(RATE_LIMIT_VARIABLES) as [keyof RateLimits, string][]) {
+    if (!env[name]) continue;
+    const rule = parseRateRule(env[name]);
+    if (!rule) throw new Error(`${name} must be MAX/WINDOW (e.g. 25/10m; WINDOW in s, m or h) or off; got '${env[name]}'`);
+    out[key] = rule;
+  }
+  return out;
+}
+
+/** SWITCHYARD_TRUST_PROXY: true (any peer), or the proxies' addresses and CIDRs, comma-separated. */
+function trustProxy(value: string | undefined): boolean | string | undefined {
+  if (!value || value === 'false') return undefined;
+  if (value === 'true') return true;
+  for (const item of value.split(',').map((v) => v.trim())) {
+    const [address, bits, ...rest] = item.split('/');
+    const max = isIP(address) === 4 ? 32 : 128;
+    if (!isIP(address) || rest.length > 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max)))
+      throw new Error(`SWITCHYARD_TRUST_PROXY must be true, or the proxies' addresses/CIDRs separated by commas; got '${value}'`);
+  }
+  return value;
 }
 
 /** The server's configuration, read from the environment once at start. */
@@ -21,6 +55,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     schema: env.DATABASE_SCHEMA || undefined,
     clockControl: env.SWITCHYARD_CLOCK_CONTROL === '1' || env.SWITCHYARD_CLOCK_CONTROL === 'true',
     orphans: orphanPolicy(env.SWITCHYARD_ORPHAN_POLICY),
+    rateLimits: rateLimits(env),
+    socketsPerIdentity: positiveInt('SWITCHYARD_SOCKETS_PER_IDENTITY', env.SWITCHYARD_SOCKETS_PER_IDENTITY),
+    trustProxy: trustProxy(env.SWITCHYARD_TRUST_PROXY),
     account:
       TWILIO_ACCOUNT_SID && TWILIO_AUTH_TOKEN
         ? { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN, apiKey: TWILIO_API_KEY, apiSecret: TWILIO_API_SECRET }

@@ -27,6 +27,9 @@ import { agentServices } from './agent/index.ts';
 import { WidgetService } from './webchat/widgets.ts';
 import { SessionService } from './webchat/sessions.ts';
 import { webchatRoutes } from './webchat/http.ts';
+import type { PublicApi } from './http/public-api.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.ts';
+import { DEFAULT_SOCKETS_PER_IDENTITY } from './http/websocket-limits.ts';
 
 export interface ServerConfig extends StoreConfig {
   clock?: Clock;
@@ -46,6 +49,12 @@ export interface ServerConfig extends StoreConfig {
   orphans?: OrphanPolicy;
   /** The event bridge of the official worker SDK (heartbeat and poll intervals). */
   eventBridge?: EventBridgeOptions;
+  /** Rate limits of the public endpoints (sign-in, token renewal, web chat sessions); the rest keep DEFAULT_RATE_LIMITS. */
+  rateLimits?: Partial<RateLimits>;
+  /** Open WebSockets one identity may hold on each endpoint of a node (default 10). */
+  socketsPerIdentity?: number;
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client's address (default: nobody's). */
+  trustProxy?: boolean | string;
 }
 
 export interface Server {
@@ -90,14 +99,20 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     flexProduct(flex),
     switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations], widgets, routes: agent.adminRoutes() }),
   ];
-  const app = buildApp({ accounts, products });
+  const app = buildApp({ accounts, products, trustProxy: config.trustProxy });
   servePages(app);
-  agent.register(app);
+  const publicApi: PublicApi = {
+    clock,
+    limits: { ...DEFAULT_RATE_LIMITS, ...config.rateLimits },
+    allowsOrigin: (origin, widgetSid) => widgets.allowsOrigin(origin, widgetSid),
+  };
+  agent.register(app, publicApi);
   inboundGateway(app, conversations);
-  webchatRoutes(app, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
-  const chat = new ChatGateway(app, conversations, clock);
+  webchatRoutes(app, publicApi, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
+  const socketsPerIdentity = config.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY;
+  const chat = new ChatGateway(app, conversations, clock, socketsPerIdentity);
   conversations.onChange(() => chat.wake());
-  const eventBridge = new EventBridge(app, db, clock, taskRouter, config.eventBridge);
+  const eventBridge = new EventBridge(app, db, clock, taskRouter, { socketsPerIdentity, ...config.eventBridge });
   taskRouter.engine.onChange(() => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Route } from '../http/context.ts';
+import type { PublicApi } from '../http/public-api.ts';
 import { AgentCredentials } from './credentials.ts';
 import type { AgentDeps } from './deps.ts';
 import { credentialRoutes } from './credential-routes.ts';
@@ -19,7 +20,7 @@ export function agentServices(deps: Omit<AgentDeps, 'credentials'>) {
     credentials,
     /** Routes for switchyardProduct (Basic auth). */
     adminRoutes: (): Route[] => credentialRoutes(credentials),
-    /** Registers the public routes on the app. */
-    register: (app: FastifyInstance) => agentRoutes(app, all),
+    /** Registers the public routes on the app, with the public API's limits and CORS. */
+    register: (app: FastifyInstance, api: PublicApi) => agentRoutes(app, all, api),
   };
 }

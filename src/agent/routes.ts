@@ -1,4 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TwilioError } from '../core/errors.ts';
+import { publicRoutes, type PublicApi } from '../http/public-api.ts';
+import { bodyParams } from './body.ts';
+import { usernameKey } from './credentials.ts';
 import type { AgentDeps } from './deps.ts';
 import { directory } from './directory.ts';
 import { endChat } from './end-chat.ts';
@@ -13,13 +17,40 @@ export const AGENT_PREFIX = '/switchyard/v1/Agent';
  * The agent desktop's endpoints. They are registered on the app itself, not as a product, because
  * they take no Basic credentials: signing in takes a username and password, everything else the
  * worker token the agent got (Authorization: Bearer). Errors are thrown as TwilioErrors, which
- * the app renders as Twilio's error body.
+ * the app renders as Twilio's error body. Sign-in and token renewal are rate-limited per address,
+ * and a username with too many failed sign-ins is refused for a while, right password or not;
+ * CORS allows the origins web chat widgets allow (src/http/public-api.ts).
  */
-export function agentRoutes(app: FastifyInstance, deps: AgentDeps): void {
-  app.post(`${AGENT_PREFIX}/Sessions`, (req, reply) => signIn(deps, req, reply));
-  app.post(`${AGENT_PREFIX}/Tokens`, (req, reply) => refreshTokens(deps, req, reply));
-  app.get(`${AGENT_PREFIX}/Directory`, (req, reply) => directory(deps, req, reply));
-  app.get(`${AGENT_PREFIX}/Tasks/:TaskSid/Messages`, (req, reply) => transcript(deps, req, reply));
-  app.post(`${AGENT_PREFIX}/Tasks/:TaskSid/EndChat`, (req, reply) => endChat(deps, req, reply));
-  app.post(`${AGENT_PREFIX}/Tasks/:TaskSid/Transfer`, (req, reply) => transfer(deps, req, reply));
+export function agentRoutes(app: FastifyInstance, deps: AgentDeps, api: PublicApi): void {
+  publicRoutes(app, AGENT_PREFIX, api, () => undefined, (scope, limiter) => {
+    const failures = limiter.failures('signInFailuresPerUser', 'failed sign-ins for this username', signInKey);
+    const signInLimits = { onRequest: limiter.perAddress('signInPerAddress', 'sign-ins from this address'), preHandler: failures.refuseIfSpent };
+    scope.post('/Sessions', signInLimits, async (req, reply) => {
+      try {
+        return await signIn(deps, req, reply);
+      } catch (err) {
+        if (err instanceof TwilioError && err.status === 401) await failures.fail(req);
+        throw err;
+      }
+    });
+    const renewals = { onRequest: limiter.perAddress('agentTokensPerAddress', 'token renewals from this address') };
+    scope.post('/Tokens', renewals, (req, reply) => refreshTokens(deps, req, reply));
+    scope.get('/Directory', (req, reply) => directory(deps, req, reply));
+    scope.get('/Tasks/:TaskSid/Messages', (req, reply) => transcript(deps, req, reply));
+    scope.post('/Tasks/:TaskSid/EndChat', (req, reply) => endChat(deps, req, reply));
+    scope.post('/Tasks/:TaskSid/Transfer', (req, reply) => transfer(deps, req, reply));
+  });
+}
+
+/** Whose failed sign-ins a request counts toward: the username (as credentials compare it) in the account. */
+function signInKey(req: FastifyRequest): string | undefined {
+  let p;
+  try {
+    p = bodyParams(req);
+  } catch {
+    return undefined;
+  }
+  const account = p.string('AccountSid');
+  const username = p.string('Username');
+  return account && username ? `${account}|${usernameKey(username)}` : undefined;
 }

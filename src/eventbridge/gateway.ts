@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { TwilioError } from '../core/errors.ts';
 import type { Database } from '../store/database.ts';
@@ -11,15 +11,20 @@ import { setWorkerOffline } from './offline.ts';
 import type { EventPusher } from './pusher.ts';
 import { authenticateWorker, type WorkerSession } from './session.ts';
 import { routeUpgrade } from '../http/upgrades.ts';
+import { refuseUpgrade, SocketEndpoint } from '../http/websocket-limits.ts';
 
 export const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
 
 /** setTimeout's limit: the SDK arms a timer with token_lifetime, which must not overflow it. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** The SDK sends nothing on its socket: a client frame is never more than a stray few bytes. */
+export const EVENT_BRIDGE_MAX_FRAME = 4 * 1024;
 
 /** How the socket endpoint is tuned; `heartbeatMs` is read when each socket opens. */
 export interface GatewaySettings {
   heartbeatMs: number;
+  /** Open sockets per worker on this node. */
+  socketsPerIdentity: number;
 }
 
 /**
@@ -30,7 +35,7 @@ export interface GatewaySettings {
  * reconnects, so there is no frame to handle).
  */
 export class SocketGateway {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly endpoint: SocketEndpoint;
   private closing = false;
   /** Who waits for a worker's last socket to close (and its follow-up to finish). */
   private readonly waiters = new Map<string, (() => void)[]>();
@@ -46,6 +51,7 @@ export class SocketGateway {
     private readonly pusher: EventPusher,
     private readonly settings: GatewaySettings,
   ) {
+    this.endpoint = new SocketEndpoint({ maxFrameBytes: EVENT_BRIDGE_MAX_FRAME, perIdentity: settings.socketsPerIdentity });
     routeUpgrade(app.server, EVENT_BRIDGE_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
   }
 
@@ -55,11 +61,7 @@ export class SocketGateway {
     try {
       session = await authenticateWorker(this.db, this.clock, url.searchParams.get('token') ?? '');
     } catch (err) {
-      const e = err instanceof TwilioError ? err : new TwilioError(20500, 500, 'An internal server error occurred');
-      const body = JSON.stringify({ code: e.code, message: e.message, status: e.status });
-      const reason = e.status === 401 ? 'Unauthorized' : 'Internal Server Error';
-      socket.end(`HTTP/1.1 ${e.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      return;
+      return refuseUpgrade(socket, err instanceof TwilioError ? err : new TwilioError(20500, 500, 'An internal server error occurred'));
     }
     // Follow the workspace's events before the socket can hear `init`: whatever commits after the
     // SDK's first reads arrives as a push.
@@ -75,15 +77,24 @@ export class SocketGateway {
       return;
     }
     const flag = (name: string) => url.searchParams.get(name)?.toLowerCase() === 'true';
-    // A handshake `ws` refuses (bad headers) never opens: the workspace is not followed for it.
+    // A handshake refused (bad headers, or the worker's share of sockets open) never opens: the
+    // workspace is not followed for it.
     let opened = false;
     socket.once('close', () => {
       if (!opened) this.pusher.unfollow(session.workspaceSid);
     });
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      opened = true;
-      this.open(ws, session, flag('closeExistingSessions'), flag('setWorkerOfflineIfDisconnected'));
-    });
+    const closeExisting = flag('closeExistingSessions');
+    this.endpoint.accept(
+      session.workerSid,
+      req,
+      socket,
+      head,
+      (ws) => {
+        opened = true;
+        this.open(ws, session, closeExisting, flag('setWorkerOfflineIfDisconnected'));
+      },
+      closeExisting,
+    );
   }
 
   private open(ws: WebSocket, session: WorkerSession, closeExisting: boolean, offlineIfDisconnected: boolean): void {
@@ -96,7 +107,6 @@ export class SocketGateway {
     // Registered before the others close, so the worker never looks disconnected in between.
     this.connections.add(c);
     ws.on('close', () => this.closed(c));
-    ws.on('error', () => undefined);
     if (closeExisting) for (const o of others) o.ws.close(4001, 'Closed by a newer session of the same Worker (closeExistingSessions)');
     ws.send(
       JSON.stringify({
@@ -153,6 +163,6 @@ export class SocketGateway {
       clearInterval(c.heartbeat);
       c.ws.terminate();
     }
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.endpoint.close();
   }
 }

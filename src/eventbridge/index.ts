@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Database } from '../store/database.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
+import { DEFAULT_SOCKETS_PER_IDENTITY } from '../http/websocket-limits.ts';
 import { Connections } from './connections.ts';
 import { registerEnvelope } from './envelope.ts';
 import { EVENT_BRIDGE_PATH, SocketGateway, type GatewaySettings } from './gateway.ts';
@@ -16,6 +17,8 @@ export interface EventBridgeOptions {
   heartbeatMs?: number;
   /** How often the events table is read without a local commit, for changes made on other nodes. Default 1 s. */
   pollMs?: number;
+  /** Open sockets per worker on each node (default DEFAULT_SOCKETS_PER_IDENTITY). */
+  socketsPerIdentity?: number;
 }
 
 /**
@@ -34,7 +37,7 @@ export class EventBridge {
 
   constructor(app: FastifyInstance, db: Database, clock: Clock, tr: TaskRouter, options: EventBridgeOptions = {}) {
     const views = new Views(tr, db);
-    this.settings = { heartbeatMs: options.heartbeatMs ?? 10_000 };
+    this.settings = { heartbeatMs: options.heartbeatMs ?? 10_000, socketsPerIdentity: options.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY };
     this.pusher = new EventPusher(db, tr, views, this.connections);
     this.gateway = new SocketGateway(app, db, clock, tr, this.connections, this.pusher, this.settings);
     registerEnvelope(app, db, clock, new EnvelopeRoutes(tr, db, views));

@@ -14,6 +14,8 @@ export interface AppOptions {
   accounts: Accounts;
   products: Product[];
   bodyLimit?: number;
+  /** Whose X-Forwarded-For to believe for req.ip (the public endpoints' limits per address). */
+  trustProxy?: boolean | string;
 }
 
 /**
@@ -25,6 +27,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const productNames = new Set(options.products.map((p) => p.name));
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     // Requests Fastify refuses before routing (a malformed URL) still get Twilio's error body.
     frameworkErrors(error, _req, reply) {

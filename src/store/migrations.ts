@@ -606,6 +606,21 @@ CREATE TABLE agent_credentials (
 CREATE UNIQUE INDEX agent_credentials_username ON agent_credentials(account_sid, username_key);
 `,
   },
+  {
+    id: 12,
+    sql: `
+-- The origins a web chat widget's pages may call the public API from (CORS, and where a chat may
+-- start); a widget with none allows any origin. Looked up by origin too, for requests that name no
+-- widget (a preflight carries no body).
+CREATE TABLE webchat_widget_origins (
+  seq {{SEQ}},
+  widget_sid TEXT NOT NULL REFERENCES webchat_widgets(sid) ON DELETE CASCADE,
+  origin TEXT NOT NULL
+);
+CREATE UNIQUE INDEX webchat_widget_origins_widget ON webchat_widget_origins(widget_sid, origin);
+CREATE INDEX webchat_widget_origins_origin ON webchat_widget_origins(origin);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -2,16 +2,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isoDate } from '../core/clock.ts';
 import { TwilioError, invalidParameter } from '../core/errors.ts';
 import { CHAT_PATH } from '../conversations/gateway/chat.ts';
+import { crossOrigin, publicRoutes, type PublicApi } from '../http/public-api.ts';
+import type { Limiter } from '../http/rate-limit.ts';
 import { customerName, TOKEN_TTL_SECONDS, type SessionService } from './sessions.ts';
 import type { WidgetService } from './widgets.ts';
 
 /** The customer-facing API of web chat: public (no account credentials), under /webchat/v1. */
-export const SESSIONS_PATH = '/webchat/v1/Sessions';
+export const WEBCHAT_PREFIX = '/webchat/v1';
 
 /**
  * Registered on the Fastify app directly, like the inbound gateway: these routes are not a Twilio
- * product and take no Basic auth. A page reaches them from its own origin (the chat page is served
- * by this server, and embed.js opens it in an iframe), so no CORS is needed.
+ * product and take no Basic auth. The chat page is served by this server (embed.js opens it in an
+ * iframe), so it calls from the server's own origin; a page elsewhere gets CORS for the origins
+ * its widget allows, and is refused a session (403) at any other. Starting sessions and renewing
+ * their tokens are rate-limited (src/http/rate-limit.ts).
  *
  *   POST /webchat/v1/Sessions          Widget, Name → 201 {conversation_sid, interaction_sid, identity, token, expires, ttl, chat_url}
  *   POST /webchat/v1/Sessions/Token    Token (or Authorization: Bearer) → 200 {identity, conversation_sid, token, expires, ttl}
@@ -20,14 +24,22 @@ export const SESSIONS_PATH = '/webchat/v1/Sessions';
  *
  * Errors are Twilio's bodies (app.ts's error handler renders every TwilioError thrown here).
  */
-export function webchatRoutes(app: FastifyInstance, sessions: SessionService, widgets: WidgetService): void {
-  app.post(SESSIONS_PATH, async (req, reply) => {
+export function webchatRoutes(app: FastifyInstance, api: PublicApi, sessions: SessionService, widgets: WidgetService): void {
+  publicRoutes(app, WEBCHAT_PREFIX, api, widgetOf, (scope, limiter) => webchatScope(scope, limiter, sessions, widgets));
+}
+
+function webchatScope(app: FastifyInstance, limiter: Limiter, sessions: SessionService, widgets: WidgetService): void {
+  const starts = {
+    onRequest: limiter.perAddress('sessionsPerAddress', 'chats started from this address'),
+    preHandler: limiter.per('sessionsPerWidget', 'chats started on this widget', widgetOf),
+  };
+  app.post('/Sessions', starts, async (req, reply) => {
     const body = fields(req);
     const widget = body.get('Widget');
     if (widget === undefined || widget === null || widget === '') throw invalidParameter('Missing required parameter Widget');
     if (typeof widget !== 'string') throw invalidParameter('Invalid Widget parameter: must be a string');
     const name = customerName(body.get('Name'));
-    const s = await sessions.start(widget, name);
+    const s = await sessions.start(widget, name, crossOrigin(req));
     return reply.code(201).send({
       conversation_sid: s.conversationSid,
       interaction_sid: s.interactionSid,
@@ -39,26 +51,44 @@ export function webchatRoutes(app: FastifyInstance, sessions: SessionService, wi
     });
   });
 
-  app.post(`${SESSIONS_PATH}/Token`, async (req, reply) => {
+  const renewals = { onRequest: limiter.perAddress('sessionTokensPerAddress', 'chat token renewals from this address') };
+  app.post('/Sessions/Token', renewals, async (req, reply) => {
     const given = fields(req).get('Token') ?? bearer(req);
     if (typeof given !== 'string' || given === '') throw invalidParameter('Missing required parameter Token');
     const r = await sessions.renew(given);
     return reply.send({ identity: r.identity, conversation_sid: r.conversationSid, token: r.token, expires: isoDate(r.expires), ttl: TOKEN_TTL_SECONDS });
   });
 
-  app.get(`${SESSIONS_PATH}/Transcript`, async (req, reply) => {
+  app.get('/Sessions/Transcript', async (req, reply) => {
     const given = bearer(req);
     if (!given) throw new TwilioError(20101, 401, 'Give the chat token as Authorization: Bearer <token>');
     return reply.send(await sessions.transcript(given));
   });
 
-  app.get('/webchat/v1/Widgets/:Sid', async (req, reply) => {
+  app.get('/Widgets/:Sid', async (req, reply) => {
     const sid = (req.params as { Sid: string }).Sid;
     const w = await widgets.find(sid);
     if (!w) throw new TwilioError(20404, 404, `Web chat widget ${sid} was not found`);
     // Public: the name only, nothing about the account or its routing.
     return reply.send({ sid: w.sid, friendly_name: w.friendly_name });
   });
+}
+
+/**
+ * The widget a request names: in the body (the one a session starts on, so the one its limit
+ * counts), else the query (what a preflight can carry) or the path.
+ */
+function widgetOf(req: FastifyRequest): string | undefined {
+  const named = safeFields(req)?.get('Widget') ?? (req.query as Record<string, unknown> | undefined)?.Widget ?? /\/Widgets\/([^/?]+)/.exec(req.url)?.[1];
+  return typeof named === 'string' && named !== '' ? named : undefined;
+}
+
+function safeFields(req: FastifyRequest) {
+  try {
+    return fields(req);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The body's fields, from a form (URLSearchParams) or a JSON object alike. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AccessTokenError, verifyAccessToken } from '../core/access-token.ts';
 import type { Clock } from '../core/clock.ts';
-import { TwilioError, invalidParameter } from '../core/errors.ts';
+import { TwilioError, forbidden, invalidParameter } from '../core/errors.ts';
 import type { TokenMinter } from '../accounts/tokens.ts';
 import { messageView } from '../conversations/gateway/chat.ts';
 import type { MessageRow } from '../conversations/model.ts';
@@ -45,9 +45,13 @@ export interface SessionDeps {
 export class SessionService {
   constructor(private readonly deps: SessionDeps) {}
 
-  async start(widgetSid: string, name: string): Promise<Session> {
+  /** `origin`: the page's, when it is not this server's own (which a widget always allows). */
+  async start(widgetSid: string, name: string, origin?: string): Promise<Session> {
     const widget = await this.deps.widgets.find(widgetSid);
     if (!widget) throw new TwilioError(20404, 404, `Web chat widget ${widgetSid} was not found`);
+    // CORS alone would not stop it: a form POST needs no preflight, only its answer is hidden.
+    if (origin !== undefined && !(await this.deps.widgets.allowsOrigin(origin, widget.sid)))
+      throw forbidden(`Web chat widget ${widgetSid} does not allow pages at origin ${origin}`);
     const { conversations: api, flex } = this.deps;
     const accountSid = widget.account_sid;
     const identity = GUEST_PREFIX + randomBytes(12).toString('hex');

@@ -3,7 +3,7 @@ import { routeUpgrade } from '../../http/upgrades.ts';
 import { Pump } from '../../core/pump.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { verifyAccessToken } from '../../core/access-token.ts';
 import type { Clock } from '../../core/clock.ts';
 import { TwilioError } from '../../core/errors.ts';
@@ -12,6 +12,9 @@ import type { MessageRow, ParticipantRow } from '../model.ts';
 import type { Cause } from '../service/deps.ts';
 import type { ConversationsApi } from '../services.ts';
 import { preEvent } from '../webhooks/pre-event.ts';
+import { DEFAULT_SOCKETS_PER_IDENTITY, jsonFrameLimit, refuseUpgrade, SocketEndpoint } from '../../http/websocket-limits.ts';
+import { MAX_ATTRIBUTES } from '../http/validate.ts';
+import { MAX_BODY } from '../service/messages.ts';
 
 /**
  * The chat WebSocket: ws(s)://HOST/conversations/v1/Gateway/Chat?token=JWT, where JWT is a Twilio
@@ -35,6 +38,8 @@ export const CHAT_PATH = '/conversations/v1/Gateway/Chat';
 
 const GATEWAY: Cause = { source: 'gateway', webhooksEnabled: true };
 const POLL_MS = 1_000;
+/** A client frame carries one message: its body and attributes at their longest, however escaped. */
+export const CHAT_MAX_FRAME = jsonFrameLimit(MAX_BODY + MAX_ATTRIBUTES);
 
 interface Session {
   accountSid: string;
@@ -42,7 +47,7 @@ interface Session {
 }
 
 export class ChatGateway {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly endpoint: SocketEndpoint;
   private readonly sockets = new Map<string, Set<WebSocket>>();
   private cursor: number | null = null;
   private readonly waker = new Pump(() => this.push());
@@ -52,7 +57,9 @@ export class ChatGateway {
     app: FastifyInstance,
     private readonly api: ConversationsApi,
     private readonly clock: Clock,
+    socketsPerIdentity = DEFAULT_SOCKETS_PER_IDENTITY,
   ) {
+    this.endpoint = new SocketEndpoint({ maxFrameBytes: CHAT_MAX_FRAME, perIdentity: socketsPerIdentity });
     routeUpgrade(app.server, CHAT_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
     this.timer = setInterval(() => this.wake(), POLL_MS);
     this.timer.unref();
@@ -73,11 +80,9 @@ export class ChatGateway {
       );
       session = { accountSid: t.accountSid, identity: t.identity };
     } catch (err) {
-      const msg = JSON.stringify({ code: 20101, message: (err as Error).message, status: 401 });
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(msg)}\r\nConnection: close\r\n\r\n${msg}`);
-      return;
+      return refuseUpgrade(socket, new TwilioError(20101, 401, (err as Error).message));
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, session));
+    this.endpoint.accept(`${session.accountSid}|${session.identity}`, req, socket, head, (ws) => this.open(ws, session));
   }
 
   private open(ws: WebSocket, s: Session): void {
@@ -175,7 +180,7 @@ export class ChatGateway {
     for (const set of this.sockets.values()) for (const ws of set) ws.terminate();
     this.sockets.clear();
     await this.idle();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.endpoint.close();
   }
 }
 

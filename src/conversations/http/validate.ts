@@ -34,7 +34,7 @@ export const ACCOUNT_EVENTS = [
   'onDeliveryUpdated', 'onUserAdded', 'onUserUpdate', 'onUserUpdated',
 ];
 
-const MAX_ATTRIBUTES = 16 * 1024;
+export const MAX_ATTRIBUTES = 16 * 1024;
 
 /** Attributes: structurally valid JSON text (as Twilio requires), at most 16 KiB. */
 export function attributes(p: Params, name = 'Attributes'): string | undefined {
