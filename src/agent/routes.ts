@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwilioError } from '../core/errors.ts';
 import { publicRoutes, type PublicApi } from '../http/public-api.ts';
 import { bodyParams } from './body.ts';
-import { usernameKey } from './credentials.ts';
+import { isSid } from '../core/sid.ts';
+import { USERNAME_MAX, usernameKey } from './credentials.ts';
 import type { AgentDeps } from './deps.ts';
 import { directory } from './directory.ts';
 import { endChat } from './end-chat.ts';
@@ -42,7 +43,10 @@ export function agentRoutes(app: FastifyInstance, deps: AgentDeps, api: PublicAp
   });
 }
 
-/** Whose failed sign-ins a request counts toward: the username (as credentials compare it) in the account. */
+/**
+ * Whose failed sign-ins a request counts toward: the username (as credentials compare it) in the
+ * account. None for what sign-in refuses as bad input anyway, so no key is longer than a username.
+ */
 function signInKey(req: FastifyRequest): string | undefined {
   let p;
   try {
@@ -52,5 +56,5 @@ function signInKey(req: FastifyRequest): string | undefined {
   }
   const account = p.string('AccountSid');
   const username = p.string('Username');
-  return account && username ? `${account}|${usernameKey(username)}` : undefined;
+  return account && isSid(account, 'AC') && username && username.length <= USERNAME_MAX * 4 ? `${account}|${usernameKey(username)}` : undefined;
 }

@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isoDate } from '../core/clock.ts';
 import { TwilioError, invalidParameter } from '../core/errors.ts';
 import { CHAT_PATH } from '../conversations/gateway/chat.ts';
+import { isSid } from '../core/sid.ts';
 import { crossOrigin, publicRoutes, type PublicApi } from '../http/public-api.ts';
 import type { Limiter } from '../http/rate-limit.ts';
 import { customerName, TOKEN_TTL_SECONDS, type SessionService } from './sessions.ts';
+import { WIDGET_PREFIX } from './model.ts';
 import type { WidgetService } from './widgets.ts';
 
 /** The customer-facing API of web chat: public (no account credentials), under /webchat/v1. */
@@ -76,11 +78,12 @@ function webchatScope(app: FastifyInstance, limiter: Limiter, sessions: SessionS
 
 /**
  * The widget a request names: in the body (the one a session starts on, so the one its limit
- * counts), else the query (what a preflight can carry) or the path.
+ * counts), else the query (what a preflight can carry) or the path. Only a widget SID: anything
+ * else is refused by the route, and is no key to keep a count under.
  */
 function widgetOf(req: FastifyRequest): string | undefined {
   const named = safeFields(req)?.get('Widget') ?? (req.query as Record<string, unknown> | undefined)?.Widget ?? /\/Widgets\/([^/?]+)/.exec(req.url)?.[1];
-  return typeof named === 'string' && named !== '' ? named : undefined;
+  return typeof named === 'string' && isSid(named, WIDGET_PREFIX) ? named : undefined;
 }
 
 function safeFields(req: FastifyRequest) {
