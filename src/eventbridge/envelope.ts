@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import { invalidParameter, TwilioError } from '../core/errors.ts';
+import { parseJson } from '../core/input.ts';
 import type { Database } from '../store/database.ts';
 import { EVENT_BRIDGE_PATH } from './gateway.ts';
 import { envelopeParams } from './params.ts';
@@ -53,12 +54,7 @@ export function registerEnvelope(app: FastifyInstance, db: Database, clock: Cloc
 
 function parse(body: unknown): Record<string, unknown> {
   if (typeof body !== 'string' || body.trim() === '') throw invalidParameter('The envelope body is empty; expected JSON {url, method, params, token}');
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    throw invalidParameter('The envelope body is not valid JSON');
-  }
+  const v = parseJson(body, 'envelope body');
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalidParameter('The envelope body must be a JSON object');
   return v as Record<string, unknown>;
 }

@@ -5,7 +5,8 @@ import { Params } from '../http/params.ts';
  * The envelope's `params` are JavaScript values (the SDK sends `Attributes` as an object, flags
  * as booleans), while the TaskRouter validators read form parameters. Objects become their JSON
  * text, arrays repeated keys, everything else its string, so the same validators (and the same
- * error messages) apply as over REST.
+ * error messages) apply as over REST. The envelope was parsed by core's parseJson: no NUL, no
+ * nesting deep enough to overflow JSON.stringify.
  */
 export function envelopeParams(params: unknown): Params {
   const out = new URLSearchParams();
@@ -14,10 +15,7 @@ export function envelopeParams(params: unknown): Params {
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined || value === null) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
-      const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
-      // PostgreSQL cannot store NUL in text; JSON text escapes it, a bare string would not.
-      if (name.includes('\u0000') || text.includes('\u0000')) throw invalidParameter(`Invalid ${name} parameter: contains a NUL character`);
-      out.append(name, text);
+      out.append(name, typeof v === 'object' ? JSON.stringify(v) : String(v));
     }
   }
   return new Params(out, 'post body');

@@ -1,4 +1,5 @@
 import { invalidParameter } from '../core/errors.ts';
+import { parseJson } from '../core/input.ts';
 import { isSid } from '../core/sid.ts';
 import { TASK_LIMITS } from '../taskrouter/routing-model.ts';
 import { CHANNEL_TYPES, type ChannelType, type InitiatedBy } from './model.ts';
@@ -169,13 +170,7 @@ export function parseRouting(routing: Obj, where: string): RoutingPlan {
   if (!isObject(properties)) throw invalidParameter(`Missing required ${where}.properties: a JSON object naming at least workspace_sid`);
   const w = `${where}.properties`;
   let attributes: unknown = properties.attributes ?? {};
-  if (typeof attributes === 'string') {
-    try {
-      attributes = JSON.parse(attributes);
-    } catch {
-      throw invalidParameter(`Invalid ${w}.attributes: not valid JSON`);
-    }
-  }
+  if (typeof attributes === 'string') attributes = parseJson(attributes, `${w}.attributes`);
   if (!isObject(attributes)) throw invalidParameter(`Invalid ${w}.attributes: must be a JSON object`);
   return {
     workspaceSid: sid(properties, 'workspace_sid', 'WS', w, { required: true }) as string,

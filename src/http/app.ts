@@ -2,13 +2,16 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { IncomingMessage } from 'node:http';
 import type { Accounts } from '../accounts/accounts.ts';
 import { TwilioError, internal, invalidParameter, methodNotAllowed, notFound, payloadTooLarge } from '../core/errors.ts';
+import { parseJson, refuseNul } from '../core/input.ts';
 import type { Ctx, Product, Route } from './context.ts';
 import { Params } from './params.ts';
 
 const TWILIO_HOST = /^([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::\d+)?$/i;
 const HOST_ROUTED = Symbol('hostRouted');
+/** The query, decoded once by the onRequest check and read by product handlers. */
+const QUERY = Symbol('query');
 
-type RawRequest = IncomingMessage & { [HOST_ROUTED]?: string };
+type RawRequest = IncomingMessage & { [HOST_ROUTED]?: string; [QUERY]?: URLSearchParams };
 
 export interface AppOptions {
   accounts: Accounts;
@@ -55,12 +58,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asParams);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, body === '' ? {} : JSON.parse(body as string));
-    } catch {
-      done(invalidParameter('The request body is not valid JSON'));
+      done(null, body === '' ? {} : parseJson(body as string, 'request body'));
+    } catch (err) {
+      done(err as Error);
     }
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, asParams);
+  // The path and query of every route, however registered (products, agent, web chat, pages), before anything reads them.
+  app.addHook('onRequest', async (req) => {
+    for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, string>)) refuseNul(value, `path parameter ${name}`);
+    (req.raw as RawRequest)[QUERY] = formParams(searchOf(req.url), 'query');
+  });
 
   const known: { method: string; pattern: RegExp }[] = [];
   for (const product of options.products) {
@@ -95,8 +103,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 async function handle(product: Product, route: Route, req: FastifyRequest, reply: FastifyReply, accounts: Accounts) {
   const accountSid = await accounts.authenticate(req.headers.authorization);
   const raw = req.raw as RawRequest;
-  const [pathname, search = ''] = req.url.split('?');
-  const path = pathname.slice(product.name.length + 1);
+  const path = req.url.split('?')[0].slice(product.name.length + 1);
   const hostRouted = raw[HOST_ROUTED];
   const forwarded = headerValue(req.headers['x-forwarded-proto']);
   // Host-routed requests came for twilio.com names: answer with the URLs Twilio itself would give.
@@ -109,7 +116,7 @@ async function handle(product: Product, route: Route, req: FastifyRequest, reply
     params: req.params as Record<string, string>,
     body: new Params(body, 'post body'),
     json: req.body instanceof URLSearchParams ? undefined : req.body,
-    query: new Params(formParams(search, 'query'), 'query'),
+    query: new Params(raw[QUERY] ?? new URLSearchParams(), 'query'),
     header: (name) => headerValue(req.headers[name.toLowerCase()]),
     accountSid,
     base,
@@ -144,13 +151,19 @@ const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 
 /**
  * Form decoding that refuses what URLSearchParams would quietly keep: a '%' not followed by two
- * hex digits, and NUL characters (which PostgreSQL cannot store in text).
+ * hex digits, and NUL characters (core's rule for all input).
  */
 export function formParams(text: string, where: 'body' | 'query'): URLSearchParams {
   if (BAD_ESCAPE.test(text)) throw invalidParameter(`The request ${where} has a malformed percent-encoding`);
   const params = new URLSearchParams(text);
   for (const [k, v] of params) {
-    if (k.includes('\u0000') || v.includes('\u0000')) throw invalidParameter(`The request ${where} contains a NUL character`);
+    refuseNul(k, `request ${where}`);
+    refuseNul(v, `${k} parameter`);
   }
   return params;
+}
+
+function searchOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
 }

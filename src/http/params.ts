@@ -1,4 +1,5 @@
 import { invalidParameter } from '../core/errors.ts';
+import { JSON_LIMITS, parseJson } from '../core/input.ts';
 import { isSid } from '../core/sid.ts';
 
 /**
@@ -88,16 +89,11 @@ export class Params {
     return value;
   }
 
-  /** A parameter carrying JSON text; returns the raw text and the parsed value. */
+  /** A parameter carrying JSON text (within core's JSON limits); returns the raw text and the parsed value. */
   json(name: string, opts: { required?: boolean; maxLength?: number; object?: boolean } = {}): { text: string; value: unknown } | undefined {
-    const text = this.string(name, { required: opts.required, maxLength: opts.maxLength });
+    const text = this.string(name, { required: opts.required, maxLength: opts.maxLength ?? JSON_LIMITS.parameterLength });
     if (text === undefined) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw invalidParameter(`Invalid ${name} parameter: not valid JSON (${(err as Error).message})`);
-    }
+    const value = parseJson(text, `${name} parameter`);
     if (opts.object && (value === null || typeof value !== 'object' || Array.isArray(value)))
       throw invalidParameter(`Invalid ${name} parameter: must be a JSON object`);
     return { text, value };

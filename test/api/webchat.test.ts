@@ -251,7 +251,7 @@ for (const backend of backends()) {
         ['blank Name', { body: form({ Widget: widgetSid, Name: '   ' }) }, 400, 20001, /Name/],
         ['Name of 65 characters', { body: form({ Widget: widgetSid, Name: 'x'.repeat(65) }) }, 400, 20001, /limit is 64/],
         ['Name with a control character', { body: form({ Widget: widgetSid, Name: 'Ada\u0007' }) }, 400, 20001, /control/],
-        ['Name with NUL (JSON)', { body: JSON.stringify({ Widget: widgetSid, Name: 'Ada\u0000' }), headers: json }, 400, 20001, /control/],
+        ['Name with NUL (JSON): refused as the body is read', { body: JSON.stringify({ Widget: widgetSid, Name: 'Ada\u0000' }), headers: json }, 400, 20001, /NUL/],
         ['Name not a string (JSON)', { body: JSON.stringify({ Widget: widgetSid, Name: 42 }), headers: json }, 400, 20001, /Name/],
         ['Widget not a string (JSON)', { body: JSON.stringify({ Widget: ['x'], Name: 'Ada' }), headers: json }, 400, 20001, /Widget/],
         ['JSON array', { body: JSON.stringify([widgetSid, 'Ada']), headers: json }, 400, 20001],

@@ -6,7 +6,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { verifyAccessToken } from '../../core/access-token.ts';
 import type { Clock } from '../../core/clock.ts';
-import { TwilioError } from '../../core/errors.ts';
+import { invalidParameter, TwilioError } from '../../core/errors.ts';
+import { parseJson } from '../../core/input.ts';
 import { eventsSince } from '../events.ts';
 import type { MessageRow, ParticipantRow } from '../model.ts';
 import type { Cause } from '../service/deps.ts';
@@ -101,9 +102,11 @@ export class ChatGateway {
   private async onFrame(ws: WebSocket, s: Session, text: string): Promise<void> {
     let frame: Record<string, unknown>;
     try {
-      frame = JSON.parse(text);
-    } catch {
-      ws.send(JSON.stringify({ type: 'error', code: 20001, message: 'Frames must be JSON' }));
+      const v = parseJson(text, 'frame');
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalidParameter('Invalid frame: must be a JSON object');
+      frame = v as Record<string, unknown>;
+    } catch (err) {
+      ws.send(JSON.stringify({ type: 'error', code: 20001, message: (err as Error).message }));
       return;
     }
     const ref = frame.ref;
@@ -112,6 +115,8 @@ export class ChatGateway {
       const conversation = typeof frame.conversation_sid === 'string' ? frame.conversation_sid : '';
       const body = typeof frame.body === 'string' ? frame.body : undefined;
       const attributes = typeof frame.attributes === 'string' ? frame.attributes : undefined;
+      // Attributes are JSON text inside the frame: held to the same rules as the frame itself.
+      if (attributes !== undefined) parseJson(attributes, 'attributes');
       // Only a participant may write (throws 20404 otherwise).
       const { conversation: c } = await this.api.participants.get(s.accountSid, conversation, s.identity);
       await preEvent(this.api.db, s.accountSid, 'onMessageAdd', { Source: 'SDK', ClientIdentity: s.identity, ConversationSid: c.sid, Author: s.identity, Body: body, Attributes: attributes });

@@ -1,4 +1,5 @@
 import { invalidParameter } from '../../core/errors.ts';
+import { parseJson } from '../../core/input.ts';
 import type { Route } from '../../http/context.ts';
 import { pageReply } from '../../http/page.ts';
 import type { Params } from '../../http/params.ts';
@@ -26,14 +27,8 @@ function createInput(p: Params): MessageInput {
   for (const m of mediaSids) if (!/^ME[0-9a-fA-F]{32}$/.test(m)) throw invalidParameter(`Invalid MediaSid parameter: '${m}' is not an ME SID`);
   const variables = p.string('ContentVariables');
   if (variables !== undefined) {
-    let ok = false;
-    try {
-      const v = JSON.parse(variables);
-      ok = v !== null && typeof v === 'object' && !Array.isArray(v);
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw invalidParameter('Invalid ContentVariables parameter: must be a JSON object');
+    const v = parseJson(variables, 'ContentVariables parameter');
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidParameter('Invalid ContentVariables parameter: must be a JSON object');
   }
   return { ...common(p), mediaSids, contentSid: p.sid('ContentSid', 'HX'), contentVariables: variables };
 }

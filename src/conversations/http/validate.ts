@@ -1,4 +1,5 @@
 import { invalidParameter } from '../../core/errors.ts';
+import { parseJson } from '../../core/input.ts';
 import type { Ctx } from '../../http/context.ts';
 import { pageRequest, type PageRequest } from '../../http/page.ts';
 import type { Params } from '../../http/params.ts';
@@ -41,11 +42,7 @@ export function attributes(p: Params, name = 'Attributes'): string | undefined {
   const text = p.string(name);
   if (text === undefined) return undefined;
   if (text.length > MAX_ATTRIBUTES) throw attributesTooLong(`${name} is ${text.length} characters long; the limit is ${MAX_ATTRIBUTES}`);
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    throw invalidParameter(`Invalid ${name} parameter: not valid JSON (${(err as Error).message})`);
-  }
+  parseJson(text, `${name} parameter`);
   return text;
 }
 

@@ -1,4 +1,5 @@
 import { invalidParameter } from '../errors.ts';
+import { parseJson } from '../input.ts';
 import { ExpressionSyntaxError, parseExpression, type Expression } from '../expression/index.ts';
 
 /** A workflow configuration, validated and normalised (numbers as numbers, expressions parsed). */
@@ -36,12 +37,7 @@ const fail = (path: string, why: string) => invalidParameter(`Invalid Configurat
 export function parseWorkflowConfiguration(text: string): WorkflowConfiguration {
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIGURATION_BYTES)
     throw invalidParameter(`Invalid Configuration: larger than the limit of ${MAX_CONFIGURATION_BYTES} bytes`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw invalidParameter(`Invalid Configuration: not valid JSON (${(err as Error).message})`);
-  }
+  const doc = parseJson(text, 'Configuration');
   if (!isObject(doc) || !isObject(doc.task_routing)) throw fail('task_routing', 'must be an object');
   const routing = doc.task_routing;
   const rawFilters = routing.filters ?? [];

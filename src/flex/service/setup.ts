@@ -3,6 +3,7 @@ import { newSid } from '../../core/sid.ts';
 import { participants as conversationParticipants, type ParticipantRow as ConversationParticipantRow } from '../../conversations/model.ts';
 import { findConversation } from '../../conversations/service/deps.ts';
 import type { Executor } from '../../store/database.ts';
+import { isPermanent } from '../../store/failures.ts';
 import { workers } from '../../taskrouter/model.ts';
 import { channels, participants, type ChannelRow, type ParticipantRow, type ParticipantType } from '../model.ts';
 import { routingObject, type SetupPlan } from '../plan.ts';
@@ -15,12 +16,15 @@ export const STALE_SETUP_MS = 30_000;
 
 /** The media channel could not be set up as asked: the channel fails with this (Twilio's code). */
 export const channelValidation = (message: string) => new TwilioError(19025, 400, `Channel validation error: ${message}`);
+/** A setup that failed for a reason running it again cannot fix, other than a refusal (the server's log says which). */
+const setupFailed = () => new TwilioError(20500, 500, 'The channel could not be set up and will not be tried again');
 
 /**
  * Sets up a channel accepted in `setup`: the conversation and its participants, then the first
  * task, all in one routing transaction, and the channel `active`. If the media cannot be set up
  * (the conversation is closed, an address is taken...), nothing of it stays and the channel is
- * `failed` with the reason. The plan is stored with the channel, so a run cut short is run again.
+ * `failed` with the reason. The plan is stored with the channel, so a run cut short is run again;
+ * a run that fails for good (store/failures.ts) fails the channel instead.
  */
 export class ChannelSetup {
   constructor(
@@ -32,8 +36,8 @@ export class ChannelSetup {
   async run(channelSid: string): Promise<void> {
     const channel = await channels.get(this.deps.db, channelSid);
     if (!channel || channel.status !== 'setup' || !channel.setup) return;
-    const plan = JSON.parse(channel.setup) as SetupPlan;
     try {
+      const plan = JSON.parse(channel.setup) as SetupPlan;
       await this.deps.taskRouter.engine.inWorkspace(channel.account_sid, plan.routing.workspaceSid, async (tx, ws) => {
         const current = await channels.get(tx, channel.sid);
         if (!current || current.status !== 'setup') return;
@@ -53,8 +57,9 @@ export class ChannelSetup {
       });
       this.deps.conversations.changed();
     } catch (err) {
-      if (!(err instanceof TwilioError)) throw err;
-      await this.fail(channel, err);
+      if (!isPermanent(err)) throw err;
+      if (!(err instanceof TwilioError)) console.error(`Switchyard: setting up Interaction Channel ${channel.sid} failed for good:`, err);
+      await this.fail(channel, err instanceof TwilioError ? err : setupFailed());
     }
   }
 
