@@ -40,7 +40,8 @@ export class Accounts {
     if (!m) throw authenticate();
     const decoded = Buffer.from(m[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw authenticate();
+    // No credential holds a NUL, and PostgreSQL cannot even look one up: refused without a lookup.
+    if (colon < 0 || decoded.includes('\u0000')) throw authenticate();
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const principal = this.cache.get(username) ?? (await this.load(username));

@@ -52,8 +52,8 @@ interface Row {
   /** The raw request body; sent as application/x-www-form-urlencoded unless headers say otherwise. */
   body?: string;
   headers?: Record<string, string>;
-  /** Whose credentials: ours (default), none, our account SID with a wrong token, or another account's. */
-  auth?: 'none' | 'wrong' | 'other';
+  /** Whose credentials: ours (default), none, our account SID with a wrong token, another account's, or a username with a NUL in it. */
+  auth?: 'none' | 'wrong' | 'other' | 'nul';
   status: number;
   code: number;
   /** What the message must say, where that matters (e.g. where in an expression the error is). */
@@ -232,6 +232,8 @@ const rows: Row[] = [
   { why: 'a wrong token on a delete', method: 'DELETE', path: W, auth: 'wrong', status: 401, code: 20003 },
   { why: 'a wrong token on an update', method: 'POST', path: `${W}/Workers/{alice}`, body: 'FriendlyName=hacked', auth: 'wrong', status: 401, code: 20003 },
   { why: 'a wrong token with an otherwise bad body too: authentication comes first', method: 'POST', path: `${W}/Workers`, body: 'Attributes=%7Bbad', auth: 'wrong', status: 401, code: 20003 },
+  // Found by the fuzz test: PostgreSQL answered 500 (text cannot hold NUL) when looking the username up.
+  { why: 'a NUL in the username of Basic credentials', method: 'GET', path: '/Workspaces', auth: 'nul', status: 401, code: 20003 },
 
   // --- Another account's workspace does not exist for us, and ours not for it.
   { why: "fetching another account's workspace", method: 'GET', path: '/Workspaces/{foreignWs}', status: 404, code: 20404 },
@@ -341,6 +343,7 @@ for (const backend of backends()) {
           row.auth === 'none' ? null
           : row.auth === 'wrong' ? basic(t.account.accountSid, 'not-the-token')
           : row.auth === 'other' ? otherAuth
+          : row.auth === 'nul' ? basic(`${t.account.accountSid}\u0000`, 'x')
           : undefined; // the harness's default: our account
         const before = await snapshot(t, tables);
         const res = await t.http(row.method, '/taskrouter/v1' + substitute(row.path, ids), {
