@@ -52,7 +52,7 @@ export class SocketGateway {
     private readonly settings: GatewaySettings,
   ) {
     this.endpoint = new SocketEndpoint({ maxFrameBytes: EVENT_BRIDGE_MAX_FRAME, perIdentity: settings.socketsPerIdentity });
-    routeUpgrade(app.server, EVENT_BRIDGE_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
+    routeUpgrade(app, EVENT_BRIDGE_PATH, (req, socket, head) => this.upgrade(req, socket, head));
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -1,27 +1,61 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TwilioError, internal, invalidParameter, notFound } from '../core/errors.ts';
 
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void | Promise<void>;
 
-const routers = new WeakMap<HttpServer, Map<string, UpgradeHandler>>();
+const routers = new WeakMap<FastifyInstance, Map<string, UpgradeHandler>>();
 
 /**
- * WebSocket upgrades by path, on the one HTTP server: Node hands every upgrade to every
+ * WebSocket upgrades by path, on the app's one HTTP server: Node hands every upgrade to every
  * 'upgrade' listener, so there is a single listener that gives each path to its endpoint (the
- * chat gateway, the event bridge) and answers 404 to any other.
+ * chat gateway, the event bridge) and answers 404 to any other. It is also the one guard of those
+ * endpoints: a request target that is no URL is a 400, and a handler that throws or rejects is
+ * logged and answered 500, never left to end the process.
  */
-export function routeUpgrade(server: HttpServer, path: string, handler: UpgradeHandler): void {
-  let routes = routers.get(server);
+export function routeUpgrade(app: FastifyInstance, path: string, handler: UpgradeHandler): void {
+  let routes = routers.get(app);
   if (!routes) {
     const table = new Map<string, UpgradeHandler>();
     routes = table;
-    routers.set(server, table);
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const pathname = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/$/, '');
-      const h = table.get(pathname);
-      if (h) return h(req, socket, head);
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    routers.set(app, table);
+    app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node stops listening for the socket's errors once it hands it over: a reset would be uncaught.
+      socket.on('error', () => socket.destroy());
+      let pathname: string;
+      try {
+        pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      } catch {
+        return refuse(socket, invalidParameter('Invalid request: the request target is not a valid URL'));
+      }
+      const h = table.get(pathname.replace(/\/$/, ''));
+      if (!h) return refuse(socket, notFound(pathname));
+      const failed = (err: unknown) => {
+        app.log.error({ err, url: req.url }, 'WebSocket upgrade failed');
+        refuse(socket, internal());
+      };
+      try {
+        Promise.resolve(h(req, socket, head)).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
     });
   }
   routes.set(path, handler);
+}
+
+/** Twilio's error body on a socket nothing has been written to yet; a socket already answered is only closed. */
+function refuse(socket: Duplex, err: TwilioError): void {
+  if (socket.destroyed) return;
+  if (!socket.writable || (socket as Partial<Socket>).bytesWritten) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ code: err.code, message: err.message, more_info: err.moreInfo, status: err.status });
+  socket.end(
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -61,7 +61,7 @@ export class ChatGateway {
     socketsPerIdentity = DEFAULT_SOCKETS_PER_IDENTITY,
   ) {
     this.endpoint = new SocketEndpoint({ maxFrameBytes: CHAT_MAX_FRAME, perIdentity: socketsPerIdentity });
-    routeUpgrade(app.server, CHAT_PATH, (req, socket, head) => void this.upgrade(req, socket, head));
+    routeUpgrade(app, CHAT_PATH, (req, socket, head) => this.upgrade(req, socket, head));
     this.timer = setInterval(() => this.wake(), POLL_MS);
     this.timer.unref();
   }
