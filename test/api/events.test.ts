@@ -118,17 +118,21 @@ for (const backend of backends()) {
       const byQueue = await s.w.events.list({ taskQueueSid: other.sid });
       assert.ok(byQueue.length > 0 && byQueue.every((e) => (e.eventData as { task_queue_sid: string }).task_queue_sid === other.sid));
 
+      // Events pertaining to the workflow: its own (workflow.created) and its task's.
       const byWorkflow = await s.w.events.list({ workflowSid: s.workflow.sid });
-      assert.ok(byWorkflow.length > 0 && byWorkflow.every((e) => (e.eventData as { task_sid?: string }).task_sid === task.sid));
+      assert.ok(byWorkflow.some((e) => e.eventType === 'workflow.created' && e.resourceSid === s.workflow.sid));
+      assert.ok(byWorkflow.filter((e) => e.resourceType !== 'workflow').every((e) => (e.eventData as { task_sid?: string }).task_sid === task.sid));
 
       const byWorker = await s.w.events.list({ workerSid: s.worker.sid });
       assert.ok(only(byWorker).includes('reservation.accepted'));
       assert.ok(byWorker.every((e) => (e.eventData as { worker_sid: string }).worker_sid === s.worker.sid));
 
-      const voice = await s.w.events.list({ taskChannel: 'voice' });
-      assert.deepEqual(sids(voice), sids(byTask));
+      // Events pertaining to the channel: its own (task-channel.created, with the workspace) and its task's.
       const [voiceChannel] = (await s.w.taskChannels.list()).filter((c) => c.uniqueName === 'voice');
-      assert.deepEqual(sids(await s.w.events.list({ taskChannel: voiceChannel.sid })), sids(byTask));
+      const voice = await s.w.events.list({ taskChannel: 'voice' });
+      assert.deepEqual(sids(voice.filter((e) => e.resourceType !== 'taskchannel')), sids(byTask));
+      assert.deepEqual(voice.filter((e) => e.resourceType === 'taskchannel').map((e) => e.resourceSid), [voiceChannel.sid]);
+      assert.deepEqual(sids(await s.w.events.list({ taskChannel: voiceChannel.sid })), sids(voice));
 
       const one = await s.w.events.list({ sid: byRes[0].sid });
       assert.deepEqual(one.map((e) => e.sid), [byRes[0].sid]);

@@ -1,5 +1,6 @@
-import type { ActivityRow, WorkerRow } from '../model.ts';
+import type { ActivityRow, TaskChannelRow, TaskQueueRow, WorkerRow, WorkflowRow, WorkspaceRow } from '../model.ts';
 import type { ReservationRow, TaskRow } from '../routing-model.ts';
+import type { EventInput } from './events.ts';
 
 /** Event parameters, named as Twilio's event callbacks name them. */
 
@@ -33,4 +34,62 @@ export function workerEventData(w: WorkerRow, a?: Pick<ActivityRow, 'sid' | 'fri
 
 export function reservationEventData(t: TaskRow, r: ReservationRow, w: WorkerRow, now?: number) {
   return { ...taskEventData(t, now), ...workerEventData(w), ReservationSid: r.sid, TaskQueueSid: r.task_queue_sid };
+}
+
+/** What happened to a configuration resource; a queue also reports a change of its expression. */
+type Change = 'created' | 'updated' | 'deleted';
+
+export function activityEvent(a: ActivityRow, change: Change): EventInput {
+  return {
+    type: `activity.${change}`,
+    description: `Activity ${a.friendly_name} ${change}`,
+    resourceType: 'activity',
+    resourceSid: a.sid,
+    data: { ActivitySid: a.sid, ActivityName: a.friendly_name, ActivityAvailable: a.available },
+  };
+}
+
+export function taskChannelEvent(c: TaskChannelRow, change: Change): EventInput {
+  return {
+    type: `task-channel.${change}`,
+    description: `TaskChannel ${c.unique_name} ${change}`,
+    resourceType: 'taskchannel',
+    resourceSid: c.sid,
+    data: {
+      TaskChannelSid: c.sid,
+      TaskChannelName: c.friendly_name,
+      TaskChannelUniqueName: c.unique_name,
+      TaskChannelOptimizedRouting: c.channel_optimized_routing ?? false,
+    },
+  };
+}
+
+export function taskQueueEvent(q: TaskQueueRow, change: Change | 'expression.updated'): EventInput {
+  return {
+    type: `task-queue.${change}`,
+    description: `TaskQueue ${q.friendly_name} ${change === 'expression.updated' ? 'expression updated' : change}`,
+    resourceType: 'taskqueue',
+    resourceSid: q.sid,
+    data: { TaskQueueSid: q.sid, TaskQueueName: q.friendly_name, TaskQueueTargetExpression: q.target_workers },
+  };
+}
+
+export function workflowEvent(w: WorkflowRow, change: Change): EventInput {
+  return {
+    type: `workflow.${change}`,
+    description: `Workflow ${w.friendly_name} ${change}`,
+    resourceType: 'workflow',
+    resourceSid: w.sid,
+    data: { WorkflowSid: w.sid, WorkflowName: w.friendly_name },
+  };
+}
+
+export function workspaceEvent(ws: WorkspaceRow, change: Change): EventInput {
+  return {
+    type: `workspace.${change}`,
+    description: `Workspace ${ws.friendly_name} ${change}`,
+    resourceType: 'workspace',
+    resourceSid: ws.sid,
+    data: { WorkspaceSid: ws.sid, WorkspaceName: ws.friendly_name },
+  };
 }

@@ -29,8 +29,7 @@ export function wants(ws: WorkspaceRow, type: string): boolean {
  */
 export async function emit(tx: Executor, ws: WorkspaceRow, now: number, e: EventInput): Promise<string> {
   const sid = newSid('EV');
-  const data: Record<string, string | number | boolean | null> = {};
-  for (const [k, v] of Object.entries(e.data)) if (v !== undefined) data[k] = v;
+  const data = defined(e.data);
   await events.insert(tx, {
     sid,
     account_sid: ws.account_sid,
@@ -50,29 +49,51 @@ export async function emit(tx: Executor, ws: WorkspaceRow, now: number, e: Event
     event_data: JSON.stringify(data),
     event_date: now,
   });
-  if (wants(ws, e.type)) {
-    const body = new URLSearchParams();
-    const common: Record<string, string> = {
-      Sid: sid,
-      EventType: e.type,
-      AccountSid: ws.account_sid,
-      WorkspaceSid: ws.sid,
-      WorkspaceName: ws.friendly_name,
-      EventDescription: e.description,
-      ResourceType: e.resourceType,
-      ResourceSid: e.resourceSid,
-      Timestamp: String(Math.floor(now / 1000)),
-      TimestampMs: String(now),
-    };
-    for (const [k, v] of Object.entries(common)) body.append(k, v);
-    for (const [k, v] of Object.entries(data)) if (v !== null) body.append(k, String(v));
-    outboxSignal.queued = true;
-    await tx.run(
-      'INSERT INTO deliveries (workspace_sid, event_sid, url, body, attempts, next_attempt_at, locked_until) VALUES (?, ?, ?, ?, 0, ?, 0)',
-      [ws.sid, sid, ws.event_callback_url, body.toString(), now],
-    );
-  }
+  await queueCallback(tx, ws, now, sid, e, data);
   return sid;
+}
+
+/**
+ * The workspace's own deletion: its events are deleted with it (the Events resource of a deleted
+ * workspace is a 404), so this one is not recorded; its callback is still queued, in the same
+ * transaction, behind the ones queued before (deliveries outlive their workspace).
+ */
+export async function emitFinal(tx: Executor, ws: WorkspaceRow, now: number, e: EventInput): Promise<string> {
+  const sid = newSid('EV');
+  await queueCallback(tx, ws, now, sid, e, defined(e.data));
+  return sid;
+}
+
+async function queueCallback(tx: Executor, ws: WorkspaceRow, now: number, sid: string, e: EventInput, data: EventData) {
+  if (!wants(ws, e.type)) return;
+  const body = new URLSearchParams();
+  const common: Record<string, string> = {
+    Sid: sid,
+    EventType: e.type,
+    AccountSid: ws.account_sid,
+    WorkspaceSid: ws.sid,
+    WorkspaceName: ws.friendly_name,
+    EventDescription: e.description,
+    ResourceType: e.resourceType,
+    ResourceSid: e.resourceSid,
+    Timestamp: String(Math.floor(now / 1000)),
+    TimestampMs: String(now),
+  };
+  for (const [k, v] of Object.entries(common)) body.append(k, v);
+  for (const [k, v] of Object.entries(data)) if (v !== null && !(k in common)) body.append(k, String(v));
+  outboxSignal.queued = true;
+  await tx.run(
+    'INSERT INTO deliveries (workspace_sid, event_sid, url, body, attempts, next_attempt_at, locked_until) VALUES (?, ?, ?, ?, 0, ?, 0)',
+    [ws.sid, sid, ws.event_callback_url, body.toString(), now],
+  );
+}
+
+type EventData = Record<string, string | number | boolean | null>;
+
+function defined(input: EventInput['data']): EventData {
+  const data: EventData = {};
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) data[k] = v;
+  return data;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);

@@ -81,6 +81,16 @@ export class Engine {
   }
 
   /**
+   * A change no workspace lock can cover (creating a workspace, which nothing else can see yet): a
+   * transaction whose commit, like a locked one's, wakes whoever sends what it queued.
+   */
+  async unlocked<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction(fn);
+    this.changed();
+    return result;
+  }
+
+  /**
    * Adapters that follow a workspace's routing changes (Interactions) run after each commit on this
    * node, before the change's caller hears back, so that what follows a change is in place when the
    * REST call that made it returns. They read what to do from the store, so a failure here loses

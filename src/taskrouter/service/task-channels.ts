@@ -1,6 +1,8 @@
 import { inUse, invalidParameter, notFound } from '../../core/errors.ts';
 import { isSid, newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
+import { taskChannelEvent } from '../engine/event-data.ts';
+import { emit } from '../engine/events.ts';
 import { tasks } from '../routing-model.ts';
 import { LIMITS, taskChannels, workerChannels, workers, type TaskChannelRow } from '../model.ts';
 import { patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
@@ -27,8 +29,7 @@ export class TaskChannelService {
         `Invalid UniqueName '${input.uniqueName}': use letters, digits, '_' and '$', not starting with a digit`,
       );
     const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (tx) => {
-      await requireWorkspace(tx, accountSid, workspaceSid);
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       if ((await taskChannels.count(tx, ['workspace_sid = ?', workspaceSid])) >= LIMITS.taskChannelsPerWorkspace)
         throw invalidParameter(`A Workspace can have at most ${LIMITS.taskChannelsPerWorkspace} TaskChannels`);
       const row: TaskChannelRow = {
@@ -57,6 +58,7 @@ export class TaskChannelService {
           date_created: now,
           date_updated: now,
         });
+      await emit(tx, ws, now, taskChannelEvent(row, 'created'));
       return row;
     });
   }
@@ -79,25 +81,27 @@ export class TaskChannelService {
     ref: string,
     input: { friendlyName?: string; channelOptimizedRouting?: boolean },
   ): Promise<TaskChannelRow> {
-    const row = await this.get(accountSid, workspaceSid, ref);
-    const patch = {
-      friendly_name: input.friendlyName,
-      channel_optimized_routing: input.channelOptimizedRouting,
-      date_updated: this.deps.clock.now(),
-    };
-    await taskChannels.update(this.deps.db, row.sid, patch);
-    return patched(row, patch);
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
+      const row = await this.get(accountSid, workspaceSid, ref, tx);
+      const now = this.deps.clock.now();
+      const patch = { friendly_name: input.friendlyName, channel_optimized_routing: input.channelOptimizedRouting, date_updated: now };
+      await taskChannels.update(tx, row.sid, patch);
+      const updated = patched(row, patch);
+      await emit(tx, ws, now, taskChannelEvent(updated, 'updated'));
+      return updated;
+    });
   }
 
   async delete(accountSid: string, workspaceSid: string, ref: string): Promise<void> {
     // Under the workspace lock, so no task can be created on it while it goes.
-    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const row = await this.get(accountSid, workspaceSid, ref, tx);
       // Tasks without a channel land on `default`, so it must always exist.
       if (row.unique_name === 'default') throw inUse("The 'default' TaskChannel cannot be deleted");
       const active = await tasks.count(tx, ['task_channel_sid = ?', row.sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`TaskChannel ${row.unique_name} cannot be deleted: ${active} active Task(s) use it`);
       await taskChannels.delete(tx, ['sid = ?', row.sid]);
+      await emit(tx, ws, this.deps.clock.now(), taskChannelEvent(row, 'deleted'));
     });
   }
 }

@@ -3,6 +3,8 @@ import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';
+import { taskQueueEvent } from '../engine/event-data.ts';
+import { emit } from '../engine/events.ts';
 import { refreshQueueMembership } from '../engine/membership.ts';
 import { activities, taskQueues, workers, type TaskQueueRow } from '../model.ts';
 import { tasks } from '../routing-model.ts';
@@ -33,7 +35,7 @@ export class TaskQueueService {
     const targetWorkers = input.targetWorkers?.trim() || '1==1';
     expressionParam('TargetWorkers', targetWorkers);
     const now = this.deps.clock.now();
-    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       await this.checkActivities(tx, workspaceSid, input);
       const row: TaskQueueRow = {
         sid: newSid('WQ'),
@@ -50,6 +52,7 @@ export class TaskQueueService {
       };
       await uniquely(() => taskQueues.insert(tx, row), `A TaskQueue named '${input.friendlyName}' already exists in this Workspace`);
       await refreshQueueMembership(tx, workspaceSid, row.sid, row.target_workers);
+      await emit(tx, ws, now, taskQueueEvent(row, 'created'));
       return row;
     });
   }
@@ -106,6 +109,8 @@ export class TaskQueueService {
       };
       await uniquely(() => taskQueues.update(tx, sid, patch), `A TaskQueue named '${input.friendlyName}' already exists in this Workspace`);
       const updated = patched(row, patch);
+      await emit(tx, ws, patch.date_updated!, taskQueueEvent(updated, 'updated'));
+      if (updated.target_workers !== row.target_workers) await emit(tx, ws, patch.date_updated!, taskQueueEvent(updated, 'expression.updated'));
       if (updated.target_workers !== row.target_workers || updated.max_reserved_workers > row.max_reserved_workers) {
         await refreshQueueMembership(tx, workspaceSid, sid, updated.target_workers);
         // Members the new expression brings in may take what is waiting.
@@ -119,13 +124,14 @@ export class TaskQueueService {
   /** A queue that a workflow routes to cannot be deleted: the workflow would route nowhere. */
   async delete(accountSid: string, workspaceSid: string, sid: string): Promise<void> {
     // Under the workspace lock, so no task can be created on it while it goes.
-    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
-      await this.get(accountSid, workspaceSid, sid, tx);
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
+      const row = await this.get(accountSid, workspaceSid, sid, tx);
       const ref = await tx.get<{ workflow_sid: string }>('SELECT workflow_sid FROM workflow_queues WHERE queue_sid = ?', [sid]);
       if (ref) throw inUse(`TaskQueue ${sid} cannot be deleted: Workflow ${ref.workflow_sid} routes to it`);
       const active = await tasks.count(tx, ['task_queue_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`TaskQueue ${sid} cannot be deleted: ${active} active Task(s) are in it`);
       await taskQueues.delete(tx, ['sid = ?', sid]);
+      await emit(tx, ws, this.deps.clock.now(), taskQueueEvent(row, 'deleted'));
     });
   }
 

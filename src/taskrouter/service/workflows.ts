@@ -4,6 +4,8 @@ import { newSid } from '../../core/sid.ts';
 import { parseWorkflowConfiguration, queuesOf } from '../../core/workflow/configuration.ts';
 import type { Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';
+import { workflowEvent } from '../engine/event-data.ts';
+import { emit } from '../engine/events.ts';
 import { taskQueues, workflows, type WorkflowRow } from '../model.ts';
 import { patched, requireWorkspace, uniquely, type Deps } from './deps.ts';
 
@@ -26,8 +28,7 @@ export class WorkflowService {
   ): Promise<WorkflowRow> {
     const queues = queuesOf(parseWorkflowConfiguration(input.configuration));
     const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (tx) => {
-      await requireWorkspace(tx, accountSid, workspaceSid);
+    return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
       const row: WorkflowRow = {
         sid: newSid('WW'),
         account_sid: accountSid,
@@ -44,6 +45,7 @@ export class WorkflowService {
       await uniquely(() => workflows.insert(tx, row), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
       await this.linkQueues(tx, workspaceSid, row.sid, queues);
       await saveRevision(tx, row.sid, 1, row.configuration);
+      await emit(tx, ws, now, workflowEvent(row, 'created'));
       return row;
     });
   }
@@ -86,29 +88,33 @@ export class WorkflowService {
       };
       if (input.configuration !== undefined) patch.revision = row.revision + 1;
       await uniquely(() => workflows.update(tx, sid, patch), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
+      const updated = patched(row, patch);
       if (queues) {
         await this.linkQueues(tx, workspaceSid, sid, queues);
         await saveRevision(tx, sid, row.revision + 1, input.configuration as string);
-        // ReEvaluateTasks: waiting tasks take the new configuration and are routed again from the top.
-        if (input.reEvaluateTasks) {
-          const waiting = await tasks.list(tx, { where: [['workflow_sid = ?', sid], ["assignment_status = 'pending'"]] });
-          for (const task of waiting) {
-            await tasks.update(tx, task.sid, { workflow_revision: row.revision + 1 });
-            await this.deps.engine.lifecycle.enterWorkflow(tx, ws, { ...task, workflow_revision: row.revision + 1 });
-          }
+      }
+      // Before the tasks it routes again, so the log reads in order.
+      await emit(tx, ws, patch.date_updated!, workflowEvent(updated, 'updated'));
+      // ReEvaluateTasks: waiting tasks take the new configuration and are routed again from the top.
+      if (queues && input.reEvaluateTasks) {
+        const waiting = await tasks.list(tx, { where: [['workflow_sid = ?', sid], ["assignment_status = 'pending'"]] });
+        for (const task of waiting) {
+          await tasks.update(tx, task.sid, { workflow_revision: row.revision + 1 });
+          await this.deps.engine.lifecycle.enterWorkflow(tx, ws, { ...task, workflow_revision: row.revision + 1 });
         }
       }
-      return patched(row, patch);
+      return updated;
     });
   }
 
   async delete(accountSid: string, workspaceSid: string, sid: string): Promise<void> {
     // Under the workspace lock, so no task can be created on it while it goes.
-    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx) => {
-      await this.get(accountSid, workspaceSid, sid, tx);
+    await this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
+      const row = await this.get(accountSid, workspaceSid, sid, tx);
       const active = await tasks.count(tx, ['workflow_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`Workflow ${sid} cannot be deleted: ${active} active Task(s) use it`);
       await workflows.delete(tx, ['sid = ?', sid]);
+      await emit(tx, ws, this.deps.clock.now(), workflowEvent(row, 'deleted'));
     });
   }
 }
