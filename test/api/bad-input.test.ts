@@ -158,7 +158,8 @@ const rows: Row[] = [
   { why: 'Template=X', method: 'POST', path: '/Workspaces', body: 'FriendlyName=Templated&Template=X', status: 400, code: 20001 },
   { why: 'MultiTaskEnabled=maybe', method: 'POST', path: W, body: 'MultiTaskEnabled=maybe', status: 400, code: 20001 },
   { why: 'activity create with Available=maybe', method: 'POST', path: `${W}/Activities`, body: 'FriendlyName=Lunch&Available=maybe', status: 400, code: 20001 },
-  { why: 'workers list with Available=yes', method: 'GET', path: `${W}/Workers?Available=yes`, status: 400, code: 20001 },
+  // Available=yes is a documented truth value on the list (list-filters.test.ts); a malformed SID is not.
+  { why: 'workers list with ActivitySid=WAxxx', method: 'GET', path: `${W}/Workers?ActivitySid=WAxxx`, status: 400, code: 20001 },
   { why: 'MaxReservedWorkers=0', method: 'POST', path: `${W}/TaskQueues/{queue}`, body: 'MaxReservedWorkers=0', status: 400, code: 20001 },
   { why: 'MaxReservedWorkers=51', method: 'POST', path: `${W}/TaskQueues`, body: 'FriendlyName=Q2&MaxReservedWorkers=51', status: 400, code: 20001 },
   { why: 'MaxReservedWorkers=abc', method: 'POST', path: `${W}/TaskQueues/{queue}`, body: 'MaxReservedWorkers=abc', status: 400, code: 20001 },

@@ -4,6 +4,7 @@ import type { Route } from '../../http/context.ts';
 import { pageReply, pageRequest } from '../../http/page.ts';
 import type { TaskRouter } from '../services.ts';
 import * as render from './render.ts';
+import { availableFilter } from './validate.ts';
 
 const BASE = '/v1/Workspaces/:WorkspaceSid/Activities';
 
@@ -17,7 +18,7 @@ export function activityRoutes(tr: TaskRouter): Route[] {
         const rows = await tr.activities.list(
           ctx.accountSid,
           ctx.params.WorkspaceSid,
-          { friendlyName: ctx.query.string('FriendlyName'), available: ctx.query.bool('Available') },
+          { friendlyName: ctx.query.string('FriendlyName'), available: availableFilter(ctx.query) },
           page.pageSize + 1,
           page.offset,
         );

@@ -41,6 +41,7 @@ export function taskRoutes(tr: TaskRouter): Route[] {
           ctx.accountSid,
           ctx.params.WorkspaceSid,
           {
+            priority: q.int('Priority', { min: 0, max: 2_147_483_647 }),
             assignmentStatus: statuses as TaskRow['assignment_status'][],
             workflowSid: q.sid('WorkflowSid', 'WW'),
             workflowName: q.string('WorkflowName'),

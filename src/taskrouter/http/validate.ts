@@ -33,3 +33,12 @@ export function eventsFilter(p: Params): string | undefined {
 export function attributes(p: Params, name = 'Attributes'): string | undefined {
   return p.json(name, { maxLength: 4096, object: true })?.text;
 }
+
+/**
+ * The Available filter of the Activities and Workers lists, as Twilio documents it: `true`, `1` or
+ * `yes` select the available ones; any other value the unavailable ones.
+ */
+export function availableFilter(p: Params): boolean | undefined {
+  const value = p.string('Available');
+  return value === undefined ? undefined : /^(true|1|yes)$/i.test(value.trim());
+}

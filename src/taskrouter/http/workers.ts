@@ -4,7 +4,7 @@ import { name, type Params } from '../../http/params.ts';
 import type { TaskRouter } from '../services.ts';
 import type { WorkerInput, WorkerView } from '../service/workers.ts';
 import * as render from './render.ts';
-import { attributes } from './validate.ts';
+import { attributes, availableFilter } from './validate.ts';
 
 const BASE = '/v1/Workspaces/:WorkspaceSid/Workers';
 
@@ -38,7 +38,7 @@ export function workerRoutes(tr: TaskRouter): Route[] {
           {
             activityName: q.string('ActivityName'),
             activitySid: q.sid('ActivitySid', 'WA'),
-            available: q.bool('Available'),
+            available: availableFilter(q),
             friendlyName: q.string('FriendlyName'),
             targetWorkersExpression: q.string('TargetWorkersExpression'),
             taskQueueName: q.string('TaskQueueName'),

@@ -82,8 +82,9 @@ export class TaskQueueService {
     const orderBy = ordering(filter.ordering, ORDER_COLUMNS);
     let attributes = filter.evaluateWorkerAttributes;
     if (filter.workerSid !== undefined) {
+      // A filter naming a worker that does not exist matches nothing, as every list filter does.
       const worker = await workers.get(db, filter.workerSid, ['workspace_sid = ?', workspaceSid]);
-      if (!worker) throw notFound(`/v1/Workspaces/${workspaceSid}/Workers/${filter.workerSid}`);
+      if (!worker) return [];
       attributes = parseAttributes(worker.attributes);
     }
     if (attributes === undefined) return taskQueues.list(db, { where, orderBy, limit, offset });

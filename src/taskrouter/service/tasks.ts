@@ -36,6 +36,7 @@ export interface TaskUpdate {
 }
 
 export interface TaskFilter {
+  priority?: number;
   assignmentStatus?: TaskStatus[];
   workflowSid?: string;
   workflowName?: string;
@@ -161,6 +162,7 @@ export class TaskService {
     const db = this.deps.db;
     await requireWorkspace(db, accountSid, workspaceSid);
     const where: Condition[] = [['workspace_sid = ?', workspaceSid]];
+    if (f.priority !== undefined) where.push(['priority = ?', f.priority]);
     if (f.assignmentStatus?.length) where.push([`assignment_status IN (${f.assignmentStatus.map(() => '?').join(', ')})`, ...f.assignmentStatus]);
     if (f.workflowSid) where.push(['workflow_sid = ?', f.workflowSid]);
     if (f.workflowName) where.push(['workflow_sid IN (SELECT sid FROM workflows WHERE workspace_sid = ? AND friendly_name = ?)', workspaceSid, f.workflowName]);
@@ -198,6 +200,8 @@ export class TaskService {
       const status = input.assignmentStatus;
       if (status !== undefined && status !== task.assignment_status && !canRequestTaskStatus(task.assignment_status, status))
         throw invalidParameter(`A Task cannot move from ${task.assignment_status} to ${status}`);
+      const transfer = status === 'canceled' ? await lifecycle.transfers.inFlight(tx, sid) : undefined;
+      if (transfer) throw invalidParameter(`Task ${sid} is being transferred (${transfer.sid}) by the Worker holding it: it cannot be canceled`);
       if (Object.keys(patch).length > 0) {
         Object.assign(patch, { version: task.version + 1, date_updated: now });
         await tasks.update(tx, sid, patch);

@@ -4,7 +4,7 @@ import { emit } from '../engine/events.ts';
 import { refreshWorkerMembership } from '../engine/membership.ts';
 import { changeActivity } from '../engine/worker-activity.ts';
 import { reservations } from '../routing-model.ts';
-import { evaluate, type Expression } from '../../core/expression/index.ts';
+import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import { activities, taskChannels, taskQueues, workerChannels, workers, type ActivityRow, type WorkerRow } from '../model.ts';
@@ -112,37 +112,49 @@ export class WorkerService {
     if (filter.available !== undefined) add('a.available = ?', filter.available);
     if (filter.friendlyName !== undefined) add('lower(w.friendly_name) = lower(?)', filter.friendlyName);
     const orderBy = ordering(filter.ordering, ORDER_COLUMNS)?.replace(/\bseq\b/, 'w.seq') ?? 'w.seq';
-    const expressions = await this.expressionFilters(db, workspaceSid, filter);
+    const predicates = await this.expressionFilters(db, workspaceSid, filter);
+    if (predicates === null) return [];
     const sql =
       `SELECT w.*, a.sid AS a_sid, a.friendly_name AS a_friendly_name, a.available AS a_available, ` +
       `a.date_created AS a_date_created, a.date_updated AS a_date_updated ` +
       `FROM workers w JOIN activities a ON a.sid = w.activity_sid WHERE ${where.join(' AND ')} ORDER BY ${orderBy}`;
-    const paging = expressions.length === 0 ? ` LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}` : '';
+    const paging = predicates.length === 0 ? ` LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}` : '';
     const rows = await db.all<Record<string, unknown>>(sql + paging, params);
-    let views = rows.map((r) => toView(r));
-    if (expressions.length > 0) {
-      views = views.filter((v) => {
-        const attributes = parseAttributes(v.worker.attributes);
-        return expressions.every((e) => evaluate(e, attributes));
-      });
-      views = views.slice(offset, offset + limit);
-    }
-    return views;
+    const views = rows.map((r) => toView(r));
+    if (predicates.length === 0) return views;
+    return views.filter((v) => predicates.every((p) => p(v))).slice(offset, offset + limit);
   }
 
-  /** Filters that select workers by expression: TargetWorkersExpression, and queue membership. */
-  private async expressionFilters(db: Executor, workspaceSid: string, filter: WorkerFilter): Promise<Expression[]> {
-    const out: Expression[] = [];
-    if (filter.targetWorkersExpression !== undefined)
-      out.push(expressionParam('TargetWorkersExpression', filter.targetWorkersExpression));
-    const queue =
-      filter.taskQueueSid !== undefined
-        ? await taskQueues.get(db, filter.taskQueueSid, ['workspace_sid = ?', workspaceSid])
-        : filter.taskQueueName !== undefined
-          ? await taskQueues.first(db, ['workspace_sid = ?', workspaceSid], ['friendly_name = ?', filter.taskQueueName])
-          : null;
-    if (queue === undefined) throw notFound(`/v1/Workspaces/${workspaceSid}/TaskQueues/${filter.taskQueueSid ?? filter.taskQueueName}`);
-    if (queue) out.push(expressionParam('TargetWorkers', queue.target_workers));
+  /**
+   * Filters that select workers by expression: TargetWorkersExpression, over the attributes and (as
+   * Twilio documents) the worker's own sid, friendly_name, activity_sid and activity_name, which win
+   * over attributes of the same name; and a queue's membership, its TargetWorkers over the
+   * attributes. Null when the queue named does not exist: like every list filter, one that names
+   * nothing matches nothing.
+   */
+  private async expressionFilters(db: Executor, workspaceSid: string, filter: WorkerFilter): Promise<((v: WorkerView) => boolean)[] | null> {
+    const out: ((v: WorkerView) => boolean)[] = [];
+    if (filter.targetWorkersExpression !== undefined) {
+      const e = expressionParam('TargetWorkersExpression', filter.targetWorkersExpression);
+      out.push(({ worker, activity }) =>
+        evaluate(e, {
+          ...parseAttributes(worker.attributes),
+          sid: worker.sid,
+          friendly_name: worker.friendly_name,
+          activity_sid: activity.sid,
+          activity_name: activity.friendly_name,
+        }),
+      );
+    }
+    if (filter.taskQueueSid !== undefined || filter.taskQueueName !== undefined) {
+      const queue =
+        filter.taskQueueSid !== undefined
+          ? await taskQueues.get(db, filter.taskQueueSid, ['workspace_sid = ?', workspaceSid])
+          : await taskQueues.first(db, ['workspace_sid = ?', workspaceSid], ['friendly_name = ?', filter.taskQueueName!]);
+      if (!queue) return null;
+      const e = expressionParam('TargetWorkers', queue.target_workers);
+      out.push(({ worker }) => evaluate(e, parseAttributes(worker.attributes)));
+    }
     return out;
   }
 
