@@ -165,11 +165,12 @@ for (const backend of backends()) {
 
       // The workspace's events go with it; its callback is still sent, after everything queued before it.
       const before = r.requests.length;
+      await w.activities.create({ friendlyName: 'Last words' });
       await w.remove();
       await t.server.deliveries.flush();
       const gone = r.requests.slice(before);
-      assert.deepEqual(gone.map((q) => q.params.EventType), ['workspace.deleted']);
-      const [deleted] = gone;
+      assert.deepEqual(gone.map((q) => q.params.EventType), ['activity.created', 'workspace.deleted']);
+      const [, deleted] = gone;
       assert.ok(valid(deleted), 'a valid X-Twilio-Signature');
       assert.equal(deleted.params.ResourceType, 'workspace');
       assert.equal(deleted.params.ResourceSid, ws.sid);
