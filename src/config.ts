@@ -2,6 +2,7 @@ import type { OrphanPolicy } from './flex/service/deps.ts';
 import type { ServerConfig } from './server.ts';
 import { isIP } from 'node:net';
 import { parseRateRule, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit.ts';
+import { withDefaults, type ConnectionLimits } from './http/connections.ts';
 
 const ORPHAN_POLICIES: OrphanPolicy[] = ['close', 'inactive', 'keep'];
 
@@ -31,6 +32,22 @@ function rateLimits(env: NodeJS.ProcessEnv): Partial<RateLimits> {
   return out;
 }
 
+/** The timeouts of slow clients, in milliseconds, and the connections one address may hold (0: no limit). */
+function connectionLimits(env: NodeJS.ProcessEnv): ConnectionLimits {
+  const perAddress = env.SWITCHYARD_MAX_CONNECTIONS_PER_ADDRESS;
+  if (perAddress && !/^(0|[1-9][0-9]{0,5})$/.test(perAddress))
+    throw new Error(`SWITCHYARD_MAX_CONNECTIONS_PER_ADDRESS must be 0 (no limit) or a positive integer; got '${perAddress}'`);
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: positiveInt('SWITCHYARD_HEADERS_TIMEOUT_MS', env.SWITCHYARD_HEADERS_TIMEOUT_MS),
+    requestTimeoutMs: positiveInt('SWITCHYARD_REQUEST_TIMEOUT_MS', env.SWITCHYARD_REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: positiveInt('SWITCHYARD_KEEP_ALIVE_TIMEOUT_MS', env.SWITCHYARD_KEEP_ALIVE_TIMEOUT_MS),
+    maxConnectionsPerAddress: perAddress ? Number(perAddress) : undefined,
+  };
+  const { headersTimeoutMs: headers, requestTimeoutMs: request } = withDefaults(limits);
+  if (headers > request) throw new Error(`SWITCHYARD_HEADERS_TIMEOUT_MS (${headers}) must not exceed SWITCHYARD_REQUEST_TIMEOUT_MS (${request}): the headers are part of the request`);
+  return limits;
+}
+
 /** SWITCHYARD_TRUST_PROXY: true (any peer), or the proxies' addresses and CIDRs, comma-separated. */
 function trustProxy(value: string | undefined): boolean | string | undefined {
   if (!value || value === 'false') return undefined;
@@ -58,6 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     rateLimits: rateLimits(env),
     socketsPerIdentity: positiveInt('SWITCHYARD_SOCKETS_PER_IDENTITY', env.SWITCHYARD_SOCKETS_PER_IDENTITY),
     trustProxy: trustProxy(env.SWITCHYARD_TRUST_PROXY),
+    http: connectionLimits(env),
     account:
       TWILIO_ACCOUNT_SID && TWILIO_AUTH_TOKEN
         ? { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN, apiKey: TWILIO_API_KEY, apiSecret: TWILIO_API_SECRET }

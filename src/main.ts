@@ -4,6 +4,10 @@ import { createServer } from './server.ts';
 const config = configFromEnv();
 const server = await createServer(config);
 await server.app.listen({ port: config.port, host: config.host });
+// Once serving, a failure nothing else caught is logged and the server goes on (why: docs/decisions.md);
+// a failure to start still ends the process.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(event, (err: unknown) => server.app.log.error({ err }, `${event}: logged, and the server goes on`));
 
 const base = `http://localhost:${config.port}`;
 const store = config.databaseUrl ? 'PostgreSQL' : `SQLite (${config.sqliteFile ?? 'data/switchyard.db'})`;

@@ -7,6 +7,8 @@ import { ExplainService } from './taskrouter/service/explain.ts';
 import { buildApp } from './http/app.ts';
 import type { Database } from './store/database.ts';
 import { openDatabase, type StoreConfig } from './store/open.ts';
+import type { StoreLog } from './store/postgres.ts';
+import type { ConnectionLimits } from './http/connections.ts';
 import { taskRouterProduct } from './taskrouter/product.ts';
 import { taskRouterServices, type TaskRouter } from './taskrouter/services.ts';
 import { Deliveries, EventDeliverer, type CallbackOptions } from './taskrouter/engine/delivery.ts';
@@ -55,6 +57,8 @@ export interface ServerConfig extends StoreConfig {
   socketsPerIdentity?: number;
   /** Fastify's trustProxy: whose X-Forwarded-For names the client's address (default: nobody's). */
   trustProxy?: boolean | string;
+  /** Timeouts of slow clients (headers 10 s, whole request 30 s, idle keep-alive 5 s) and connections per client address (128). */
+  http?: ConnectionLimits;
 }
 
 export interface Server {
@@ -83,7 +87,9 @@ export interface Server {
 /** Wires the adapters around the core: database → services → HTTP. */
 export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const clock = config.clock ?? (config.clockControl ? new AdjustableClock() : systemClock);
-  const db = await openDatabase(config);
+  // The store opens before the app that carries the logger: until then it reports to the console.
+  let log: StoreLog = config.log ?? console;
+  const db = await openDatabase({ ...config, log: { error: (obj, msg) => log.error(obj, msg) } });
   const accounts = new Accounts(db, clock);
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock });
@@ -99,7 +105,8 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     flexProduct(flex),
     switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations], widgets, routes: agent.adminRoutes() }),
   ];
-  const app = buildApp({ accounts, products, trustProxy: config.trustProxy });
+  const app = buildApp({ accounts, products, trustProxy: config.trustProxy, http: config.http });
+  log = config.log ?? app.log;
   servePages(app);
   const publicApi: PublicApi = {
     clock,

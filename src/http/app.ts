@@ -5,6 +5,7 @@ import { TwilioError, internal, invalidParameter, methodNotAllowed, notFound, pa
 import { parseJson, refuseNul } from '../core/input.ts';
 import type { Ctx, Product, Route } from './context.ts';
 import { Params } from './params.ts';
+import { limitConnectionsPerAddress, timeoutOptions, type ConnectionLimits } from './connections.ts';
 
 const TWILIO_HOST = /^([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::\d+)?$/i;
 const HOST_ROUTED = Symbol('hostRouted');
@@ -19,6 +20,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Whose X-Forwarded-For to believe for req.ip (the public endpoints' limits per address). */
   trustProxy?: boolean | string;
+  /** Timeouts of slow clients and connections per client address. */
+  http?: ConnectionLimits;
 }
 
 /**
@@ -29,6 +32,9 @@ export interface AppOptions {
 export function buildApp(options: AppOptions): FastifyInstance {
   const productNames = new Set(options.products.map((p) => p.name));
   const app = Fastify({
+    ...timeoutOptions(options.http),
+    // Warnings and errors only (a 500's cause, a failed upgrade, a lost database connection).
+    logger: { level: 'warn' },
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
@@ -46,6 +52,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return req.url ?? '/';
     },
   });
+  limitConnectionsPerAddress(app.server, options.http);
 
   const asParams = (_req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
     try {

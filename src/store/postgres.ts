@@ -85,6 +85,11 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
   };
 }
 
+/** Where the store reports failures it recovers from: pino's shape, so the server's logger fits. */
+export interface StoreLog {
+  error(obj: object, msg: string): void;
+}
+
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
@@ -99,8 +104,12 @@ export class PostgresDatabase implements Database {
    * ending it. A node that freezes mid-transaction (stopped, paused VM, blocked event loop) would
    * otherwise hold its workspace's routing lock, and stall that workspace on every node, forever.
    * `prepare: false` never prepares statements (see statementName).
+   * `log` hears of idle connections lost (default: the console).
    */
-  constructor(connectionString: string, options: { schema?: string; max?: number; idleInTransactionMs?: number; prepare?: boolean } = {}) {
+  constructor(
+    connectionString: string,
+    options: { schema?: string; max?: number; idleInTransactionMs?: number; prepare?: boolean; log?: StoreLog } = {},
+  ) {
     this.pool = new pg.Pool({
       connectionString,
       max: options.max ?? 10,
@@ -111,8 +120,12 @@ export class PostgresDatabase implements Database {
     // committed before it got its workspace lock, not a snapshot taken while it waited for it.
     // One round trip with the timeout, which holds for this transaction only.
     this.begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`;
-    // An idle client losing its connection must not crash the server.
-    this.pool.on('error', () => undefined);
+    // An idle client losing its connection (a restart, a network cut, an administrator) must not
+    // crash the server: the pool drops it and connects anew when needed. It is worth knowing, though.
+    const log = options.log ?? console;
+    this.pool.on('error', (err: Error & { code?: string }) =>
+      log.error({ code: err.code, reason: err.message }, 'PostgreSQL: an idle pooled connection failed; the pool dropped it'),
+    );
     this.prepare = options.prepare ?? true;
     this.direct = executor(this.pool, this, true);
   }
