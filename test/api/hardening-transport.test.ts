@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientKey } from '../../src/http/connections.ts';
+import { INBOUND_PATH } from '../../src/conversations/gateway/inbound.ts';
 import { routeUpgrade } from '../../src/http/upgrades.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 
@@ -71,6 +72,8 @@ async function assertServing(t: TestServer) {
   const r = await t.http('GET', '/taskrouter/v1/Workspaces');
   assert.equal(r.status, 200, 'the server still answers an authenticated request');
 }
+
+const INTERNAL = { code: 20500, message: 'An internal server error occurred', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 };
 
 const upgrade = (target: string, path = target) =>
   `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -186,12 +189,7 @@ for (const backend of backends()) {
         s.write(upgrade(path));
         const o = await outcome(s, 'close');
         assert.equal(o.status, 500, o.data);
-        assert.deepEqual(JSON.parse(o.data.slice(o.data.indexOf('\r\n\r\n') + 4)), {
-          code: 20500,
-          message: 'An internal server error occurred',
-          more_info: 'https://www.twilio.com/docs/errors/20500',
-          status: 500,
-        });
+        assert.deepEqual(JSON.parse(o.data.slice(o.data.indexOf('\r\n\r\n') + 4)), INTERNAL);
         assert.equal(errors.logged.length, 1, 'the error was logged');
         await assertServing(t);
       });
@@ -216,6 +214,39 @@ for (const backend of backends()) {
       } finally {
         process.off('uncaughtException', count);
       }
+    });
+  });
+
+  describe(`a failure nobody foresaw (${backend.name})`, () => {
+    let t: TestServer;
+    before(async () => (t = await startServer(backend)));
+    after(() => t.close());
+
+    test("routes outside the products too answer 500 with Twilio's error body, and the server goes on", async () => {
+      await assertServing(t); // the account's credentials are cached from here on
+      const db = t.server.db as unknown as Record<string, unknown>;
+      const saved = ['all', 'get', 'run', 'transaction'].map((k) => [k, db[k]] as const);
+      for (const [k] of saved)
+        db[k] = async () => {
+          throw new Error('a store failure');
+        };
+      try {
+        const form = { 'content-type': 'application/x-www-form-urlencoded' };
+        const calls: [string, string, string?][] = [
+          ['GET', '/taskrouter/v1/Workspaces'],
+          ['POST', '/switchyard/v1/Agent/Sessions', `AccountSid=${t.account.accountSid}&Username=ada&Password=secret`],
+          ['GET', '/webchat/v1/Widgets/YW00000000000000000000000000000000'],
+          ['POST', INBOUND_PATH, `AccountSid=${t.account.accountSid}&From=%2B15550001111&To=%2B15550002222&Body=hi`],
+        ];
+        for (const [method, path, body] of calls) {
+          const auth = path.startsWith('/taskrouter') ? undefined : null;
+          const r = await t.http(method, path, { body, auth, headers: { ...form, 'x-twilio-signature': 'x' } });
+          assert.deepEqual([r.status, r.body], [500, INTERNAL], `${method} ${path}`);
+        }
+      } finally {
+        for (const [k, v] of saved) db[k] = v;
+      }
+      await assertServing(t);
     });
   });
 
