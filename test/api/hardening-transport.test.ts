@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientKey } from '../../src/http/connections.ts';
+import { configFromEnv } from '../../src/config.ts';
 import { INBOUND_PATH } from '../../src/conversations/gateway/inbound.ts';
 import { routeUpgrade } from '../../src/http/upgrades.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
@@ -140,6 +141,14 @@ test('a client address is its IPv4 address, or its IPv6 /64', () => {
   assert.equal(clientKey('2001:db8::1:2:3:4'), clientKey('2001:0db8:0000:0000:ffff::'));
   assert.notEqual(clientKey('2001:db8:0:1::1'), clientKey('2001:db8:0:2::1'));
   assert.equal(clientKey('::1'), '0:0:0:0::/64');
+});
+
+test('the limits come from the environment, and a wrong value stops the server at start', () => {
+  const env = { SWITCHYARD_HEADERS_TIMEOUT_MS: '2000', SWITCHYARD_REQUEST_TIMEOUT_MS: '4000', SWITCHYARD_KEEP_ALIVE_TIMEOUT_MS: '70000', SWITCHYARD_MAX_CONNECTIONS_PER_ADDRESS: '0' };
+  assert.deepEqual(configFromEnv(env).http, { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 70000, maxConnectionsPerAddress: 0 });
+  assert.throws(() => configFromEnv({ SWITCHYARD_REQUEST_TIMEOUT_MS: '10s' }), /SWITCHYARD_REQUEST_TIMEOUT_MS must be a positive integer/);
+  assert.throws(() => configFromEnv({ SWITCHYARD_MAX_CONNECTIONS_PER_ADDRESS: '-1' }), /SWITCHYARD_MAX_CONNECTIONS_PER_ADDRESS must be 0/);
+  assert.throws(() => configFromEnv({ SWITCHYARD_REQUEST_TIMEOUT_MS: '5000' }), /SWITCHYARD_HEADERS_TIMEOUT_MS \(10000\) must not exceed/);
 });
 
 for (const backend of backends()) {
