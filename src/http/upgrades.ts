@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TwilioError, internal, invalidParameter, notFound } from '../core/errors.ts';
+import { refuseUpgrade } from './websocket-limits.ts';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void | Promise<void>;
 
@@ -49,13 +50,6 @@ export function routeUpgrade(app: FastifyInstance, path: string, handler: Upgrad
 /** Twilio's error body on a socket nothing has been written to yet; a socket already answered is only closed. */
 function refuse(socket: Duplex, err: TwilioError): void {
   if (socket.destroyed) return;
-  if (!socket.writable || (socket as Partial<Socket>).bytesWritten) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify({ code: err.code, message: err.message, more_info: err.moreInfo, status: err.status });
-  socket.end(
-    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  if (!socket.writable || (socket as Partial<Socket>).bytesWritten) socket.destroy();
+  else refuseUpgrade(socket, err);
 }
