@@ -34,7 +34,7 @@ export function routeUpgrade(app: FastifyInstance, path: string, handler: Upgrad
       const h = table.get(pathname.replace(/\/$/, ''));
       if (!h) return refuse(socket, notFound(pathname));
       const failed = (err: unknown) => {
-        app.log.error({ err, url: req.url }, 'WebSocket upgrade failed');
+        app.log.error({ err, path: pathname }, 'WebSocket upgrade failed'); // not the query: it may hold a token
         refuse(socket, internal());
       };
       try {

@@ -257,6 +257,32 @@ for (const backend of backends()) {
       }
       await assertServing(t);
     });
+
+    test('a chat socket whose token cannot be checked for a store failure gets 500, not 401', async () => {
+      const { token } = await t.server.tokens.mint(t.account.accountSid, 'ada', { chat: { service_sid: 'IS00000000000000000000000000000000' } }, 600);
+      const path = `/conversations/v1/Gateway/Chat?token=${token}`;
+      const answer = async () => {
+        const s = await open(portOf(t));
+        s.write(upgrade(path));
+        const o = await outcome(s);
+        s.destroy();
+        return o;
+      };
+      assert.equal((await answer()).status, 101, 'the token is good');
+      const db = t.server.db as unknown as Record<string, unknown>;
+      const get = db.get;
+      db.get = async () => {
+        throw new Error('a store failure');
+      };
+      try {
+        const o = await answer();
+        assert.equal(o.status, 500, o.data);
+        assert.deepEqual(JSON.parse(o.data.slice(o.data.indexOf('\r\n\r\n') + 4)), INTERNAL);
+      } finally {
+        db.get = get;
+      }
+      await assertServing(t);
+    });
   });
 
   describe(`timeouts (${backend.name})`, () => {

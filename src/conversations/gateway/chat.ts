@@ -4,7 +4,7 @@ import { Pump } from '../../core/pump.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { verifyAccessToken } from '../../core/access-token.ts';
+import { AccessTokenError, verifyAccessToken } from '../../core/access-token.ts';
 import type { Clock } from '../../core/clock.ts';
 import { invalidParameter, TwilioError } from '../../core/errors.ts';
 import { parseJson } from '../../core/input.ts';
@@ -71,8 +71,9 @@ export class ChatGateway {
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = url.searchParams.get('token') ?? bearer ?? '';
     let session: Session;
+    // Only a bad token is a 401; anything else (the store failing) reaches the upgrade router's guard as a 500.
+    await this.ensureCursor();
     try {
-      await this.ensureCursor();
       const t = await verifyAccessToken(
         token,
         async (sid, account) => (await this.api.db.get<{ secret: string }>('SELECT secret FROM api_keys WHERE sid = ? AND account_sid = ?', [sid, account]))?.secret,
@@ -81,7 +82,8 @@ export class ChatGateway {
       );
       session = { accountSid: t.accountSid, identity: t.identity };
     } catch (err) {
-      return refuseUpgrade(socket, new TwilioError(20101, 401, (err as Error).message));
+      if (!(err instanceof AccessTokenError)) throw err;
+      return refuseUpgrade(socket, new TwilioError(err.code, 401, err.message));
     }
     this.endpoint.accept(`${session.accountSid}|${session.identity}`, req, socket, head, (ws) => this.open(ws, session));
   }
