@@ -75,6 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     rateLimits: rateLimits(env),
     socketsPerIdentity: positiveInt('SWITCHYARD_SOCKETS_PER_IDENTITY', env.SWITCHYARD_SOCKETS_PER_IDENTITY),
     trustProxy: trustProxy(env.SWITCHYARD_TRUST_PROXY),
+    requestsPerOrigin: positiveInt('SWITCHYARD_REQUESTS_PER_ORIGIN', env.SWITCHYARD_REQUESTS_PER_ORIGIN),
     http: connectionLimits(env),
     account:
       TWILIO_ACCOUNT_SID && TWILIO_AUTH_TOKEN

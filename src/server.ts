@@ -13,6 +13,7 @@ import { taskRouterProduct } from './taskrouter/product.ts';
 import { taskRouterServices, type TaskRouter } from './taskrouter/services.ts';
 import { Deliveries, EventDeliverer, type CallbackOptions } from './taskrouter/engine/delivery.ts';
 import { AssignmentCallbacks } from './taskrouter/engine/assignment-callback.ts';
+import { Outbound } from './outbound/http.ts';
 import { conversationsProduct } from './conversations/product.ts';
 import { conversationsServices, type ConversationsApi } from './conversations/services.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
@@ -45,6 +46,8 @@ export interface ServerConfig extends StoreConfig {
   callbacks?: CallbackOptions;
   /** Timeouts and retries of Conversations webhooks and outbound messages (5 s, 10 attempts by default). */
   conversationDeliveries?: ConversationDeliveryOptions;
+  /** Requests the senders (callbacks, webhooks, outbound messages) keep open at once to one origin; more wait (default 8). */
+  requestsPerOrigin?: number;
   /** The Conversations outbound delivery adapter (default: the HTTP adapter configured by SWITCHYARD_OUTBOUND_URL(S)); null: none. */
   outbound?: DeliveryAdapter | null;
   /** What becomes of an interaction channel left with no task and no agent (default: close it). */
@@ -124,9 +127,11 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();
   if (config.timers !== 'manual') flex.start();
+  // One per server: every sender shares each destination's share.
+  const outbound = new Outbound({ perOrigin: config.requestsPerOrigin });
   const deliveries = new Deliveries(
-    new EventDeliverer(db, clock, config.callbacks),
-    new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks),
+    new EventDeliverer(db, clock, config.callbacks, outbound),
+    new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks, outbound),
   );
   // A commit wakes the senders only when it queued something; polling covers other nodes.
   taskRouter.engine.onChange(() => {
@@ -139,6 +144,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     conversations,
     config.outbound === undefined ? HttpDeliveryAdapter.fromEnv() : config.outbound,
     config.conversationDeliveries,
+    outbound,
   );
   conversations.onChange(() => conversationDeliveries.wake());
   if (config.timers !== 'manual') conversationDeliveries.start();

@@ -1,4 +1,4 @@
-import { twilioSignature } from '../../core/signature.ts';
+import type { Send } from '../../outbound/http.ts';
 import type { ReceiptStatus } from '../model.ts';
 
 /** One message going out to one non-chat participant. */
@@ -26,11 +26,13 @@ export interface DeliveryOutcome {
 /**
  * Delivers messages to the channel (an SMS or WhatsApp provider). `handles` decides, when the
  * message is queued, whether this adapter delivers it at all (no receipt is recorded otherwise);
- * `deliver` sends it, and its outcome becomes the participant's delivery receipt.
+ * `deliver` sends it, and its outcome becomes the participant's delivery receipt. Its requests go
+ * through `ctx.send`, which signs them with the account's auth token, applies the timeout and gives
+ * each provider origin its bounded share (see outbound/http.ts).
  */
 export interface DeliveryAdapter {
   handles(message: OutboundMessage): boolean;
-  deliver(message: OutboundMessage, ctx: { authToken: string; timeoutMs: number; signal?: AbortSignal }): Promise<DeliveryOutcome>;
+  deliver(message: OutboundMessage, ctx: { send: Send }): Promise<DeliveryOutcome>;
 }
 
 export interface HttpAdapterOptions {
@@ -74,7 +76,7 @@ export class HttpDeliveryAdapter implements DeliveryAdapter {
     return this.urlFor(m) !== undefined;
   }
 
-  async deliver(m: OutboundMessage, ctx: { authToken: string; timeoutMs: number; signal?: AbortSignal }): Promise<DeliveryOutcome> {
+  async deliver(m: OutboundMessage, ctx: { send: Send }): Promise<DeliveryOutcome> {
     const url = this.urlFor(m);
     if (!url) return { status: 'failed', errorCode: UNKNOWN_DELIVERY_ERROR };
     const form = new URLSearchParams();
@@ -86,28 +88,11 @@ export class HttpDeliveryAdapter implements DeliveryAdapter {
     form.set('ConversationSid', m.conversationSid);
     form.set('MessageSid', m.messageSid);
     form.set('ParticipantSid', m.participantSid);
-    let res: Response;
-    let text: string;
-    try {
-      const timeout = AbortSignal.timeout(ctx.timeoutMs);
-      res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'x-twilio-signature': twilioSignature(ctx.authToken, url, form),
-          'user-agent': 'Switchyard-Outbound/1.0',
-        },
-        body: form.toString(),
-        redirect: 'manual',
-        signal: ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout,
-      });
-      text = await res.text();
-    } catch {
-      return { status: 'retry' };
-    }
+    const res = await ctx.send({ url, params: form, userAgent: 'Switchyard-Outbound/1.0' });
+    if (res.status === null) return { status: 'retry' };
     let json: Record<string, unknown> = {};
     try {
-      const v = JSON.parse(text);
+      const v = JSON.parse(res.body);
       if (v && typeof v === 'object') json = v;
     } catch {
       /* not JSON: the status alone decides */

@@ -1,9 +1,9 @@
 import type { Clock } from '../../core/clock.ts';
 import { Pump } from '../../core/pump.ts';
-import { claimHead } from '../../store/outbox.ts';
-import { twilioSignature } from '../../core/signature.ts';
+import { Outbound, type Send } from '../../outbound/http.ts';
+import { OrderedOutbox } from '../../outbound/ordered.ts';
 import type { Database, Executor } from '../../store/database.ts';
-import { authTokenOf, postSigned } from '../../taskrouter/engine/delivery.ts';
+import { settledSeq } from '../../store/outbox.ts';
 import type { EventRow } from '../events.ts';
 import type { ConfigRow, MessageRow, ParticipantRow, ReceiptStatus, WebhookRow } from '../model.ts';
 import type { ConversationsApi } from '../services.ts';
@@ -36,8 +36,9 @@ interface DeliveryRow {
   locked_until: number;
 }
 
-const MAX_PARALLEL_QUEUES = 32;
 const FANOUT_BATCH = 200;
+/** fanoutBatch: the seq after the cursor is missing (still being written, or rolled back). */
+const GAP = -1;
 const POLL_MS = 1_000;
 
 /**
@@ -50,15 +51,12 @@ const POLL_MS = 1_000;
  *    one outbound delivery per non-chat participant other than the author. The cursor row is
  *    locked (PostgreSQL: FOR UPDATE) so one node fans out each event.
  * 2. Sending: per queue (webhooks of one conversation; outbound messages of one conversation),
- *    strictly in order, like TaskRouter's event callbacks: a failure is retried with exponential
- *    backoff, and the delivery is given up after the last attempt so the ones behind it can go.
- *    The head of a queue is claimed (locked_until, FOR UPDATE SKIP LOCKED) before it is sent.
+ *    strictly in order, by the same ordered-outbox sender as TaskRouter's event callbacks
+ *    (outbound/ordered.ts): retried with backoff, given up after the last attempt (an outbound
+ *    message then gets a failed receipt), claimed so that one node sends each.
  */
 export class ConversationDeliverer {
-  private readonly opts: Required<ConversationDeliveryOptions>;
-  private readonly draining = new Map<string, Promise<void>>();
-  private readonly stopping = new AbortController();
-  private attempts = 0;
+  private readonly sender: OrderedOutbox<DeliveryRow>;
   private running = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly waker = new Pump(async () => {
@@ -71,23 +69,46 @@ export class ConversationDeliverer {
     private readonly api: ConversationsApi,
     readonly adapter: DeliveryAdapter | null,
     options: ConversationDeliveryOptions = {},
+    outbound = new Outbound(),
   ) {
-    this.opts = { ...DEFAULTS, ...options };
-  }
-
-  private get leaseMs() {
-    return 2 * this.opts.timeoutMs + 30_000;
+    this.sender = new OrderedOutbox<DeliveryRow>(db, clock, outbound, {
+      table: 'conversation_deliveries',
+      queueColumn: 'queue',
+      policy: { ...DEFAULTS, ...options },
+      accountOf: (row) => row.account_sid,
+      deliver: (row, send) => this.deliver(row, send),
+      givenUp: async (row) => {
+        if (row.kind === 'outbound') await this.receipt(row, { status: 'failed', errorCode: UNKNOWN_DELIVERY_ERROR });
+      },
+    });
   }
 
   // ---- Fan-out ---------------------------------------------------------------------------------
 
-  /** Turns the events after the cursor into deliveries. Returns how many events it read. */
+  /**
+   * Turns the events after the cursor into deliveries. Returns how many events it read. On
+   * PostgreSQL a seq is taken before its transaction commits, so a later event can become visible
+   * before an earlier one: the cursor passes a missing seq only once its writer has finished
+   * (settledSeq), or that event would never be sent.
+   */
   async fanout(): Promise<number> {
+    if (this.db.dialect !== 'postgres') return this.fanoutBatch(Infinity);
+    const n = await this.fanoutBatch('contiguous');
+    return n === GAP ? this.fanoutBatch(await settledSeq(this.db, 'conversation_events')) : n;
+  }
+
+  /** One batch after the cursor, up to a settled seq, or as far as seqs follow on without a gap (else GAP). */
+  private fanoutBatch(upTo: number | 'contiguous'): Promise<number> {
     return this.db.transaction(async (tx) => {
       const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
       const cursor = await tx.get<{ seq: number }>(`SELECT seq FROM conversation_cursors WHERE name = 'fanout'${lock}`);
       const after = Number(cursor?.seq ?? 0);
-      const events = await tx.all<EventRow>(`SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ${FANOUT_BATCH}`, [after]);
+      let events = await tx.all<EventRow>(`SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ${FANOUT_BATCH}`, [after]);
+      if (upTo === 'contiguous') {
+        const gap = events.findIndex((ev, i) => Number(ev.seq) !== after + i + 1);
+        if (gap === 0) return GAP;
+        if (gap > 0) events = events.slice(0, gap);
+      } else events = events.filter((ev) => Number(ev.seq) <= upTo);
       if (events.length === 0) return 0;
       const now = this.clock.now();
       for (const ev of events) await this.fanoutOne(tx, ev, now);
@@ -156,26 +177,10 @@ export class ConversationDeliverer {
 
   // ---- Sending ---------------------------------------------------------------------------------
 
+  /** Fans out, then starts sending every queue whose head is due. Returns how many queues it started. */
   async pump(): Promise<number> {
     await this.fanoutAll();
-    const now = this.clock.now();
-    const heads = await this.db.all<{ queue: string }>(
-      `SELECT d.queue FROM conversation_deliveries d
-         JOIN (SELECT queue, MIN(seq) AS head FROM conversation_deliveries GROUP BY queue) h ON h.head = d.seq
-        WHERE d.next_attempt_at <= ? AND d.locked_until <= ?
-        ORDER BY d.seq LIMIT ${MAX_PARALLEL_QUEUES * 2}`,
-      [now, now],
-    );
-    let started = 0;
-    for (const { queue } of heads) {
-      if (this.draining.has(queue) || this.draining.size >= MAX_PARALLEL_QUEUES || this.stopping.signal.aborted) continue;
-      const run = this.drain(queue)
-        .catch(() => undefined)
-        .finally(() => this.draining.delete(queue));
-      this.draining.set(queue, run);
-      started++;
-    }
-    return started;
+    return this.sender.pump();
   }
 
   private async fanoutAll(): Promise<void> {
@@ -184,76 +189,30 @@ export class ConversationDeliverer {
 
   /** Fans out and sends everything due now, waiting for every answer. Returns how many requests were made. */
   async flush(): Promise<number> {
-    const before = this.attempts;
-    for (;;) {
-      const started = await this.pump();
-      if (started === 0 && this.draining.size === 0) {
-        // Sending may have recorded receipts (new events): one more round if so.
-        if ((await this.fanout()) === 0) break;
-        continue;
-      }
-      await Promise.all([...this.draining.values()]);
-    }
-    return this.attempts - before;
+    const before = this.sender.requests;
+    do {
+      await this.fanoutAll();
+      await this.sender.flush();
+      // Sending may have recorded receipts (new events): one more round if so.
+    } while ((await this.fanout()) > 0);
+    return this.sender.requests - before;
   }
 
-  private async drain(queue: string): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      const row = await this.claimHead(queue);
-      if (!row) return;
-      await this.send(row);
-    }
+  /** True when the delivery is done with: sent, or (outbound) its receipt recorded. */
+  private async deliver(row: DeliveryRow, send: Send): Promise<boolean> {
+    if (row.kind === 'outbound') return this.sendOutbound(row, send);
+    const params = new URLSearchParams(row.body);
+    if (Number(row.attempts) > 0) params.set('RetryCount', String(row.attempts));
+    const get = row.kind === 'get';
+    const result = await send({ method: get ? 'GET' : 'POST', url: row.url as string, params, idempotencyToken: get ? undefined : `${row.event_seq}-${row.seq}` });
+    return result.ok;
   }
 
-  private claimHead(queue: string): Promise<DeliveryRow | undefined> {
-    return claimHead<DeliveryRow>(this.db, this.clock, 'conversation_deliveries', 'queue', queue, this.leaseMs);
-  }
-
-
-  private async done(row: DeliveryRow): Promise<void> {
-    await this.db.run('DELETE FROM conversation_deliveries WHERE seq = ?', [row.seq]);
-  }
-
-  private async send(row: DeliveryRow): Promise<void> {
-    const token = await authTokenOf(this.db, row.account_sid);
-    if (token === undefined) return this.done(row);
-    this.attempts++;
-    let ok: boolean;
-    if (row.kind === 'outbound') ok = await this.sendOutbound(row, token);
-    else {
-      const body = new URLSearchParams(row.body);
-      if (Number(row.attempts) > 0) body.set('RetryCount', String(row.attempts));
-      const result =
-        row.kind === 'get'
-          ? await getSigned(row.url as string, body, token, this.opts.timeoutMs, this.stopping.signal)
-          : await postSigned(row.url as string, body, token, this.opts.timeoutMs, `${row.event_seq}-${row.seq}`, this.stopping.signal);
-      ok = result.ok;
-    }
-    if (ok) return this.done(row);
-    if (this.stopping.signal.aborted) {
-      await this.db.run('UPDATE conversation_deliveries SET locked_until = 0 WHERE seq = ?', [row.seq]);
-      return;
-    }
-    const attempts = Number(row.attempts) + 1;
-    if (attempts >= this.opts.maxAttempts) {
-      if (row.kind === 'outbound') await this.receipt(row, { status: 'failed', errorCode: UNKNOWN_DELIVERY_ERROR });
-      return this.done(row);
-    }
-    const wait = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (attempts - 1));
-    await this.db.run('UPDATE conversation_deliveries SET attempts = ?, next_attempt_at = ?, locked_until = 0 WHERE seq = ?', [
-      attempts,
-      this.clock.now() + wait,
-      row.seq,
-    ]);
-  }
-
-  /** True when the outcome is final (a receipt was recorded). */
-  private async sendOutbound(row: DeliveryRow, token: string): Promise<boolean> {
+  private async sendOutbound(row: DeliveryRow, send: Send): Promise<boolean> {
     if (!this.adapter) return true;
-    const m = JSON.parse(row.body) as OutboundMessage;
     let outcome;
     try {
-      outcome = await this.adapter.deliver(m, { authToken: token, timeoutMs: this.opts.timeoutMs, signal: this.stopping.signal });
+      outcome = await this.adapter.deliver(JSON.parse(row.body) as OutboundMessage, { send });
     } catch {
       outcome = { status: 'retry' as const };
     }
@@ -295,9 +254,9 @@ export class ConversationDeliverer {
     this.running = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
-    this.stopping.abort();
+    this.sender.abort();
     await this.waker.idle();
-    while (this.draining.size > 0) await Promise.all([...this.draining.values()]);
+    await this.sender.idle();
   }
 }
 
@@ -308,22 +267,4 @@ function triggered(ev: EventRow, triggers: string[]): boolean {
     const k = t.trim().toLowerCase();
     return k !== '' && (body === k || body.startsWith(k + ' '));
   });
-}
-
-/** A GET webhook: the parameters in the query string, the full URL signed (no body). */
-async function getSigned(url: string, params: URLSearchParams, authToken: string, timeoutMs: number, cancel?: AbortSignal): Promise<{ ok: boolean }> {
-  const full = url + (url.includes('?') ? '&' : '?') + params.toString();
-  try {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const res = await fetch(full, {
-      method: 'GET',
-      headers: { 'x-twilio-signature': twilioSignature(authToken, full), 'user-agent': 'TwilioProxy/1.1' },
-      redirect: 'manual',
-      signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
-    });
-    await res.text();
-    return { ok: res.status >= 200 && res.status < 300 };
-  } catch {
-    return { ok: false };
-  }
 }

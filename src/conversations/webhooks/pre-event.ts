@@ -1,8 +1,8 @@
 import { TwilioError } from '../../core/errors.ts';
 import type { Ctx, Route } from '../../http/context.ts';
-import { twilioSignature } from '../../core/signature.ts';
+import { signedRequest } from '../../outbound/http.ts';
 import type { Database } from '../../store/database.ts';
-import { authTokenOf, postSigned } from '../../taskrouter/engine/delivery.ts';
+import { authTokenOf } from '../../store/outbox.ts';
 import { cause } from '../http/validate.ts';
 import type { ConfigRow } from '../model.ts';
 import { jsonList } from '../service/deps.ts';
@@ -45,19 +45,10 @@ export async function preEvent(db: Database, accountSid: string, event: PreEvent
   form.set('ChatServiceSid', config.default_chat_service_sid);
   form.set('RetryCount', '0');
   for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, v);
-  let status: number | null;
-  if (config.webhook_method === 'GET') {
-    const url = config.pre_webhook_url + (config.pre_webhook_url.includes('?') ? '&' : '?') + form.toString();
-    try {
-      const res = await fetch(url, { headers: { 'x-twilio-signature': twilioSignature(token, url) }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-      await res.text();
-      status = res.status;
-    } catch {
-      status = null;
-    }
-  } else {
-    status = (await postSigned(config.pre_webhook_url, form, token, timeoutMs)).status;
-  }
+  // Not through the senders' per-origin share: the caller is waiting, and must not queue behind
+  // the account's own post-event backlog to the same origin. The timeout bounds it.
+  const method = config.webhook_method === 'GET' ? 'GET' : 'POST';
+  const { status } = await signedRequest({ method, url: config.pre_webhook_url, params: form, authToken: token, timeoutMs });
   if (status !== null && (status < 200 || status >= 300)) throw rejectedByWebhook(event, status);
 }
 

@@ -1,8 +1,10 @@
 import type { Clock } from '../../core/clock.ts';
+import { Outbound, shutdownSwitch, type OutboundResult } from '../../outbound/http.ts';
 import type { Database, Executor } from '../../store/database.ts';
+import { Outbox, authTokenOf, type Claim } from '../../store/outbox.ts';
 import { activities, workers, workflows, type WorkspaceRow } from '../model.ts';
 import { reservations, type ReservationRow, type TaskRow } from '../routing-model.ts';
-import { CALLBACK_DEFAULTS, authTokenOf, postSigned, type CallbackOptions, type PostResult } from './delivery.ts';
+import { CALLBACK_DEFAULTS, type CallbackOptions } from './delivery.ts';
 import type { Engine } from './index.ts';
 import { outboxSignal } from './outbox-signal.ts';
 
@@ -30,7 +32,7 @@ const VOICE = new Set(['dequeue', 'call', 'conference', 'redirect']);
  * Reads an assignment callback reply. Null means the reply failed (not 2xx, not JSON, not an
  * object), which sends the fallback URL a try. An empty body or `{}` defers.
  */
-export function readAnswer(result: PostResult): Answer | null {
+export function readAnswer(result: OutboundResult): Answer | null {
   if (!result.ok) return null;
   const text = result.body.trim();
   if (text === '') return { kind: 'defer', reason: 'empty' };
@@ -51,7 +53,8 @@ export function readAnswer(result: PostResult): Answer | null {
   return { kind: 'defer', reason: VOICE.has(instruction) ? 'voice' : 'unknown' };
 }
 
-const MAX_IN_FLIGHT = 32;
+/** Due callbacks are claimed this many at a time, every one of them each pump. */
+const PAGE = 100;
 
 /**
  * Workflow assignment callbacks. When a reservation is created and its workflow has an
@@ -59,26 +62,26 @@ const MAX_IN_FLIGHT = 32;
  * rolled-back reservation sends nothing); after the commit it is POSTed, signed like every Twilio
  * webhook. The answer may accept or reject the reservation; `{}` defers to the REST API. A failed
  * answer (not 2xx, not JSON, no answer within 5 s) gets one try at FallbackAssignmentCallbackUrl;
- * if that fails too, the reservation waits, pending, for its timeout.
+ * if that fails too, the reservation waits, pending, for its timeout. Every due callback is
+ * started at once, each as fast as its destination allows (see Outbound).
  */
 export class AssignmentCallbacks {
   private readonly opts: Required<CallbackOptions>;
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly outbox: Outbox<CallbackRow>;
+  private readonly inFlight = new Set<Promise<void>>();
   private attempts = 0;
-  private stopping = new AbortController();
+  private readonly stopping = shutdownSwitch();
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly engine: Engine,
     options: CallbackOptions = {},
+    private readonly outbound = new Outbound(),
   ) {
     this.opts = { ...CALLBACK_DEFAULTS, ...options };
+    this.outbox = new Outbox<CallbackRow>(db, clock, 'assignment_callbacks', 2 * this.opts.assignmentTimeoutMs + 30_000);
     engine.setHooks({ reservationCreated: (tx, ws, task, res) => this.queue(tx, ws, task, res) });
-  }
-
-  private get leaseMs() {
-    return 2 * this.opts.assignmentTimeoutMs + 30_000;
   }
 
   /** Inside the routing transaction: queue the callback, if the task's workflow wants one. */
@@ -110,28 +113,23 @@ export class AssignmentCallbacks {
     );
   }
 
-  /** Claims queued callbacks and starts sending them; returns how many it started. */
+  /** Claims every due callback and starts sending it; returns how many it started. */
   async pump(): Promise<number> {
-    const room = MAX_IN_FLIGHT - this.inFlight.size;
-    if (room <= 0 || this.stopping.signal.aborted) return 0;
-    const rows = await this.db.transaction(async (tx) => {
-      const now = this.clock.now();
-      const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-      const due = await tx.all<CallbackRow>(`SELECT * FROM assignment_callbacks WHERE locked_until <= ? ORDER BY seq LIMIT ${room}${lock}`, [now]);
-      const claimed: CallbackRow[] = [];
-      for (const row of due) {
-        if ((await tx.run('UPDATE assignment_callbacks SET locked_until = ? WHERE seq = ? AND locked_until <= ?', [now + this.leaseMs, row.seq, now])) === 1)
-          claimed.push(row);
+    let started = 0;
+    for (let after = 0; !this.stopping.signal.aborted; ) {
+      const claimed = await this.outbox.claimDue(after, PAGE);
+      for (const { row, claim } of claimed) {
+        // A set, not a map by seq: a claim that ran out while waiting may be taken again here.
+        const run: Promise<void> = this.send(row, claim)
+          .catch(() => undefined)
+          .finally(() => this.inFlight.delete(run));
+        this.inFlight.add(run);
       }
-      return claimed;
-    });
-    for (const row of rows) {
-      const run = this.send(row)
-        .catch(() => undefined)
-        .finally(() => this.inFlight.delete(row.seq));
-      this.inFlight.set(row.seq, run);
+      started += claimed.length;
+      if (claimed.length < PAGE) break;
+      after = Number(claimed[claimed.length - 1].row.seq);
     }
-    return rows.length;
+    return started;
   }
 
   /** Sends every queued callback and acts on the answers. Returns how many requests were made. */
@@ -140,13 +138,13 @@ export class AssignmentCallbacks {
     for (;;) {
       const started = await this.pump();
       if (started === 0 && this.inFlight.size === 0) break;
-      await Promise.all([...this.inFlight.values()]);
+      await this.idle();
     }
     return this.attempts - before;
   }
 
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()]);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** Cancels requests under way (on shutdown); their rows are sent again later. */
@@ -154,29 +152,28 @@ export class AssignmentCallbacks {
     this.stopping.abort();
   }
 
-  private post(url: string, body: URLSearchParams, token: string, reservationSid: string): Promise<PostResult> {
-    this.attempts++;
-    return postSigned(url, body, token, this.opts.assignmentTimeoutMs, reservationSid, this.stopping.signal);
-  }
-
-  private async send(row: CallbackRow): Promise<void> {
+  private async send(row: CallbackRow, claim: Claim): Promise<void> {
     const token = await authTokenOf(this.db, row.account_sid);
-    const body = new URLSearchParams(row.body);
     let answer: Answer | null = null;
     if (token !== undefined) {
-      answer = readAnswer(await this.post(row.url, body, token, row.reservation_sid));
-      if (answer === null && row.fallback_url && !this.stopping.signal.aborted)
-        answer = readAnswer(await this.post(row.fallback_url, body, token, row.reservation_sid));
+      const params = new URLSearchParams(row.body);
+      const post = async (url: string) => {
+        const request = { url, params, authToken: token, timeoutMs: this.opts.assignmentTimeoutMs, idempotencyToken: row.reservation_sid, signal: this.stopping.signal };
+        const result = await this.outbound.send(request, () => this.outbox.renew(claim));
+        if (result.attempted) this.attempts++;
+        return readAnswer(result);
+      };
+      answer = await post(row.url);
+      if (answer === null && row.fallback_url && !claim.lost && !this.stopping.signal.aborted) answer = await post(row.fallback_url);
     }
-    if (this.stopping.signal.aborted) {
-      // Shutting down mid-request: leave the row for whichever node runs next.
-      await this.db.run('UPDATE assignment_callbacks SET locked_until = 0 WHERE seq = ?', [row.seq]);
-      return;
-    }
+    // Another node took it over while it waited for its destination: it is that node's now.
+    if (claim.lost) return;
+    // Shutting down mid-request: leave the row for whichever node runs next.
+    if (this.stopping.signal.aborted) return this.outbox.release(claim);
     try {
       if (answer && answer.kind !== 'defer') await this.carryOut(row, answer);
     } finally {
-      await this.db.run('DELETE FROM assignment_callbacks WHERE seq = ?', [row.seq]);
+      await this.outbox.done(row.seq);
     }
   }
 

@@ -1,8 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import { Pump } from '../../core/pump.ts';
-import { claimHead } from '../../store/outbox.ts';
-import { twilioSignature } from '../../core/signature.ts';
-import type { Database, Executor } from '../../store/database.ts';
+import { Outbound } from '../../outbound/http.ts';
+import { OrderedOutbox } from '../../outbound/ordered.ts';
+import type { Database } from '../../store/database.ts';
 import { TASK_LIMITS } from '../routing-model.ts';
 import type { AssignmentCallbacks } from './assignment-callback.ts';
 
@@ -27,47 +27,8 @@ export const CALLBACK_DEFAULTS: Required<CallbackOptions> = {
   assignmentTimeoutMs: 5_000,
 };
 
-export interface PostResult {
-  ok: boolean;
-  status: number | null;
-  body: string;
-  error?: string;
-}
-
-/**
- * POSTs a form to a webhook as Twilio does: form-encoded, signed with the account's auth token in
- * X-Twilio-Signature. Never throws: a refused connection, a reset or no answer in time is a failure.
- */
-export async function postSigned(
-  url: string,
-  body: URLSearchParams,
-  authToken: string,
-  timeoutMs: number,
-  idempotencyToken?: string,
-  cancel?: AbortSignal,
-): Promise<PostResult> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-    'x-twilio-signature': twilioSignature(authToken, url, body),
-    'user-agent': 'TwilioProxy/1.1',
-    accept: '*/*',
-  };
-  if (idempotencyToken) headers['i-twilio-idempotency-token'] = idempotencyToken;
-  try {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
-    const res = await fetch(url, { method: 'POST', headers, body: body.toString(), redirect: 'manual', signal });
-    const text = await res.text();
-    return { ok: res.status >= 200 && res.status < 300, status: res.status, body: text };
-  } catch (err) {
-    return { ok: false, status: null, body: '', error: (err as Error).message };
-  }
-}
-
-/** Auth tokens by account, read when needed: a rotated token signs the next callback. */
-export async function authTokenOf(db: Executor, accountSid: string): Promise<string | undefined> {
-  return (await db.get<{ auth_token: string }>('SELECT auth_token FROM accounts WHERE sid = ?', [accountSid]))?.auth_token;
-}
+/** Where inbound.ts finds it; it lives with the outbox tables. */
+export { authTokenOf } from '../../store/outbox.ts';
 
 interface DeliveryRow {
   seq: number;
@@ -80,133 +41,54 @@ interface DeliveryRow {
   locked_until: number;
 }
 
-/** At most this many workspaces' callbacks are in flight at once on one node. */
-const MAX_PARALLEL_WORKSPACES = 32;
-
 /**
- * Sends the event callbacks queued in `deliveries` (see events.ts). Per workspace, strictly in
- * order: an event is sent only once every earlier one succeeded or was given up. A failure (a
- * non-2xx answer, a refused connection, no answer within 15 s) is retried with exponential
- * backoff; after the last attempt the event is dropped so that the ones behind it can go.
- * Workspaces proceed independently and in parallel.
- *
- * Several nodes may share a PostgreSQL database: a delivery is claimed (locked_until, taken
- * with FOR UPDATE SKIP LOCKED) before it is sent, so exactly one node sends it. A node that dies
- * mid-send leaves a claim that expires, and another node sends the event again: at least once.
+ * Sends the event callbacks queued in `deliveries` (see events.ts), per workspace strictly in
+ * order, through the one ordered-outbox sender (outbound/ordered.ts): retried with exponential
+ * backoff, given up after the last attempt so that the ones behind can go, claimed so that one
+ * node sends each. Workspaces proceed independently; each as fast as its receiver allows.
  */
 export class EventDeliverer {
-  private readonly opts: Required<CallbackOptions>;
-  private readonly draining = new Map<string, Promise<void>>();
-  private attempts = 0;
-  private readonly stopping = new AbortController();
+  private readonly sender: OrderedOutbox<DeliveryRow>;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     options: CallbackOptions = {},
+    outbound = new Outbound(),
   ) {
-    this.opts = { ...CALLBACK_DEFAULTS, ...options };
+    const opts = { ...CALLBACK_DEFAULTS, ...options };
+    this.sender = new OrderedOutbox<DeliveryRow>(db, clock, outbound, {
+      table: 'deliveries',
+      queueColumn: 'workspace_sid',
+      policy: { timeoutMs: opts.eventTimeoutMs, maxAttempts: opts.eventMaxAttempts, retryBaseMs: opts.eventRetryBaseMs, retryMaxMs: opts.eventRetryMaxMs },
+      accountOf: (row) => new URLSearchParams(row.body).get('AccountSid') ?? '',
+      deliver: async (row, send) => (await send({ url: row.url, params: new URLSearchParams(row.body), idempotencyToken: row.event_sid })).ok,
+    });
   }
 
-  private get leaseMs() {
-    return 2 * this.opts.eventTimeoutMs + 30_000;
-  }
-
-  /**
-   * Starts draining every workspace whose next delivery is due and not being sent. Returns how
-   * many workspaces it started; the sends go on in the background.
-   */
-  async pump(): Promise<number> {
-    const now = this.clock.now();
-    const heads = await this.db.all<{ workspace_sid: string }>(
-      `SELECT d.workspace_sid FROM deliveries d
-         JOIN (SELECT workspace_sid, MIN(seq) AS head FROM deliveries GROUP BY workspace_sid) h ON h.head = d.seq
-        WHERE d.next_attempt_at <= ? AND d.locked_until <= ?
-        ORDER BY d.seq LIMIT ${MAX_PARALLEL_WORKSPACES * 2}`,
-      [now, now],
-    );
-    let started = 0;
-    for (const { workspace_sid: ws } of heads) {
-      if (this.draining.has(ws) || this.draining.size >= MAX_PARALLEL_WORKSPACES || this.stopping.signal.aborted) continue;
-      // A database failure ends this drain; the next pump starts it again.
-      const run = this.drain(ws)
-        .catch(() => undefined)
-        .finally(() => this.draining.delete(ws));
-      this.draining.set(ws, run);
-      started++;
-    }
-    return started;
+  /** Starts draining every workspace whose next callback is due; the sends go on in the background. */
+  pump(): Promise<number> {
+    return this.sender.pump();
   }
 
   /** Sends everything due now, waiting for every answer (or timeout). Returns how many requests were made. */
-  async flush(): Promise<number> {
-    const before = this.attempts;
-    for (;;) {
-      const started = await this.pump();
-      if (started === 0 && this.draining.size === 0) break;
-      await Promise.all([...this.draining.values()]);
-    }
-    return this.attempts - before;
+  flush(): Promise<number> {
+    return this.sender.flush();
   }
 
   /** Waits for sends already under way. */
-  async idle(): Promise<void> {
-    while (this.draining.size > 0) await Promise.all([...this.draining.values()]);
+  idle(): Promise<void> {
+    return this.sender.idle();
   }
 
   /** Cancels requests under way (on shutdown); their events are sent again later, by whichever node runs. */
   abort(): void {
-    this.stopping.abort();
+    this.sender.abort();
   }
 
   /** Removes events past the 30-day retention. Returns how many were removed. */
   async sweep(): Promise<number> {
     return this.db.run('DELETE FROM events WHERE event_date < ?', [this.clock.now() - TASK_LIMITS.eventRetentionMs]);
-  }
-
-  private async drain(workspaceSid: string): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      const row = await this.claimHead(workspaceSid);
-      if (!row) return;
-      await this.send(row);
-    }
-  }
-
-  private claimHead(workspaceSid: string): Promise<DeliveryRow | undefined> {
-    return claimHead<DeliveryRow>(this.db, this.clock, 'deliveries', 'workspace_sid', workspaceSid, this.leaseMs);
-  }
-
-
-  private async send(row: DeliveryRow): Promise<void> {
-    const body = new URLSearchParams(row.body);
-    const accountSid = body.get('AccountSid') ?? '';
-    const token = await authTokenOf(this.db, accountSid);
-    if (token === undefined) {
-      // The account is gone: nobody can verify a signature any more.
-      await this.db.run('DELETE FROM deliveries WHERE seq = ?', [row.seq]);
-      return;
-    }
-    this.attempts++;
-    const result = await postSigned(row.url, body, token, this.opts.eventTimeoutMs, row.event_sid, this.stopping.signal);
-    if (this.stopping.signal.aborted && !result.ok) {
-      await this.db.run('UPDATE deliveries SET locked_until = 0 WHERE seq = ?', [row.seq]);
-      return;
-    }
-    if (result.ok) {
-      await this.db.run('DELETE FROM deliveries WHERE seq = ?', [row.seq]);
-      return;
-    }
-    const attempts = Number(row.attempts) + 1;
-    if (attempts >= this.opts.eventMaxAttempts) {
-      await this.db.run('DELETE FROM deliveries WHERE seq = ?', [row.seq]);
-      return;
-    }
-    const wait = Math.min(this.opts.eventRetryMaxMs, this.opts.eventRetryBaseMs * 2 ** (attempts - 1));
-    await this.db.run('UPDATE deliveries SET attempts = ?, next_attempt_at = ?, locked_until = 0 WHERE seq = ?', [
-      attempts,
-      this.clock.now() + wait,
-      row.seq,
-    ]);
   }
 }
 
