@@ -31,6 +31,8 @@ export const preconditionFailed = (etag: string | number) =>
 export const gone = (message: string) => new TwilioError(20001, 410, message);
 export const inUse = (message: string) => new TwilioError(20001, 400, message);
 export const payloadTooLarge = () => new TwilioError(20001, 413, 'Request body is too large');
+export const requestTimeout = () => new TwilioError(20001, 408, 'Request Timeout: the request did not arrive in time');
+export const headersTooLarge = () => new TwilioError(20001, 431, 'Request header fields are too large');
 export const forbidden = (message: string) => new TwilioError(20403, 403, message);
 export const tooManyRequests = (message: string) => new TwilioError(20429, 429, message);
 export const internal = () => new TwilioError(20500, 500, 'An internal server error occurred');

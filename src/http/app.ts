@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Accounts } from '../accounts/accounts.ts';
-import { TwilioError, internal, invalidParameter, methodNotAllowed, notFound, payloadTooLarge } from '../core/errors.ts';
+import { TwilioError, headersTooLarge, internal, invalidParameter, methodNotAllowed, notFound, payloadTooLarge, requestTimeout } from '../core/errors.ts';
 import { parseJson, refuseNul } from '../core/input.ts';
 import type { Ctx, Product, Route } from './context.ts';
 import { Params } from './params.ts';
 import { limitConnectionsPerAddress, timeoutOptions, type ConnectionLimits } from './connections.ts';
+import { refuseUpgrade as answerRaw } from './websocket-limits.ts';
 
 const TWILIO_HOST = /^([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::\d+)?$/i;
 const HOST_ROUTED = Symbol('hostRouted');
@@ -42,6 +43,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
     frameworkErrors(error, _req, reply) {
       sendError(reply, new TwilioError(20001, 400, `Invalid request: ${error.message}`));
     },
+    // Requests Node's parser refuses (malformed request line or header, too large, too slow) too.
+    clientErrorHandler(err: Error & { code?: string }, socket) {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      if (!socket.writable) return void socket.destroy();
+      const e =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? requestTimeout()
+        : err.code === 'HPE_HEADER_OVERFLOW' ? headersTooLarge()
+        : invalidParameter('Invalid request: the request line or a header is malformed');
+      answerRaw(socket, e);
+    },
     rewriteUrl(req) {
       const raw = req as RawRequest;
       const m = TWILIO_HOST.exec(req.headers.host ?? '');
@@ -73,6 +84,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string' }, asParams);
   // The path and query of every route, however registered (products, agent, web chat, pages), before anything reads them.
   app.addHook('onRequest', async (req) => {
+    if (!req.headers.host && req.raw.httpVersion === '1.1') throw invalidParameter('Invalid request: an HTTP/1.1 request must have a Host header');
     for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, string>)) refuseNul(value, `path parameter ${name}`);
     (req.raw as RawRequest)[QUERY] = formParams(searchOf(req.url), 'query');
   });

@@ -43,6 +43,8 @@ export function timeoutOptions(limits?: ConnectionLimits): { requestTimeout: num
       // Node looks for expired headers and requests only this often (30 s unless told): a tenth
       // of the shorter timeout, at most a second, keeps them close to what was configured.
       connectionsCheckingInterval: Math.ceil(Math.min(1000, headersTimeoutMs / 10, requestTimeoutMs / 10)),
+      // Node would answer a missing Host itself, with an empty body: the app refuses it in Twilio's words.
+      requireHostHeader: false,
     },
   };
 }

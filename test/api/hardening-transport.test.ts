@@ -67,6 +67,11 @@ function outcome(s: Socket, until: 'answer' | 'close' = 'answer', waitMs = WAIT_
 function assertRefused(o: Outcome, what: string) {
   const ok = o.status === undefined ? o.closed : o.status >= 400 && o.status < 500;
   assert.ok(ok, `${what}: expected a 4xx or a closed connection, got ${JSON.stringify(o)}`);
+  if (o.status === undefined) return;
+  // An answer, whoever gave it (Node's parser, Fastify or the upgrade router), is Twilio's error body.
+  const body = JSON.parse(o.data.slice(o.data.indexOf('\r\n\r\n') + 4));
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'more_info', 'status'], `${what}: ${o.data}`);
+  assert.equal(body.status, o.status, what);
 }
 
 async function assertServing(t: TestServer) {
