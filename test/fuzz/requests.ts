@@ -1,0 +1,406 @@
+import type { FieldFact } from '../support/conformance.ts';
+import { twilioSignature } from '../../src/core/signature.ts';
+import type { Random } from './random.ts';
+import type { FuzzRoute, Segment } from './routes.ts';
+import { badValue, deepJson, encodeText, isJsonParam, validValue, NUL, type Wire } from './values.ts';
+import type { World } from './world.ts';
+
+/** One request as it goes on the wire, and what was done to it. */
+export interface FuzzRequest {
+  method: string;
+  /** Percent-encoded; characters U+0080..U+00FF go as raw bytes. */
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  /** Whether it may change the store (anything but GET, HEAD and OPTIONS). */
+  mutating: boolean;
+  /** The route it was made from. */
+  route: string;
+  /** What is malformed about it ("clean" when nothing is). */
+  kinds: string[];
+  /** The SID its path ends with, if any: what a successful DELETE removed. */
+  last?: string;
+}
+
+export interface Context {
+  world: World;
+  r: Random;
+  /** http://127.0.0.1:PORT: what a signature is computed over. */
+  baseUrl: string;
+  account: { accountSid: string; authToken: string };
+  now: number;
+}
+
+type Pair = [Wire, Wire];
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const ODD_METHODS = ['PUT', 'PATCH', 'DELETE', 'GET', 'POST', 'OPTIONS', 'PROPFIND', 'HEAD', 'M-SEARCH'];
+const HOSTS: Record<string, string[]> = {
+  taskrouter: ['taskrouter.twilio.com', 'taskrouter.sydney.au1.twilio.com'],
+  conversations: ['conversations.twilio.com'],
+  'flex-api': ['flex-api.twilio.com'],
+  switchyard: ['switchyard.twilio.com'],
+};
+const ODD_HOSTS = ['[', '[::1', 'x:99999', 'a'.repeat(300), 'twilio.com', 'TASKROUTER.TWILIO.COM:443', 'conversations.twilio.com.evil', '127.0.0.1:1', 'Ã©vil', 'host with space'];
+const REST = ['index.html', 'app.js', 'embed.js', '../../package.json', '%2e%2e/%2e%2e/package.json', '..%2f..%2fpackage.json', '%00', 'x'.repeat(2000), 'nope.css', '%FF', 'a/b/c/d', '.', ''];
+
+/** The row a real SID names, for paths whose parents agree with it. */
+export type RowOf = (sid: string) => Promise<Record<string, unknown> | undefined>;
+
+/**
+ * Builds one request for a route: clean (real SIDs of the same family, valid values: it should
+ * succeed, so the world changes as it would in use) or broken in one or more ways: a path SID
+ * real, of the wrong type, of another account or malformed; parameters of the wrong type, NUL,
+ * invalid UTF-8, huge, deep JSON, expression bombs; required keys missing, keys repeated or
+ * unknown; the wrong body encoding or content type; bad credentials; odd methods, hosts and headers.
+ */
+export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): Promise<FuzzRequest> {
+  const { r } = c;
+  const kinds: string[] = [];
+  // Clean writes go one at a time (see fuzz.test.ts), and a clean DELETE takes the seeded state with it: fewer of those.
+  const mode = r.weighted([
+    [route.method === 'DELETE' ? 3 : route.method === 'POST' ? 15 : 25, 'clean'],
+    [40, 'params'],
+    [12, 'path'],
+    [12, 'shape'],
+    [7, 'auth'],
+    [4, 'method'],
+  ] as const);
+
+  // Path: real SIDs of one family (the deepest SID's row names its parents), then maybe broken.
+  let segments = await fillPath(route.segments, c, rowOf, route.method === 'DELETE');
+  if (mode === 'path' || (mode !== 'clean' && r.chance(0.1))) {
+    const slots = route.segments.map((g, i) => ('fixed' in g ? -1 : i)).filter((i) => i >= 0);
+    if (slots.length > 0) {
+      const i = r.pick(slots);
+      const seg = route.segments[i] as { param: string; sid?: string } | { rest: true };
+      const prefix = 'sid' in seg ? seg.sid : undefined;
+      const bad = r.weighted<[string, string]>([
+        [3, ['sid-wrong-type', c.world.otherType(prefix ?? 'WS') ?? 'XX' + r.hex(32)]],
+        [3, ['sid-other-account', (prefix && c.world.foreign(prefix)) || (prefix ?? 'WS') + r.hex(32)]],
+        [2, ['sid-unknown', (prefix ?? 'WS') + r.hex(32)]],
+        [2, ['nul', r.pick(['%00', `${segments[i]}%00`, '%00' + (prefix ?? 'WS') + r.hex(30)])]],
+        [2, ['invalid-utf8', r.pick(['%FF%FE', '%C0%80', '%ED%A0%80', '\xff\xfe', 'WS\xc3'])]],
+        [1, ['bad-percent', r.pick(['%', '%zz', '%%30'])]],
+        [1, ['long', 'W'.repeat(r.pick([999, 1001, 5000]))]],
+        [1, ['odd-text', r.pick(['..', '%2e%2e', '%2F', 'null', 'undefined', '%20', "'", '%22%3E', '😀', 'WS*', '__proto__', 'constructor'])]],
+        [1, ['unique-name', c.world.uniqueName]],
+      ]);
+      kinds.push(`path-${bad[0]}`);
+      segments = [...segments];
+      segments[i] = bad[1];
+    }
+  }
+  let path = '/' + segments.join('/');
+  if (mode === 'path' && r.chance(0.3)) {
+    const v = r.pick<[string, (p: string) => string]>([
+      ['trailing-slash', (p) => p + '/'],
+      ['double-slash', (p) => p.replace('/v1/', '//v1//')],
+      ['lower-case', (p) => p.toLowerCase()],
+      ['suffix', (p) => p + '.json'],
+      ['dot-segments', (p) => p.replace('/v1/', '/v1/./x/../')],
+      ['query-only', (p) => p + '?'],
+      ['fragment', (p) => p + '#x'],
+    ]);
+    kinds.push(`path-${v[0]}`);
+    path = v[1](path);
+  }
+
+  // Method.
+  let method = route.method;
+  if (mode === 'method') {
+    method = r.pick(ODD_METHODS);
+    kinds.push('method');
+  } else if (method === 'GET' && r.chance(0.04)) method = 'HEAD';
+
+  // Parameters: every required one and some optional ones, valid; then some of them broken.
+  const names = Object.keys(route.params);
+  const pairs: Pair[] = [];
+  const values = new Map<string, string>();
+  for (const name of names) {
+    const fact = route.params[name];
+    if (!fact.required && !r.chance(mode === 'clean' ? 0.35 : 0.25)) continue;
+    // A page number needs the token of that page: a clean request asks for the first one.
+    if (mode === 'clean' && (name === 'Page' || name === 'PageToken')) continue;
+    values.set(name, validValue(r, name, fact, c.world, c.now));
+  }
+  const wire = new Map<string, Wire[]>([...values].map(([k, v]) => [k, [{ text: v }]]));
+  if (mode === 'params' && names.length > 0) {
+    const count = 1 + (r.chance(0.3) ? r.int(3) : 0);
+    for (let i = 0; i < count; i++) {
+      const name = r.pick(names);
+      const bad = badValue(r, name, route.params[name], c.world, route.where === 'query' ? 'query' : route.bodyType === 'json' ? 'json' : 'body');
+      kinds.push(bad.kind);
+      wire.set(name, [bad.value]);
+    }
+  }
+  if (mode === 'shape') kinds.push(reshape(r, route, wire, names));
+  for (const [k, vs] of wire) for (const v of vs) pairs.push([{ text: k }, v]);
+
+  // Body or query, as the route takes them (and sometimes the other way round).
+  const headers: Record<string, string> = {};
+  let body: Buffer | undefined;
+  let where = route.where;
+  if (mode === 'shape' && r.chance(0.2)) {
+    where = where === 'query' ? 'body' : 'query';
+    kinds.push('params-elsewhere');
+  }
+  const isEnvelope = route.auth === 'envelope' && route.method === 'POST';
+  if (isEnvelope) {
+    body = Buffer.from(envelopeBody(c, route, kinds, mode));
+    headers['content-type'] = r.pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
+    if (r.chance(0.2)) headers.apiversion = r.pick(['v1', 'v2', 'v9', '', 'V1']);
+  } else if (where === 'query') {
+    if (pairs.length > 0) path += (path.includes('?') ? '&' : '?') + latin1(encodePairs(pairs));
+  } else if (route.bodyType === 'json' || (mode === 'shape' && r.chance(0.25))) {
+    body = Buffer.from(jsonBody(r, wire, route, c, kinds));
+    headers['content-type'] = 'application/json';
+  } else {
+    body = encodePairs(pairs);
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  if (mode === 'shape' && body !== undefined && r.chance(0.35)) {
+    const ct = r.pick([
+      'text/plain', 'application/json', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=iso-8859-1',
+      'application/xml', ';;;', 'a/b/c', 'application/json; charset=utf-16', '*/*', 'application/vnd.api+json',
+    ]);
+    headers['content-type'] = ct;
+    kinds.push('content-type');
+  }
+  if (mode === 'shape' && r.chance(0.15)) {
+    body = Buffer.from(r.pick(['{', '{"a":}', '\ufeff{"a":1}', 'null', '[]', '"x"', '{"a":1}{"b":2}', `{"a":"${NUL}"}`, deepJson(5000, r), 'a=1&&&==&%', '\xff\xfe']), 'utf8');
+    headers['content-type'] = r.pick(['application/json', 'application/x-www-form-urlencoded']);
+    kinds.push('bad-body');
+  }
+
+  // Credentials and other headers.
+  authenticate(route, c, headers, mode, kinds, path, pairs);
+  if (mode === 'auth' || r.chance(0.04)) headerVariation(r, route, headers, kinds, (p) => (path = p), path);
+  if (kinds.length === 0) kinds.push('clean');
+  return { method, path, headers, body, mutating: !READS.has(method), route: route.name, kinds, last: /^[A-Z]{2}[0-9a-f]{32}$/.exec(segments[segments.length - 1] ?? '')?.[0] };
+}
+
+/** Real SIDs of one family: the deepest first (for a DELETE, seldom one the seed made), its parents from its row. */
+async function fillPath(segments: Segment[], c: Context, rowOf: RowOf, deleting: boolean): Promise<string[]> {
+  const { r, world } = c;
+  const deepest = segments.map((g, i) => ('param' in g && g.sid ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
+  const prefixOf = (i: number) => (segments[i] as { sid: string }).sid;
+  const chosen = deepest < 0 ? undefined : deleting ? world.spare(prefixOf(deepest)) : world.real(prefixOf(deepest));
+  const family: Record<string, unknown> = chosen ? { ...(await rowOf(chosen)), sid: chosen } : {};
+  const inFamily = (prefix: string) => Object.values(family).find((v): v is string => typeof v === 'string' && new RegExp(`^${prefix}[0-9a-f]{32}$`, 'i').test(v));
+  return segments.map((g, i) => {
+    if ('fixed' in g) return g.fixed;
+    if ('rest' in g) return r.pick(REST);
+    if (!g.sid) return r.pick(['default', 'chat', 'sms', 'twilio-taskrouter.js', 'x', 'WC' + r.hex(32)]);
+    // Worker channels and task channels are named by SID or by unique name, conversations by SID or unique name.
+    if ((g.sid === 'WC' || g.sid === 'TC') && r.chance(0.3)) return r.pick(['default', 'voice', 'chat', 'sms']);
+    if (g.sid === 'CH' && r.chance(0.1)) return world.uniqueName;
+    if (i === deepest) return chosen ?? g.sid + r.hex(32);
+    return inFamily(g.sid) ?? world.real(g.sid) ?? g.sid + r.hex(32);
+  });
+}
+
+/** Missing, repeated and unknown keys. */
+function reshape(r: Random, route: FuzzRoute, wire: Map<string, Wire[]>, names: string[]): string {
+  const required = names.filter((n) => route.params[n].required);
+  return r.weighted<() => string>([
+    [3, () => {
+      if (required.length === 0) return 'no-params';
+      wire.delete(r.pick(required));
+      return 'missing-required';
+    }],
+    [2, () => {
+      wire.clear();
+      return 'no-params';
+    }],
+    [3, () => {
+      const name = names.length > 0 ? r.pick(names) : 'FriendlyName';
+      const copies = r.pick([2, 3, 1000]);
+      wire.set(name, Array.from({ length: copies }, (_, i) => ({ text: i % 2 ? 'x' : (wire.get(name)?.[0] as { text?: string })?.text ?? 'y' })));
+      return 'repeated-key';
+    }],
+    [3, () => {
+      const key = r.pick(['Foo', '', '[]', 'a[b]', '__proto__', 'constructor', 'toString', 'hasOwnProperty', `K${NUL}`, 'k'.repeat(10_000), 'friendlyname', 'FRIENDLYNAME', 'Attributes.x', '.', 'Sid']);
+      wire.set(key, [{ text: 'x' }]);
+      return 'unknown-key';
+    }],
+  ])();
+}
+
+function encodePairs(pairs: Pair[]): Buffer {
+  const parts: Buffer[] = [];
+  pairs.forEach(([k, v], i) => {
+    if (i > 0) parts.push(Buffer.from('&'));
+    parts.push(enc(k), Buffer.from('='), enc(v));
+  });
+  return Buffer.concat(parts);
+}
+
+const enc = (w: Wire): Buffer => ('text' in w ? Buffer.from(encodeText(w.text)) : typeof w.encoded === 'string' ? Buffer.from(w.encoded) : w.encoded);
+/** Bytes as a path string: node sends U+0000..U+00FF of a path as single bytes. */
+const latin1 = (b: Buffer) => b.toString('latin1');
+
+/** A JSON body: the parameters as a JSON object (JSON-typed ones parsed), sometimes broken in JSON's own ways. */
+function jsonBody(r: Random, wire: Map<string, Wire[]>, route: FuzzRoute, c: Context, kinds: string[]): string {
+  const obj: Record<string, unknown> = {};
+  for (const [k, vs] of wire) {
+    const w = vs[0];
+    const text = 'text' in w ? w.text : Buffer.isBuffer(w.encoded) ? w.encoded.toString('latin1') : w.encoded;
+    obj[k] = jsonValue(text, route.params[k]);
+    if (vs.length > 1) obj[k] = vs.map((x) => ('text' in x ? x.text : ''));
+  }
+  if (route.name.includes('/Transfers') && route.method === 'POST' && !('from' in obj) && r.chance(0.7)) {
+    obj.from = c.world.real('UT') ?? 'UT' + r.hex(32);
+    obj.to = c.world.real(r.pick(['WQ', 'WK', 'WW'])) ?? 'WQ' + r.hex(32);
+  }
+  if (r.chance(0.15)) {
+    const [kind, mutate] = r.pick<[string, () => void]>([
+      ['json-wrong-type', () => { for (const k of Object.keys(obj)) obj[k] = r.pick([1, true, null, [], {}, 1e308, -0, [obj[k]]]); }],
+      ['nul', () => { obj[r.pick(Object.keys(obj).concat('from'))] = `x${NUL}y`; }],
+      ['json-proto', () => { Object.defineProperty(obj, '__proto__', { value: { polluted: true }, enumerable: true }); }],
+      ['deep-json', () => { obj[r.pick(Object.keys(obj).concat('attributes'))] = JSON.parse(deepJson(r.pick([500, 5000]), r)); }],
+      ['huge', () => { obj[r.pick(Object.keys(obj).concat('attributes'))] = 'x'.repeat(1024 * 1024); }],
+    ]);
+    mutate();
+    kinds.push(kind);
+  }
+  try {
+    return JSON.stringify(obj);
+  } catch {
+    return '{}';
+  }
+}
+
+function jsonValue(text: string, fact: FieldFact | undefined): unknown {
+  if (fact && (fact.type === 'object' || fact.type === 'any')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  if (fact?.type === 'array') return [text];
+  return text;
+}
+
+/** The event bridge's envelope: a relative TaskRouter URL the worker SDK uses, its params, the token. */
+function envelopeBody(c: Context, route: FuzzRoute, kinds: string[], mode: string): string {
+  const { r, world } = c;
+  const t = world.tokens;
+  const ws = mode === 'path' && r.chance(0.5) ? (world.foreign('WS') ?? t.workspaceSid) : t.workspaceSid;
+  const wk = mode === 'path' && r.chance(0.5) ? (world.real('WK') ?? t.workerSid) : t.workerSid;
+  const [method, url] = r.pick<[string, string]>([
+    ['GET', `Workspaces/${ws}/Workers/${wk}`],
+    ['POST', `Workspaces/${ws}/Workers/${wk}`],
+    ['GET', `Workspaces/${ws}/Activities`],
+    ['GET', `Workspaces/${ws}/Workers/${wk}/Channels`],
+    ['GET', `Workspaces/${ws}/Workers/${wk}/Channels/${r.pick(['default', 'chat', world.real('WC') ?? 'x'])}`],
+    ['POST', `Workspaces/${ws}/Workers/${wk}/WorkerChannels/${r.pick(['default', 'chat', world.real('WC') ?? 'x'])}`],
+    ['GET', `Workspaces/${ws}/Workers/${wk}/Reservations`],
+    ['GET', `Workspaces/${ws}/Workers/${wk}/Reservations/${world.real('WR') ?? 'WR'}`],
+    ['POST', `Workspaces/${ws}/Workers/${wk}/Reservations/${world.real('WR') ?? 'WR'}`],
+    ['POST', `Workspaces/${ws}/Tasks`],
+    ['GET', `Workspaces/${ws}/Tasks/${world.real('WT') ?? 'WT'}`],
+    ['POST', `Workspaces/${ws}/Tasks/${world.real('WT') ?? 'WT'}`],
+    ['GET', r.pick(['', '/', '..', 'v1/Workspaces', `Workspaces/${ws}/Workers/${wk}/../../..`, 'x'.repeat(5000), `Workspaces/${ws}%00`, 'http://[', `Workspaces/${ws}/Workers/${wk}?a=1`])],
+  ]);
+  const params: Record<string, unknown> = {};
+  for (const name of ['ActivitySid', 'Attributes', 'FriendlyName', 'ReservationStatus', 'Instruction', 'WorkflowSid', 'TaskQueueSid', 'TaskChannel', 'RoutingTarget', 'AssignmentStatus', 'Reason', 'Priority', 'Capacity', 'Available', 'PageSize', 'AfterSid', 'Active', 'RejectPendingReservations']) {
+    if (!r.chance(0.2)) continue;
+    const fact: FieldFact = /Sid$/.test(name) ? { type: 'string', sid: name === 'ActivitySid' ? 'WA' : name === 'WorkflowSid' ? 'WW' : name === 'TaskQueueSid' ? 'WQ' : 'WT' } : /^(Capacity|Priority|PageSize)$/.test(name) ? { type: 'integer', min: 0, max: 50 } : /^(Available|Active|RejectPendingReservations)$/.test(name) ? { type: 'boolean' } : { type: 'string' };
+    if (mode === 'params' && r.chance(0.5)) {
+      const bad = badValue(r, name, fact, world, 'json');
+      kinds.push(`envelope-${bad.kind}`);
+      params[name] = 'text' in bad.value ? bad.value.text : String(bad.value.encoded);
+    } else params[name] = name === 'Attributes' && r.chance(0.5) ? { skills: ['sms'], contact_uri: r.pick(['client:x', 'client:alice']) } : validValue(r, name, fact, world, c.now);
+  }
+  if (mode === 'params' && r.chance(0.3)) {
+    params[r.pick(['Attributes', 'FriendlyName'])] = r.pick<unknown>([[1, [2, [3]]], { a: { b: {} } }, JSON.parse(deepJson(3000, r)), null, true, 1e400]);
+    kinds.push('envelope-json-types');
+  }
+  const token = mode === 'auth' ? r.pick(['', 'x', t.agentChat, t.customerChat, t.worker.slice(0, -4) + 'AAAA', 'a.b.c', t.worker + NUL]) : t.worker;
+  if (mode === 'auth') kinds.push('envelope-token');
+  const envelope: Record<string, unknown> = { url, method: mode === 'method' ? r.pick(['DELETE', 'PUT', 'get', '', 1]) : method, params, token };
+  if (mode === 'shape') {
+    const [kind, text] = r.pick<[string, string]>([
+      ['envelope-not-object', r.pick(['[]', '"x"', '1', 'null', ''])],
+      ['envelope-bad-json', r.pick(['{', '{"url":}', '\ufeff{}'])],
+      ['envelope-deep', deepJson(5000, r)],
+      ['envelope-wrong-types', JSON.stringify({ url: [url], method: {}, params: 'Attributes=1', token: 1 })],
+      ['envelope-missing', JSON.stringify({ method, params, token })],
+      ['envelope-nul', JSON.stringify({ ...envelope, url: url + NUL })],
+    ]);
+    kinds.push(kind);
+    return text;
+  }
+  void route;
+  return JSON.stringify(envelope);
+}
+
+function authenticate(route: FuzzRoute, c: Context, headers: Record<string, string>, mode: string, kinds: string[], path: string, pairs: Pair[]) {
+  const { r, world } = c;
+  const basic = (sid: string, secret: string) => 'Basic ' + Buffer.from(`${sid}:${secret}`).toString('base64');
+  const good = basic(c.account.accountSid, c.account.authToken);
+  const bad = mode === 'auth';
+  switch (route.auth) {
+    case 'basic': {
+      if (!bad) return void (headers.authorization = good);
+      const [kind, value] = r.pick<[string, string | undefined]>([
+        ['auth-none', undefined],
+        ['auth-wrong-token', basic(c.account.accountSid, c.account.authToken.replace(/.$/, 'x'))],
+        ['auth-other-account', basic(world.other.accountSid, world.other.authToken)],
+        ['auth-malformed', r.pick(['Basic !!!', 'Basic ' + Buffer.from('nocolon').toString('base64'), 'Basic', 'Basic ' + 'A'.repeat(10_000), 'Digest username="x"', basic('', ''), basic(`${c.account.accountSid}${NUL}`, 'x'), basic('SK' + r.hex(32), 'secret')])],
+        ['auth-bearer', `Bearer ${world.tokens.worker}`],
+      ]);
+      kinds.push(kind);
+      if (value !== undefined) headers.authorization = value;
+      return;
+    }
+    case 'worker-token':
+    case 'chat-token': {
+      const token = route.auth === 'worker-token' ? world.tokens.worker : world.tokens.customerChat;
+      if (!bad) return void (headers.authorization = `Bearer ${token}`);
+      const value = r.pick([undefined, 'Bearer', 'Bearer x', `Bearer ${world.tokens.agentChat}`, `Bearer ${world.tokens.customerChat}`, `Bearer ${world.tokens.worker}`, `Bearer ${token.slice(0, -3)}abc`, good, `Bearer ${'a.'.repeat(5000)}`]);
+      kinds.push('auth-token');
+      if (value !== undefined) headers.authorization = value;
+      return;
+    }
+    case 'signature': {
+      if (bad) {
+        kinds.push('auth-signature');
+        if (r.chance(0.5)) headers['x-twilio-signature'] = r.pick(['', 'x', 'A'.repeat(28), 'A'.repeat(10_000)]);
+        return;
+      }
+      const params = new URLSearchParams();
+      for (const [k, v] of pairs) if ('text' in k && 'text' in v) params.append(k.text, v.text);
+      if (params.get('AccountSid') !== c.account.accountSid && r.chance(0.8)) return void (headers['x-twilio-signature'] = 'unsigned');
+      headers['x-twilio-signature'] = twilioSignature(c.account.authToken, c.baseUrl + path, params);
+      return;
+    }
+    case 'none':
+      if (bad) {
+        kinds.push('auth-unexpected');
+        headers.authorization = r.pick([good, 'Bearer x', 'Basic !!!']);
+      }
+  }
+}
+
+function headerVariation(r: Random, route: FuzzRoute, headers: Record<string, string>, kinds: string[], setPath: (p: string) => void, path: string) {
+  const product = path.split('/')[1];
+  const [kind, apply] = r.pick<[string, () => void]>([
+    ['host-routed', () => {
+      const hosts = HOSTS[product];
+      if (!hosts) return void (headers.host = r.pick(ODD_HOSTS));
+      headers.host = r.pick(hosts);
+      setPath(path.slice(product.length + 1) || '/');
+    }],
+    ['host-odd', () => void (headers.host = r.pick(ODD_HOSTS))],
+    ['forwarded-proto', () => void (headers['x-forwarded-proto'] = r.pick(['https', 'gopher', '', 'https, http', 'h'.repeat(1000)]))],
+    ['if-match', () => void (headers['if-match'] = r.pick(['"1"', 'garbage', '*', '', '-1', '99999999999999999999']))],
+    ['accept', () => void (headers.accept = r.pick(['application/xml', '*/*;q=abc', '']))],
+    ['content-encoding', () => void (headers['content-encoding'] = r.pick(['gzip', 'br', 'identity, x']))],
+    ['odd-header', () => void (headers[r.pick(['x-long', 'cookie', 'origin', 'access-control-request-method'])] = r.pick(['\u00ff\u00fe', 'x'.repeat(8000), 'https://evil.example', 'POST']))],
+  ]);
+  apply();
+  kinds.push(kind);
+  void route;
+}
