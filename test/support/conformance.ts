@@ -4,13 +4,14 @@
  *
  * Rules (see docs in /shared/reference/api-surface.md, "How to read the tables" and §5):
  *  - every schema field is present; `null` only where nullable (enum `$ref` fields count as nullable);
- *  - no invented fields;
+ *  - no invented fields: besides the spec's, only the documented extensions (`EXTENSIONS`), type-checked like them;
  *  - JSON types match (`any` accepts anything); `date-time` = `YYYY-MM-DDTHH:MM:SSZ` (UTC, no fraction);
  *    `uri` = absolute http(s) URL; `uri-map` = object of name -> absolute http(s) URL;
  *  - enum values are from the spec's list; SID-pattern fields match `^XX[0-9a-fA-F]{32}$`.
  */
 import { AssertionError } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { CHANNEL_TYPES } from '../../src/flex/model.ts';
 
 export type Product = 'taskrouter' | 'flex' | 'conversations';
 
@@ -69,6 +70,54 @@ export function schemaFields(schemaName: string): Record<string, FieldFact> {
   const fields = schemaIndex.get(schemaName);
   if (!fields) throw new Error(`conformance: unknown schema "${schemaName}"`);
   return fields;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Documented extensions
+
+/** A field Switchyard sends beyond Twilio's published spec, and why. */
+export interface Extension {
+  field: FieldFact;
+  reason: string;
+}
+
+const FLEX_PARTICIPANT = 'flex.v1.interaction.interaction_channel.interaction_channel_participant';
+
+/**
+ * The one list of fields allowed beyond the spec: each is what code written for Twilio reads from
+ * Twilio's real responses, where the published spec leaves it out. An extension is optional (Twilio's
+ * own examples lack it) but, when present, checked like a spec field; it is allowed only where listed.
+ */
+export const EXTENSIONS: {
+  /** Extra fields of a resource, alone or as a list item, by schema. */
+  resources: Record<string, Record<string, Extension>>;
+  /** Extra top-level fields of a list page, by the schema of its items. */
+  pages: Record<string, Record<string, Extension>>;
+} = {
+  resources: {
+    [FLEX_PARTICIPANT]: {
+      media_properties: {
+        field: { type: 'object' },
+        reason:
+          "Flex UI's task.getParticipants() gives plugins each participant's mediaProperties (conversation_sid, the conversation participant's sid, identity, messaging_binding); plugins that park, transfer or leave a chat build their Conversations calls from it",
+      },
+    },
+  },
+  pages: {
+    [FLEX_PARTICIPANT]: {
+      channel_type: {
+        field: { type: 'string', enum: [...CHANNEL_TYPES] },
+        reason:
+          "Flex UI reads the interaction channel's type from the participants list; plugins read it as a participant's channelType (park-interaction passes it on to its function)",
+      },
+    },
+  },
+};
+
+/** The extension fields a body of this schema may carry, as field facts. */
+function extensionFields(schemaName: string, extensions: Record<string, Record<string, Extension>>): Record<string, FieldFact> {
+  const extra = Object.entries(extensions[schemaName] ?? {}).map(([name, e]) => [name, e.field] as const);
+  return Object.fromEntries(extra);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -275,8 +324,11 @@ function checkResourceAt(schemaName: string, body: unknown, prefix: string): str
       problems.push(`${prefix}${name}: missing field`);
     } else checkValue(f, body[name], `${prefix}${name}`, problems);
   }
+  const extensions = extensionFields(schemaName, EXTENSIONS.resources);
   for (const name of Object.keys(body)) {
-    if (!Object.prototype.hasOwnProperty.call(fields, name)) problems.push(`${prefix}${name}: unexpected field (not in ${schemaName})`);
+    if (Object.prototype.hasOwnProperty.call(fields, name)) continue;
+    if (Object.prototype.hasOwnProperty.call(extensions, name)) checkValue(extensions[name], body[name], `${prefix}${name}`, problems);
+    else problems.push(`${prefix}${name}: unexpected field (not in ${schemaName})`);
   }
   return problems;
 }
@@ -296,8 +348,11 @@ export function checkList(schemaName: string, body: unknown, key: string): strin
   schemaFields(schemaName);
   if (!isPlainObject(body)) return [`(body): expected a JSON object, got ${jsonType(body)} ${show(body)}`];
   const problems: string[] = [];
+  const extensions = extensionFields(schemaName, EXTENSIONS.pages);
   for (const name of Object.keys(body)) {
-    if (name !== key && name !== 'meta') problems.push(`${name}: unexpected top-level field (a page has only "${key}" and "meta")`);
+    if (name === key || name === 'meta') continue;
+    if (Object.prototype.hasOwnProperty.call(extensions, name)) checkValue(extensions[name], body[name], name, problems);
+    else problems.push(`${name}: unexpected top-level field (a page has only "${key}" and "meta")`);
   }
   const meta = body.meta;
   if (meta === undefined) problems.push('meta: missing field');

@@ -14,8 +14,10 @@ export function participantRoutes(flex: Flex): Route[] {
       path: BASE,
       handler: async (ctx) => {
         const req = pageRequest(ctx);
-        const rows = await flex.participants.list(ctx.accountSid, ctx.params.InteractionSid, ctx.params.ChannelSid, req.pageSize + 1, req.offset);
-        return pageReply(ctx, 'participants', rows.map((p) => render.participant(ctx.base, p)), req);
+        const { channel, participants } = await flex.participants.list(ctx.accountSid, ctx.params.InteractionSid, ctx.params.ChannelSid, req.pageSize + 1, req.offset);
+        const reply = pageReply(ctx, 'participants', participants.map((p) => render.participant(ctx.base, p)), req);
+        // Not in Twilio's spec: Flex UI gives it to plugins as each participant's channelType.
+        return { ...reply, body: { ...(reply.body as object), channel_type: channel.type } };
       },
     },
     {

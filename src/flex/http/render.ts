@@ -1,6 +1,8 @@
 import { isoDate } from '../../core/clock.ts';
+import { messagingBinding } from '../../conversations/http/render.ts';
 import type { TaskRow } from '../../taskrouter/routing-model.ts';
-import type { ChannelRow, InteractionRow, InviteRow, ParticipantRow, TransferRow } from '../model.ts';
+import type { ChannelRow, InteractionRow, InviteRow, TransferRow } from '../model.ts';
+import type { ParticipantView } from '../service/participants.ts';
 
 /** Flex's JSON for each resource. Tasks inside `routing` are shown as Flex shows them: epoch-second dates. */
 
@@ -79,13 +81,26 @@ export function invite(base: string, i: InviteRow, task: RenderedTask | null) {
   };
 }
 
-export function participant(base: string, p: ParticipantRow) {
+/**
+ * `media_properties` is not in Twilio's spec, but Flex UI hands it to plugins: the conversation
+ * participant standing for this one (`sid` null once they are out of the conversation).
+ */
+export function participant(base: string, v: ParticipantView) {
+  const p = v.participant;
+  const m = v.member;
+  const stored = p.media_properties === null ? {} : (JSON.parse(p.media_properties) as { identity?: unknown });
   return {
     sid: p.sid,
     type: p.type,
     interaction_sid: p.interaction_sid,
     channel_sid: p.channel_sid,
     routing_properties: p.routing_properties === null ? null : JSON.parse(p.routing_properties),
+    media_properties: {
+      conversation_sid: v.conversationSid,
+      sid: m?.sid ?? null,
+      identity: m ? m.identity : typeof stored.identity === 'string' ? stored.identity : null,
+      messaging_binding: m ? messagingBinding(m) : null,
+    },
     url: `${base}/v1/Interactions/${p.interaction_sid}/Channels/${p.channel_sid}/Participants/${p.sid}`,
   };
 }
