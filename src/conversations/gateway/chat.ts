@@ -8,7 +8,7 @@ import { AccessTokenError, verifyAccessToken } from '../../core/access-token.ts'
 import type { Clock } from '../../core/clock.ts';
 import { invalidParameter, TwilioError } from '../../core/errors.ts';
 import { parseJson } from '../../core/input.ts';
-import { eventsSince } from '../events.ts';
+import { settledEventsSince } from '../events.ts';
 import type { MessageRow, ParticipantRow } from '../model.ts';
 import type { Cause } from '../service/deps.ts';
 import type { ConversationsApi } from '../services.ts';
@@ -144,7 +144,7 @@ export class ChatGateway {
 
   private async push(): Promise<void> {
     for (;;) {
-      const events = await eventsSince(this.api.db, this.cursor ?? 0, 200);
+      const events = await settledEventsSince(this.api.db, this.cursor ?? 0, 200);
       if (events.length === 0) return;
       for (const ev of events) {
         this.cursor = Number(ev.seq);

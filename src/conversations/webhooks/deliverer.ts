@@ -4,7 +4,7 @@ import { Outbound, type Send } from '../../outbound/http.ts';
 import { OrderedOutbox } from '../../outbound/ordered.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { settledSeq } from '../../store/outbox.ts';
-import type { EventRow } from '../events.ts';
+import { contiguousRun, type EventRow } from '../events.ts';
 import type { ConfigRow, MessageRow, ParticipantRow, ReceiptStatus, WebhookRow } from '../model.ts';
 import type { ConversationsApi } from '../services.ts';
 import { jsonList } from '../service/deps.ts';
@@ -105,9 +105,9 @@ export class ConversationDeliverer {
       const after = Number(cursor?.seq ?? 0);
       let events = await tx.all<EventRow>(`SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ${FANOUT_BATCH}`, [after]);
       if (upTo === 'contiguous') {
-        const gap = events.findIndex((ev, i) => Number(ev.seq) !== after + i + 1);
-        if (gap === 0) return GAP;
-        if (gap > 0) events = events.slice(0, gap);
+        const run = contiguousRun(events, after);
+        if (run.length === 0 && events.length > 0) return GAP;
+        events = run;
       } else events = events.filter((ev) => Number(ev.seq) <= upTo);
       if (events.length === 0) return 0;
       const now = this.clock.now();
