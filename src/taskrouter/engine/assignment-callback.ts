@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { isSid } from '../../core/sid.ts';
 import { Outbound, shutdownSwitch, type OutboundResult } from '../../outbound/http.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { Outbox, authTokenOf, type Claim } from '../../store/outbox.ts';
@@ -47,7 +48,8 @@ export function readAnswer(result: OutboundResult): Answer | null {
   const instruction = typeof reply.instruction === 'string' ? reply.instruction.trim().toLowerCase() : undefined;
   if (instruction === 'accept') return { kind: 'accept' };
   if (instruction === 'reject')
-    return { kind: 'reject', activitySid: typeof reply.activity_sid === 'string' ? reply.activity_sid : undefined };
+    // Only a well-formed SID is looked up: the receiver's text (a NUL, say) must not reach the store.
+    return { kind: 'reject', activitySid: isSid(reply.activity_sid, 'WA') ? reply.activity_sid : undefined };
   // {} defers; so do voice instructions and anything unknown (Twilio: a debugger warning).
   if (instruction === undefined) return { kind: 'defer', reason: 'empty' };
   return { kind: 'defer', reason: VOICE.has(instruction) ? 'voice' : 'unknown' };
