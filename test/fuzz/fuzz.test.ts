@@ -25,7 +25,7 @@ for (const backend of backends()) {
     test('every route, malformed every way: no 5xx, no answer over 5 s, no process death, no store change on a refusal', async () => {
       const seed = runSeed();
       console.log(`fuzz ${backend.name}: seed ${seed} (replay with FUZZ_SEED=${seed})`);
-      const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => Lane.open(backend, seed + i)));
+      const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => Lane.open(backend, seed + i, { index: i, of: LANES })));
       try {
         const started = performance.now();
         const seconds = () => (performance.now() - started) / 1000;
@@ -43,10 +43,13 @@ for (const backend of backends()) {
         const deaths = lanes.flatMap((l) => l.deaths);
         const unanswered = lanes.flatMap((l) => l.tally.unanswered);
         const routes = lanes[0].routes;
+        const parameters = routes.filter((x) => x.served).flatMap((x) => Object.keys(x.params).map((p) => `${x.name} ${p}`));
+        const broken = new Set(lanes.flatMap((l) => [...l.tally.broken]));
         console.log(
           [
             `fuzz ${backend.name}: seed ${seed}, ${LANES} lanes; ${routes.filter((x) => x.served).length} served routes + ${routes.filter((x) => !x.served).length} unserved spec operations; ${lanes[0].world.describe()}`,
             `  ${requests()} requests in ${took.toFixed(1)} s (${Math.round(requests() / took)}/s); by status: ${sum((l) => l.tally.byStatus)}`,
+            `  bad values given to ${parameters.filter((p) => broken.has(p)).length} of the ${parameters.length} parameters of the served routes`,
             `  ${total((l) => l.tally.raws)} raw-socket cases: ${sum((l) => l.tally.rawByResult)}`,
             `  ${total((l) => l.tally.checks)} store checks, ${total((l) => l.tally.reseeds)} reseeds; ${findings.length} findings, ${deaths.length} process deaths, ${unanswered.length} closed without an answer`,
             ...unanswered.slice(0, 3).map((u) => `  closed without an answer: ${u}`),

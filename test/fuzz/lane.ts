@@ -41,6 +41,8 @@ export interface Tally {
   findings: Finding[];
   /** Requests the server closed without an answer (not failures: listed to be looked at). */
   unanswered: string[];
+  /** "route parameter" pairs given a bad value at least once. */
+  broken: Set<string>;
 }
 
 export const show = (req: FuzzRequest) =>
@@ -61,7 +63,7 @@ const refusal = (o: Outcome) => o.status >= 400 || o.status === 0;
  * (one succeeded, or a refusal wrote), each refusal goes again alone, checked.
  */
 export class Lane {
-  readonly tally: Tally = { requests: 0, raws: 0, checks: 0, reseeds: 0, byStatus: new Map(), rawByResult: new Map(), findings: [], unanswered: [] };
+  readonly tally: Tally = { requests: 0, raws: 0, checks: 0, reseeds: 0, byStatus: new Map(), rawByResult: new Map(), findings: [], unanswered: [], broken: new Set() };
   private readonly inFlight = new Set<string>();
   private readonly expected = new Expectations();
   private sender: Sender;
@@ -76,13 +78,14 @@ export class Lane {
     private readonly log: WriteLog,
     readonly world: World,
     readonly routes: FuzzRoute[],
+    private readonly lane: { index: number; of: number },
     private readonly dispose: () => Promise<void>,
   ) {
     this.sender = new Sender(target.baseUrl);
     target.inFlight = () => [...this.inFlight];
   }
 
-  static async open(backend: Backend, seed: number): Promise<Lane> {
+  static async open(backend: Backend, seed: number, lane: { index: number; of: number }): Promise<Lane> {
     const store = await backend.create();
     const target = new Target(store.config, [newAccount(), newAccount()], NOW);
     await target.start();
@@ -91,7 +94,7 @@ export class Lane {
     const r = new Random(seed);
     const world = new World(target, db, r);
     await world.seed();
-    return new Lane(r, target, db, log, world, inventory(target.routes), store.dispose);
+    return new Lane(r, target, db, log, world, inventory(target.routes), lane, store.dispose);
   }
 
   get deaths(): string[] {
@@ -102,7 +105,7 @@ export class Lane {
   async run(enough: () => boolean): Promise<void> {
     const served = this.routes.filter((x) => x.served);
     const unserved = this.routes.filter((x) => !x.served);
-    const ctx: Context = { world: this.world, r: this.r, baseUrl: this.target.baseUrl, account: this.world.account, now: NOW };
+    const ctx: Context = { world: this.world, r: this.r, baseUrl: this.target.baseUrl, account: this.world.account, now: NOW, turns: new Map(), lane: this.lane };
     while (!enough() && this.target.deaths.length < MAX_DEATHS) {
       await this.upkeep(ctx);
       const batch: FuzzRequest[] = [];
@@ -207,6 +210,7 @@ export class Lane {
       const o = await this.sender.send(req);
       const t = this.tally;
       t.requests++;
+      for (const name of req.broken) t.broken.add(`${req.route} ${name}`);
       count(t.byStatus, String(o.status));
       if (o.status === 0) t.unanswered.push(`${label} → ${o.body}`);
       if (o.status >= 500) t.findings.push({ what: 'status', request: label, detail: `${o.status} ${o.body.slice(0, 400)}` });

@@ -20,6 +20,8 @@ export interface FuzzRequest {
   kinds: string[];
   /** The SID its path ends with, if any: what a successful DELETE removed. */
   last?: string;
+  /** The parameters given a bad value. */
+  broken: string[];
 }
 
 export interface Context {
@@ -29,6 +31,9 @@ export interface Context {
   baseUrl: string;
   account: { accountSid: string; authToken: string };
   now: number;
+  /** Per route, the next parameter to break first: every parameter of a route takes its turn (lanes start apart). */
+  turns: Map<FuzzRoute, number>;
+  lane: { index: number; of: number };
 }
 
 type Pair = [Wire, Wire];
@@ -59,7 +64,8 @@ export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): 
   // Clean writes go one at a time (see fuzz.test.ts), and a clean DELETE takes the seeded state with it: fewer of those.
   const mode = r.weighted([
     [route.method === 'DELETE' ? 3 : route.method === 'POST' ? 15 : 25, 'clean'],
-    [40, 'params'],
+    // Every parameter takes its turn: routes with many get broken by their parameters more often.
+    [40 + Object.keys(route.params).length, 'params'],
     [12, 'path'],
     [12, 'shape'],
     [7, 'auth'],
@@ -124,10 +130,14 @@ export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): 
     values.set(name, validValue(r, name, fact, c.world, c.now));
   }
   const wire = new Map<string, Wire[]>([...values].map(([k, v]) => [k, [{ text: v }]]));
+  const broken: string[] = [];
   if (mode === 'params' && names.length > 0) {
+    const turn = c.turns.get(route) ?? Math.floor((c.lane.index * names.length) / c.lane.of);
+    c.turns.set(route, turn + 1);
     const count = 1 + (r.chance(0.3) ? r.int(3) : 0);
     for (let i = 0; i < count; i++) {
-      const name = r.pick(names);
+      const name = i === 0 ? names[turn % names.length] : r.pick(names);
+      broken.push(name);
       const bad = badValue(r, name, route.params[name], c.world, route.where === 'query' ? 'query' : route.bodyType === 'json' ? 'json' : 'body');
       kinds.push(bad.kind);
       wire.set(name, [bad.value]);
@@ -176,7 +186,7 @@ export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): 
   authenticate(route, c, headers, mode, kinds, path, pairs);
   if (mode === 'auth' || r.chance(0.04)) headerVariation(r, route, headers, kinds, (p) => (path = p), path);
   if (kinds.length === 0) kinds.push('clean');
-  return { method, path, headers, body, mutating: !READS.has(method), route: route.name, kinds, last: /^[A-Z]{2}[0-9a-f]{32}$/.exec(segments[segments.length - 1] ?? '')?.[0] };
+  return { method, path, headers, body, mutating: !READS.has(method), route: route.name, kinds, broken, last: /^[A-Z]{2}[0-9a-f]{32}$/.exec(segments[segments.length - 1] ?? '')?.[0] };
 }
 
 /** Real SIDs of one family: the deepest first (for a DELETE, seldom one the seed made), its parents from its row. */

@@ -37,7 +37,8 @@ export const deepJson = (levels: number, r: Random): string =>
 
 /** TaskRouter expressions built to be expensive: long chains, deep parentheses, huge IN lists and paths. */
 export function expressionBomb(r: Random): { kind: string; text: string } {
-  const n = r.pick([1_000, 20_000, 100_000]);
+  // 300 fits the 4,096 characters of TargetWorkers and of a query string: those reach the parser and the evaluator.
+  const n = r.pick([300, 300, 1_000, 20_000, 100_000]);
   return r.pick([
     () => ({ kind: 'bomb-or', text: Array(n).fill('a == 1').join(' OR ') }),
     () => ({ kind: 'bomb-and', text: Array(n).fill('skills HAS "x"').join(' AND ') }),
@@ -87,6 +88,8 @@ function attributesBomb(r: Random): { kind: string; text: string } {
     () => ({ kind: 'attrs-many-keys', text: JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))) }),
     () => ({ kind: 'attrs-long-string', text: JSON.stringify({ a: 'x'.repeat(n * 20) }) }),
     () => ({ kind: 'deep-json', text: `{"a":${deepJson(5_000, r)}}` }),
+    // Within the 4,096 characters of Attributes: deep enough for anything that walks it recursively.
+    () => ({ kind: 'deep-json', text: '{"a":'.repeat(800) + '1' + '}'.repeat(800) }),
     () => ({ kind: 'attrs-proto', text: '{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}},"toString":1,"hasOwnProperty":2}' }),
   ])();
 }
