@@ -129,9 +129,13 @@ export class WidgetService {
   }
 }
 
-/** The origin the caller reached us at (http://host:port), for the page and script URLs. */
+/**
+ * The origin the caller reached us at (http://host:port), for the page and script URLs: the base
+ * without the product's path. Not parsed as a URL: the Host and X-Forwarded-Proto were the
+ * caller's to send, and whatever they sent makes these URLs as it makes every other.
+ */
 function origin(ctx: Ctx): string {
-  return new URL(ctx.base).origin;
+  return ctx.base.replace(/\/switchyard$/, '');
 }
 
 async function setOrigins(tx: Executor, sid: string, origins: string[]): Promise<void> {
