@@ -17,10 +17,10 @@ const TYPES: Record<string, string> = {
 };
 
 /** Third-party browser bundles served from node_modules, by a fixed name (never a path from the request). */
-const VENDOR: Record<string, () => string> = {
+const VENDOR = new Map<string, () => string>([
   // The npm package's window build still requires its dependencies: served bundled with them.
-  'twilio-taskrouter.js': taskRouterBrowserBundle,
-};
+  ['twilio-taskrouter.js', taskRouterBrowserBundle],
+]);
 
 /**
  * GET /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle>. Paths are resolved
@@ -50,7 +50,7 @@ export function servePages(app: FastifyInstance): void {
     });
   }
   app.get('/vendor/:name', (req, reply) => {
-    const resolveFile = VENDOR[(req.params as { name: string }).name];
+    const resolveFile = VENDOR.get((req.params as { name: string }).name);
     return send(resolveFile ? resolveFile() : '', reply);
   });
 }

@@ -24,7 +24,8 @@ describe('pages: served as plain files, nothing outside public/', () => {
   });
 
   test('unknown files, vendor names and escapes from public/ are 404 with a Twilio error body', async () => {
-    for (const path of ['/shared/nope.css', '/vendor/package.json', '/shared/..%2f..%2fpackage.json', '/shared/%2e%2e/%2e%2e/package.json']) {
+    // The names of Object's own properties too: found by the fuzz test (500: __proto__ was taken for a bundle).
+    for (const path of ['/shared/nope.css', '/vendor/package.json', '/shared/..%2f..%2fpackage.json', '/shared/%2e%2e/%2e%2e/package.json', '/vendor/__proto__', '/vendor/constructor', '/vendor/toString']) {
       const res = await t.http('GET', path, { auth: null });
       assert.equal(res.status, 404, path);
       assert.equal(res.body.code, 20404, path);
