@@ -1,8 +1,9 @@
 import type { FieldFact } from '../support/conformance.ts';
-import { twilioSignature } from '../../src/core/signature.ts';
 import type { Random } from './random.ts';
 import type { FuzzRoute, Segment } from './routes.ts';
-import { badValue, deepJson, encodeText, isJsonParam, validValue, NUL, type Wire } from './values.ts';
+import { authenticate, headerVariation } from './headers.ts';
+import { envelopeBody } from './envelope.ts';
+import { badValue, deepJson, encodeText, validValue, NUL, type Wire } from './values.ts';
 import type { World } from './world.ts';
 
 /** One request as it goes on the wire, and what was done to it. */
@@ -36,16 +37,9 @@ export interface Context {
   lane: { index: number; of: number };
 }
 
-type Pair = [Wire, Wire];
+export type Pair = [Wire, Wire];
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ODD_METHODS = ['PUT', 'PATCH', 'DELETE', 'GET', 'POST', 'OPTIONS', 'PROPFIND', 'HEAD', 'M-SEARCH'];
-const HOSTS: Record<string, string[]> = {
-  taskrouter: ['taskrouter.twilio.com', 'taskrouter.sydney.au1.twilio.com'],
-  conversations: ['conversations.twilio.com'],
-  'flex-api': ['flex-api.twilio.com'],
-  switchyard: ['switchyard.twilio.com'],
-};
-const ODD_HOSTS = ['[', '[::1', 'x:99999', 'a'.repeat(300), 'twilio.com', 'TASKROUTER.TWILIO.COM:443', 'conversations.twilio.com.evil', '127.0.0.1:1', 'Ã©vil', 'host with space'];
 const REST = ['index.html', 'app.js', 'embed.js', '../../package.json', '%2e%2e/%2e%2e/package.json', '..%2f..%2fpackage.json', '%00', 'x'.repeat(2000), 'nope.css', '%FF', 'a/b/c/d', '.', ''];
 
 /** The row a real SID names, for paths whose parents agree with it. */
@@ -61,7 +55,7 @@ export type RowOf = (sid: string) => Promise<Record<string, unknown> | undefined
 export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): Promise<FuzzRequest> {
   const { r } = c;
   const kinds: string[] = [];
-  // Clean writes go one at a time (see fuzz.test.ts), and a clean DELETE takes the seeded state with it: fewer of those.
+  // Clean writes go one at a time (see lane.ts), and a clean DELETE takes the seeded state with it: fewer of those.
   const mode = r.weighted([
     [route.method === 'DELETE' ? 3 : route.method === 'POST' ? 15 : 25, 'clean'],
     // Every parameter takes its turn: routes with many get broken by their parameters more often.
@@ -156,7 +150,7 @@ export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): 
   }
   const isEnvelope = route.auth === 'envelope' && route.method === 'POST';
   if (isEnvelope) {
-    body = Buffer.from(envelopeBody(c, route, kinds, mode));
+    body = Buffer.from(envelopeBody(c, kinds, mode));
     headers['content-type'] = r.pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
     if (r.chance(0.2)) headers.apiversion = r.pick(['v1', 'v2', 'v9', '', 'V1']);
   } else if (where === 'query') {
@@ -177,14 +171,14 @@ export async function buildRequest(route: FuzzRoute, c: Context, rowOf: RowOf): 
     kinds.push('content-type');
   }
   if (mode === 'shape' && r.chance(0.15)) {
-    body = Buffer.from(r.pick(['{', '{"a":}', '\ufeff{"a":1}', 'null', '[]', '"x"', '{"a":1}{"b":2}', `{"a":"${NUL}"}`, deepJson(5000, r), 'a=1&&&==&%', '\xff\xfe']), 'utf8');
+    body = r.pick([...['{', '{"a":}', '\ufeff{"a":1}', 'null', '[]', '"x"', '{"a":1}{"b":2}', `{"a":"${NUL}"}`, deepJson(5000, r), 'a=1&&&==&%'].map((t) => Buffer.from(t)), Buffer.from([0xff, 0xfe, 0x61])]);
     headers['content-type'] = r.pick(['application/json', 'application/x-www-form-urlencoded']);
     kinds.push('bad-body');
   }
 
   // Credentials and other headers.
   authenticate(route, c, headers, mode, kinds, path, pairs);
-  if (mode === 'auth' || r.chance(0.04)) headerVariation(r, route, headers, kinds, (p) => (path = p), path);
+  if (mode === 'auth' || r.chance(0.04)) headerVariation(r, headers, kinds, (p) => (path = p), path);
   if (kinds.length === 0) kinds.push('clean');
   return { method, path, headers, body, mutating: !READS.has(method), route: route.name, kinds, broken, last: /^[A-Z]{2}[0-9a-f]{32}$/.exec(segments[segments.length - 1] ?? '')?.[0] };
 }
@@ -292,125 +286,3 @@ function jsonValue(text: string, fact: FieldFact | undefined): unknown {
   return text;
 }
 
-/** The event bridge's envelope: a relative TaskRouter URL the worker SDK uses, its params, the token. */
-function envelopeBody(c: Context, route: FuzzRoute, kinds: string[], mode: string): string {
-  const { r, world } = c;
-  const t = world.tokens;
-  const ws = mode === 'path' && r.chance(0.5) ? (world.foreign('WS') ?? t.workspaceSid) : t.workspaceSid;
-  const wk = mode === 'path' && r.chance(0.5) ? (world.real('WK') ?? t.workerSid) : t.workerSid;
-  const [method, url] = r.pick<[string, string]>([
-    ['GET', `Workspaces/${ws}/Workers/${wk}`],
-    ['POST', `Workspaces/${ws}/Workers/${wk}`],
-    ['GET', `Workspaces/${ws}/Activities`],
-    ['GET', `Workspaces/${ws}/Workers/${wk}/Channels`],
-    ['GET', `Workspaces/${ws}/Workers/${wk}/Channels/${r.pick(['default', 'chat', world.real('WC') ?? 'x'])}`],
-    ['POST', `Workspaces/${ws}/Workers/${wk}/WorkerChannels/${r.pick(['default', 'chat', world.real('WC') ?? 'x'])}`],
-    ['GET', `Workspaces/${ws}/Workers/${wk}/Reservations`],
-    ['GET', `Workspaces/${ws}/Workers/${wk}/Reservations/${world.real('WR') ?? 'WR'}`],
-    ['POST', `Workspaces/${ws}/Workers/${wk}/Reservations/${world.real('WR') ?? 'WR'}`],
-    ['POST', `Workspaces/${ws}/Tasks`],
-    ['GET', `Workspaces/${ws}/Tasks/${world.real('WT') ?? 'WT'}`],
-    ['POST', `Workspaces/${ws}/Tasks/${world.real('WT') ?? 'WT'}`],
-    ['GET', r.pick(['', '/', '..', 'v1/Workspaces', `Workspaces/${ws}/Workers/${wk}/../../..`, 'x'.repeat(5000), `Workspaces/${ws}%00`, 'http://[', `Workspaces/${ws}/Workers/${wk}?a=1`])],
-  ]);
-  const params: Record<string, unknown> = {};
-  for (const name of ['ActivitySid', 'Attributes', 'FriendlyName', 'ReservationStatus', 'Instruction', 'WorkflowSid', 'TaskQueueSid', 'TaskChannel', 'RoutingTarget', 'AssignmentStatus', 'Reason', 'Priority', 'Capacity', 'Available', 'PageSize', 'AfterSid', 'Active', 'RejectPendingReservations']) {
-    if (!r.chance(0.2)) continue;
-    const fact: FieldFact = /Sid$/.test(name) ? { type: 'string', sid: name === 'ActivitySid' ? 'WA' : name === 'WorkflowSid' ? 'WW' : name === 'TaskQueueSid' ? 'WQ' : 'WT' } : /^(Capacity|Priority|PageSize)$/.test(name) ? { type: 'integer', min: 0, max: 50 } : /^(Available|Active|RejectPendingReservations)$/.test(name) ? { type: 'boolean' } : { type: 'string' };
-    if (mode === 'params' && r.chance(0.5)) {
-      const bad = badValue(r, name, fact, world, 'json');
-      kinds.push(`envelope-${bad.kind}`);
-      params[name] = 'text' in bad.value ? bad.value.text : String(bad.value.encoded);
-    } else params[name] = name === 'Attributes' && r.chance(0.5) ? { skills: ['sms'], contact_uri: r.pick(['client:x', 'client:alice']) } : validValue(r, name, fact, world, c.now);
-  }
-  if (mode === 'params' && r.chance(0.3)) {
-    params[r.pick(['Attributes', 'FriendlyName'])] = r.pick<unknown>([[1, [2, [3]]], { a: { b: {} } }, JSON.parse(deepJson(3000, r)), null, true, 1e400]);
-    kinds.push('envelope-json-types');
-  }
-  const token = mode === 'auth' ? r.pick(['', 'x', t.agentChat, t.customerChat, t.worker.slice(0, -4) + 'AAAA', 'a.b.c', t.worker + NUL]) : t.worker;
-  if (mode === 'auth') kinds.push('envelope-token');
-  const envelope: Record<string, unknown> = { url, method: mode === 'method' ? r.pick(['DELETE', 'PUT', 'get', '', 1]) : method, params, token };
-  if (mode === 'shape') {
-    const [kind, text] = r.pick<[string, string]>([
-      ['envelope-not-object', r.pick(['[]', '"x"', '1', 'null', ''])],
-      ['envelope-bad-json', r.pick(['{', '{"url":}', '\ufeff{}'])],
-      ['envelope-deep', deepJson(5000, r)],
-      ['envelope-wrong-types', JSON.stringify({ url: [url], method: {}, params: 'Attributes=1', token: 1 })],
-      ['envelope-missing', JSON.stringify({ method, params, token })],
-      ['envelope-nul', JSON.stringify({ ...envelope, url: url + NUL })],
-    ]);
-    kinds.push(kind);
-    return text;
-  }
-  void route;
-  return JSON.stringify(envelope);
-}
-
-function authenticate(route: FuzzRoute, c: Context, headers: Record<string, string>, mode: string, kinds: string[], path: string, pairs: Pair[]) {
-  const { r, world } = c;
-  const basic = (sid: string, secret: string) => 'Basic ' + Buffer.from(`${sid}:${secret}`).toString('base64');
-  const good = basic(c.account.accountSid, c.account.authToken);
-  const bad = mode === 'auth';
-  switch (route.auth) {
-    case 'basic': {
-      if (!bad) return void (headers.authorization = good);
-      const [kind, value] = r.pick<[string, string | undefined]>([
-        ['auth-none', undefined],
-        ['auth-wrong-token', basic(c.account.accountSid, c.account.authToken.replace(/.$/, 'x'))],
-        ['auth-other-account', basic(world.other.accountSid, world.other.authToken)],
-        ['auth-malformed', r.pick(['Basic !!!', 'Basic ' + Buffer.from('nocolon').toString('base64'), 'Basic', 'Basic ' + 'A'.repeat(10_000), 'Digest username="x"', basic('', ''), basic(`${c.account.accountSid}${NUL}`, 'x'), basic('SK' + r.hex(32), 'secret')])],
-        ['auth-bearer', `Bearer ${world.tokens.worker}`],
-      ]);
-      kinds.push(kind);
-      if (value !== undefined) headers.authorization = value;
-      return;
-    }
-    case 'worker-token':
-    case 'chat-token': {
-      const token = route.auth === 'worker-token' ? world.tokens.worker : world.tokens.customerChat;
-      if (!bad) return void (headers.authorization = `Bearer ${token}`);
-      const value = r.pick([undefined, 'Bearer', 'Bearer x', `Bearer ${world.tokens.agentChat}`, `Bearer ${world.tokens.customerChat}`, `Bearer ${world.tokens.worker}`, `Bearer ${token.slice(0, -3)}abc`, good, `Bearer ${'a.'.repeat(5000)}`]);
-      kinds.push('auth-token');
-      if (value !== undefined) headers.authorization = value;
-      return;
-    }
-    case 'signature': {
-      if (bad) {
-        kinds.push('auth-signature');
-        if (r.chance(0.5)) headers['x-twilio-signature'] = r.pick(['', 'x', 'A'.repeat(28), 'A'.repeat(10_000)]);
-        return;
-      }
-      const params = new URLSearchParams();
-      for (const [k, v] of pairs) if ('text' in k && 'text' in v) params.append(k.text, v.text);
-      if (params.get('AccountSid') !== c.account.accountSid && r.chance(0.8)) return void (headers['x-twilio-signature'] = 'unsigned');
-      headers['x-twilio-signature'] = twilioSignature(c.account.authToken, c.baseUrl + path, params);
-      return;
-    }
-    case 'none':
-      if (bad) {
-        kinds.push('auth-unexpected');
-        headers.authorization = r.pick([good, 'Bearer x', 'Basic !!!']);
-      }
-  }
-}
-
-function headerVariation(r: Random, route: FuzzRoute, headers: Record<string, string>, kinds: string[], setPath: (p: string) => void, path: string) {
-  const product = path.split('/')[1];
-  const [kind, apply] = r.pick<[string, () => void]>([
-    ['host-routed', () => {
-      const hosts = HOSTS[product];
-      if (!hosts) return void (headers.host = r.pick(ODD_HOSTS));
-      headers.host = r.pick(hosts);
-      setPath(path.slice(product.length + 1) || '/');
-    }],
-    ['host-odd', () => void (headers.host = r.pick(ODD_HOSTS))],
-    ['forwarded-proto', () => void (headers['x-forwarded-proto'] = r.pick(['https', 'gopher', '', 'https, http', 'h'.repeat(1000)]))],
-    ['if-match', () => void (headers['if-match'] = r.pick(['"1"', 'garbage', '*', '', '-1', '99999999999999999999']))],
-    ['accept', () => void (headers.accept = r.pick(['application/xml', '*/*;q=abc', '']))],
-    ['content-encoding', () => void (headers['content-encoding'] = r.pick(['gzip', 'br', 'identity, x']))],
-    ['odd-header', () => void (headers[r.pick(['x-long', 'cookie', 'origin', 'access-control-request-method'])] = r.pick(['\u00ff\u00fe', 'x'.repeat(8000), 'https://evil.example', 'POST']))],
-  ]);
-  apply();
-  kinds.push(kind);
-  void route;
-}
