@@ -122,7 +122,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const socketsPerIdentity = config.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY;
   const chat = new ChatGateway(app, conversations, clock, socketsPerIdentity);
   conversations.onChange(() => chat.wake());
-  const eventBridge = new EventBridge(app, db, clock, taskRouter, { socketsPerIdentity, ...config.eventBridge });
+  const eventBridge = new EventBridge(app, db, clock, taskRouter, { socketsPerIdentity: config.socketsPerIdentity, ...config.eventBridge });
   taskRouter.engine.onChange(() => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();

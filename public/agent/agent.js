@@ -184,10 +184,13 @@
     $('who').textContent = 'Signed in as ' + session.friendly_name;
     connection('Connecting…');
     scheduleRenewal();
+    // One desk per agent: a newer one (another tab or window) closes this one's connection, and
+    // a desk that goes away (tab closed, connection lost) leaves its agent Offline, not offered work.
     worker = new window.TaskRouter.Worker(session.worker_token, {
       ebServer: session.event_bridge.ebServer,
       wsServer: session.event_bridge.wsServer,
       closeExistingSessions: true,
+      setWorkerOfflineIfDisconnected: true,
       logLevel: new URLSearchParams(location.search).get('log') || 'error',
     });
     worker.on('ready', onReady);
@@ -195,7 +198,11 @@
     worker.on('reservationCreated', (r) => {
       addReservation(r);
     });
-    worker.on('disconnected', () => connection('Disconnected from the server; reconnecting…', true));
+    worker.on('disconnected', (why) => {
+      // The SDK would reconnect by itself: a desk replaced by a newer one stops here instead.
+      if (why && /closeExistingSessions/.test(why.message || '')) return stop('You opened the desk in another tab or window; this one is closed.');
+      connection('Disconnected from the server; reconnecting…', true);
+    });
     worker.on('error', (err) => connection('Connection problem: ' + ((err && err.message) || err), true));
     worker.on('tokenExpired', () => stop('Your session has expired. Please sign in again.'));
     connectChat();

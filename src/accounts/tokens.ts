@@ -46,7 +46,9 @@ export class TokenMinter {
     const exp = iat + ttlSeconds;
     const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const head = enc({ alg: 'HS256', typ: 'JWT', cty: 'twilio-fpa;v=1' });
-    const body = enc({ jti: `${key.sid}-${iat}`, grants: { identity, ...grants }, iat, exp, iss: key.sid, sub: accountSid });
+    // A JWT ID of its own (Twilio's is key and second): two sign-ins in one second are two
+    // sessions, which the event bridge tells apart by their token (closeExistingSessions).
+    const body = enc({ jti: `${key.sid}-${iat}-${randomBytes(8).toString('hex')}`, grants: { identity, ...grants }, iat, exp, iss: key.sid, sub: accountSid });
     const sig = createHmac('sha256', key.secret).update(`${head}.${body}`).digest('base64url');
     return { token: `${head}.${body}.${sig}`, expires: exp * 1000 };
   }

@@ -71,18 +71,19 @@ export async function verifyAccessToken(token: string, lookup: SecretLookup, now
 /** The TaskRouter grant (`AccessToken.TaskRouterGrant`): which worker of which workspace, in what role. */
 export interface TaskRouterGrant {
   workspaceSid: string;
-  workerSid: string;
+  /** Null for a token that acts for the workspace, not a worker (an admin's `new Workspace(token)`). */
+  workerSid: string | null;
   role: string;
 }
 
-/** Reads the `task_router` grant of a verified token; a worker token needs both SIDs, well-formed. */
+/** Reads the `task_router` grant of a verified token: a valid workspace SID, and a worker SID if any is named. */
 export function taskRouterGrant(token: AccessToken): TaskRouterGrant {
   const g = token.grants.task_router;
   if (!g || typeof g !== 'object') throw new AccessTokenError('Access token has no task_router grant');
   const { workspace_sid: workspaceSid, worker_sid: workerSid, role } = g as Record<string, unknown>;
   if (typeof workspaceSid !== 'string' || !/^WS[0-9a-f]{32}$/i.test(workspaceSid))
     throw new AccessTokenError('The task_router grant has no valid workspace_sid');
-  if (typeof workerSid !== 'string' || !/^WK[0-9a-f]{32}$/i.test(workerSid))
+  if (workerSid !== undefined && workerSid !== null && (typeof workerSid !== 'string' || !/^WK[0-9a-f]{32}$/i.test(workerSid)))
     throw new AccessTokenError('The task_router grant has no valid worker_sid');
-  return { workspaceSid, workerSid, role: typeof role === 'string' ? role : 'worker' };
+  return { workspaceSid, workerSid: (workerSid as string | undefined) ?? null, role: typeof role === 'string' ? role : 'worker' };
 }

@@ -5,8 +5,14 @@ import type { WorkerSession } from './session.ts';
 export interface Connection {
   ws: WebSocket;
   session: WorkerSession;
-  /** setWorkerOfflineIfDisconnected=true: when the worker's last socket closes, it goes offline. */
+  /** setWorkerOfflineIfDisconnected (true unless the SDK says false): when the worker's last socket closes, it goes offline. */
   offlineIfDisconnected: boolean;
+  /** Which token opened it (its signature): closeExistingSessions tells sessions apart by their token. */
+  tokenId: string;
+  /** Closed by a newer session (closeExistingSessions): not a disconnection. */
+  replaced?: boolean;
+  /** Order of opening on this node: a socket opened after another closed may be that one reconnecting. */
+  opened: number;
   heartbeat: NodeJS.Timeout;
 }
 

@@ -5,8 +5,9 @@ import { parseJson } from '../core/input.ts';
 import type { Database } from '../store/database.ts';
 import { EVENT_BRIDGE_PATH } from './gateway.ts';
 import { envelopeParams } from './params.ts';
+import type { PendingReplies } from './replies.ts';
 import type { EnvelopeRoutes } from './routes.ts';
-import { authenticateWorker } from './session.ts';
+import { authenticateToken } from './session.ts';
 
 /**
  * POST /event-bridge/v1/wschannels: every REST call of the SDK, wrapped as
@@ -16,7 +17,7 @@ import { authenticateWorker } from './session.ts';
  * mangle it. Replies are {"payload": …}; errors are non-2xx {"message", "code", "status",
  * "more_info"}: the SDK reads `message`, and Twilio's fields are kept for everyone else.
  */
-export function registerEnvelope(app: FastifyInstance, db: Database, clock: Clock, routes: EnvelopeRoutes): void {
+export function registerEnvelope(app: FastifyInstance, db: Database, clock: Clock, routes: EnvelopeRoutes, replies: PendingReplies): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -24,10 +25,14 @@ export function registerEnvelope(app: FastifyInstance, db: Database, clock: Cloc
     // served elsewhere); the SDK adds apiVersion / clientVersion / If-Match headers.
     scope.options(EVENT_BRIDGE_PATH, async (_req, reply) => cors(reply).code(204).send());
     scope.post(EVENT_BRIDGE_PATH, async (req, reply) => {
+      replies.track(new Promise((resolve) => {
+        reply.raw.once('finish', resolve);
+        reply.raw.once('close', resolve);
+      }));
       cors(reply);
       try {
         const body = parse(req.body);
-        const session = await authenticateWorker(db, clock, typeof body.token === 'string' ? body.token : '');
+        const session = await authenticateToken(db, clock, typeof body.token === 'string' ? body.token : '');
         if (typeof body.url !== 'string' || body.url === '') throw invalidParameter('The envelope has no url');
         const method = typeof body.method === 'string' ? body.method.toUpperCase() : 'GET';
         const apiVersion = header(req.headers.apiversion)?.toLowerCase() ?? 'v1';

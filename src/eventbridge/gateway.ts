@@ -10,6 +10,7 @@ import type { Connection, Connections } from './connections.ts';
 import { setWorkerOffline } from './offline.ts';
 import type { EventPusher } from './pusher.ts';
 import { authenticateWorker, type WorkerSession } from './session.ts';
+import { Superseded } from './superseded.ts';
 import { routeUpgrade } from '../http/upgrades.ts';
 import { refuseUpgrade, SocketEndpoint } from '../http/websocket-limits.ts';
 
@@ -33,6 +34,13 @@ export interface GatewaySettings {
  * The server speaks first and only: `init`, then pushed events and whitespace heartbeats (the
  * SDK sends nothing; its updateToken() only keeps the new token for its next POSTs and
  * reconnects, so there is no frame to handle).
+ *
+ * The flags as the SDK documents them: setWorkerOfflineIfDisconnected is true unless it says
+ * false (the SDK leaves it out when not set); closeExistingSessions=true closes the worker's
+ * sockets opened with other tokens, once. The SDK reconnects a closed socket by itself, with the
+ * same token and flag: that socket (superseded.ts) is held open without `init`, so it neither
+ * closes the newer session nor becomes a session again (no `ready`, no connect activity, no
+ * pushes).
  */
 export class SocketGateway {
   private readonly endpoint: SocketEndpoint;
@@ -41,6 +49,11 @@ export class SocketGateway {
   private readonly waiters = new Map<string, (() => void)[]>();
   /** Offline moves under way, by worker. */
   private readonly followUps = new Map<string, Promise<void>>();
+  private readonly superseded: Superseded;
+  /** Superseded sessions come back, held open (heartbeats only) until they close. */
+  private readonly held = new Set<{ ws: WebSocket; heartbeat: NodeJS.Timeout }>();
+  /** Sockets opened so far (Connection.opened). */
+  private opened = 0;
 
   constructor(
     app: FastifyInstance,
@@ -51,17 +64,25 @@ export class SocketGateway {
     private readonly pusher: EventPusher,
     private readonly settings: GatewaySettings,
   ) {
+    this.superseded = new Superseded(clock);
     this.endpoint = new SocketEndpoint({ maxFrameBytes: EVENT_BRIDGE_MAX_FRAME, perIdentity: settings.socketsPerIdentity });
     routeUpgrade(app, EVENT_BRIDGE_PATH, (req, socket, head) => this.upgrade(req, socket, head));
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const token = url.searchParams.get('token') ?? '';
     let session: WorkerSession;
     try {
-      session = await authenticateWorker(this.db, this.clock, url.searchParams.get('token') ?? '');
+      session = await authenticateWorker(this.db, this.clock, token);
     } catch (err) {
       return refuseUpgrade(socket, err instanceof TwilioError ? err : new TwilioError(20500, 500, 'An internal server error occurred'));
+    }
+    const tokenId = token.split('.')[2];
+    if (this.superseded.comingBack(session.workerSid, tokenId)) {
+      if (this.closing) return void socket.destroy();
+      this.endpoint.accept(session.workerSid, req, socket, head, (ws) => this.hold(ws));
+      return;
     }
     // Follow the workspace's events before the socket can hear `init`: whatever commits after the
     // SDK's first reads arrives as a push.
@@ -76,14 +97,19 @@ export class SocketGateway {
       socket.destroy();
       return;
     }
-    const flag = (name: string) => url.searchParams.get(name)?.toLowerCase() === 'true';
+    // The SDK sends "true" or "false", or leaves the flag out: anything else is as if left out.
+    const flag = (name: string, absent: boolean) => {
+      const v = url.searchParams.get(name)?.toLowerCase();
+      return v === 'true' ? true : v === 'false' ? false : absent;
+    };
     // A handshake refused (bad headers, or the worker's share of sockets open) never opens: the
     // workspace is not followed for it.
     let opened = false;
     socket.once('close', () => {
       if (!opened) this.pusher.unfollow(session.workspaceSid);
     });
-    const closeExisting = flag('closeExistingSessions');
+    const closeExisting = flag('closeExistingSessions', false);
+    const offlineIfDisconnected = flag('setWorkerOfflineIfDisconnected', true);
     this.endpoint.accept(
       session.workerSid,
       req,
@@ -91,23 +117,26 @@ export class SocketGateway {
       head,
       (ws) => {
         opened = true;
-        this.open(ws, session, closeExisting, flag('setWorkerOfflineIfDisconnected'));
+        this.open(ws, session, tokenId, closeExisting, offlineIfDisconnected);
       },
       closeExisting,
     );
   }
 
-  private open(ws: WebSocket, session: WorkerSession, closeExisting: boolean, offlineIfDisconnected: boolean): void {
-    const heartbeat = setInterval(() => {
-      if (ws.readyState === ws.OPEN) ws.send(' ');
-    }, this.settings.heartbeatMs);
-    heartbeat.unref();
-    const c: Connection = { ws, session, offlineIfDisconnected, heartbeat };
-    const others = this.connections.of(session.workerSid);
+  private open(ws: WebSocket, session: WorkerSession, tokenId: string, closeExisting: boolean, offlineIfDisconnected: boolean): void {
+    const heartbeat = this.heartbeat(ws);
+    const c: Connection = { ws, session, offlineIfDisconnected, heartbeat, tokenId, opened: ++this.opened };
+    const others = this.connections.of(session.workerSid).filter((o) => o.tokenId !== tokenId);
     // Registered before the others close, so the worker never looks disconnected in between.
     this.connections.add(c);
     ws.on('close', () => this.closed(c));
-    if (closeExisting) for (const o of others) o.ws.close(4001, 'Closed by a newer session of the same Worker (closeExistingSessions)');
+    if (closeExisting) {
+      for (const o of others) {
+        this.superseded.add(session.workerSid, o.tokenId);
+        o.replaced = true;
+        o.ws.close(4001, 'Closed by a newer session of the same Worker (closeExistingSessions)');
+      }
+    }
     ws.send(
       JSON.stringify({
         event_type: 'init',
@@ -121,28 +150,53 @@ export class SocketGateway {
     );
   }
 
+  private heartbeat(ws: WebSocket): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      if (ws.readyState === ws.OPEN) ws.send(' ');
+    }, this.settings.heartbeatMs);
+    timer.unref();
+    return timer;
+  }
+
+  /** A superseded session reconnecting: open, with heartbeats so the SDK keeps it rather than retrying, and nothing else. */
+  private hold(ws: WebSocket): void {
+    const h = { ws, heartbeat: this.heartbeat(ws) };
+    this.held.add(h);
+    ws.on('close', () => {
+      clearInterval(h.heartbeat);
+      this.held.delete(h);
+    });
+  }
+
   private closed(c: Connection): void {
     clearInterval(c.heartbeat);
-    const last = this.connections.remove(c);
+    this.connections.remove(c);
     this.pusher.unfollow(c.session.workspaceSid);
-    if (!last) return;
+    const workerSid = c.session.workerSid;
     const done = () => {
-      for (const resolve of this.waiters.get(c.session.workerSid) ?? []) resolve();
-      this.waiters.delete(c.session.workerSid);
+      if (this.connections.has(workerSid) || this.followUps.has(workerSid)) return;
+      for (const resolve of this.waiters.get(workerSid) ?? []) resolve();
+      this.waiters.delete(workerSid);
     };
-    // A node shutting down leaves its workers as they are: they reconnect to another node.
-    if (!c.offlineIfDisconnected || this.closing) return done();
-    // Not if the worker came back meanwhile (the SDK reconnects by itself after a drop).
-    const followUp = setWorkerOffline(this.db, this.tr, c.session, () => this.connections.has(c.session.workerSid))
+    // Each session that asked for it (the SDK's default) takes its worker offline when it ends,
+    // whatever other sockets the worker has open, as Twilio does (an SDK instance dropped without
+    // disconnect() keeps its socket open). Not one replaced by closeExistingSessions, and not when
+    // this node shuts down (its workers reconnect to another node).
+    if (!c.offlineIfDisconnected || c.replaced || this.closing) return done();
+    // Not if the session came back meanwhile: the SDK reconnects by itself after a drop, with the
+    // same token (another socket of that token already open is another session).
+    const closedAt = this.opened;
+    const cameBack = () => this.connections.of(workerSid).some((o) => o.tokenId === c.tokenId && o.opened > closedAt);
+    const followUp = setWorkerOffline(this.db, this.tr, c.session, cameBack)
       .catch((err) => {
         // A worker deleted meanwhile (a TwilioError) has nowhere to go; anything else is worth a line.
-        if (!(err instanceof TwilioError)) console.error(`Switchyard: event bridge: could not move ${c.session.workerSid} offline:`, err);
+        if (!(err instanceof TwilioError)) console.error(`Switchyard: event bridge: could not move ${workerSid} offline:`, err);
       })
       .finally(() => {
-        if (this.followUps.get(c.session.workerSid) === followUp) this.followUps.delete(c.session.workerSid);
+        if (this.followUps.get(workerSid) === followUp) this.followUps.delete(workerSid);
         done();
       });
-    this.followUps.set(c.session.workerSid, followUp);
+    this.followUps.set(workerSid, followUp);
   }
 
   /** Resolves once the worker has no socket on this node (at once if it has none). */
@@ -159,7 +213,7 @@ export class SocketGateway {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.followUps.values());
-    for (const c of this.connections.all()) {
+    for (const c of [...this.connections.all(), ...this.held]) {
       clearInterval(c.heartbeat);
       c.ws.terminate();
     }

@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Database } from '../store/database.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
-import { DEFAULT_SOCKETS_PER_IDENTITY } from '../http/websocket-limits.ts';
 import { Connections } from './connections.ts';
 import { registerEnvelope } from './envelope.ts';
 import { EVENT_BRIDGE_PATH, SocketGateway, type GatewaySettings } from './gateway.ts';
 import { EventPusher } from './pusher.ts';
+import { PendingReplies } from './replies.ts';
 import { EnvelopeRoutes } from './routes.ts';
+import { TransferRoutes } from './transfers.ts';
 import { Views } from './views.ts';
 
 export { EVENT_BRIDGE_PATH };
@@ -17,9 +18,16 @@ export interface EventBridgeOptions {
   heartbeatMs?: number;
   /** How often the events table is read without a local commit, for changes made on other nodes. Default 1 s. */
   pollMs?: number;
-  /** Open sockets per worker on each node (default DEFAULT_SOCKETS_PER_IDENTITY). */
+  /** Open sockets per worker on each node (default DEFAULT_SOCKETS_PER_WORKER). */
   socketsPerIdentity?: number;
 }
+
+/**
+ * Open sockets per worker on each node unless configured: each Worker object of the SDK keeps its
+ * socket until disconnect(), which applications (Twilio's own SDK suite, 54 at once for one
+ * worker) often never call; the share bounds what one token can hold, well above that.
+ */
+export const DEFAULT_SOCKETS_PER_WORKER = 100;
 
 /**
  * Twilio's event bridge, for the official worker SDK (twilio-taskrouter 2.x) pointed at this
@@ -37,10 +45,11 @@ export class EventBridge {
 
   constructor(app: FastifyInstance, db: Database, clock: Clock, tr: TaskRouter, options: EventBridgeOptions = {}) {
     const views = new Views(tr, db);
-    this.settings = { heartbeatMs: options.heartbeatMs ?? 10_000, socketsPerIdentity: options.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY };
-    this.pusher = new EventPusher(db, tr, views, this.connections);
+    this.settings = { heartbeatMs: options.heartbeatMs ?? 10_000, socketsPerIdentity: options.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_WORKER };
+    const replies = new PendingReplies();
+    this.pusher = new EventPusher(db, tr, views, this.connections, replies);
     this.gateway = new SocketGateway(app, db, clock, tr, this.connections, this.pusher, this.settings);
-    registerEnvelope(app, db, clock, new EnvelopeRoutes(tr, db, views));
+    registerEnvelope(app, db, clock, new EnvelopeRoutes(tr, db, views, new TransferRoutes(tr, views)), replies);
     this.timer = setInterval(() => this.wake(), options.pollMs ?? 1_000);
     this.timer.unref();
   }

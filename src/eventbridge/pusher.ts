@@ -2,9 +2,11 @@ import type { ReservationStatus, TaskStatus } from '../core/routing/lifecycle.ts
 import { Pump } from '../core/pump.ts';
 import type { Database } from '../store/database.ts';
 import { activities } from '../taskrouter/model.ts';
-import { reservations, tasks, type EventRow } from '../taskrouter/routing-model.ts';
+import { reservations, tasks, transfers, type EventRow, type TransferStatus } from '../taskrouter/routing-model.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
 import type { Connections } from './connections.ts';
+import type { PendingReplies } from './replies.ts';
+import * as eb from './representation.ts';
 import type { TaskPayload } from './representation.ts';
 import type { Views } from './views.ts';
 
@@ -22,7 +24,17 @@ const RESERVATION_EVENTS: Record<string, ReservationStatus> = {
 const WORKER_EVENTS = new Set(['worker.activity.update', 'worker.attributes.update']);
 const CHANNEL_EVENTS = new Set(['worker.capacity.update', 'worker.channel.availability.update']);
 const TASK_EVENTS = new Set(['task.updated', 'task.canceled', 'task.completed', 'task.wrapup']);
-const PUSHED = [...Object.keys(RESERVATION_EVENTS), ...WORKER_EVENTS, ...CHANNEL_EVENTS, ...TASK_EVENTS];
+/** What a transfer event says the transfer became (the SDK's statuses). */
+const TRANSFER_EVENTS: Record<string, TransferStatus> = {
+  'task.transfer-initiated': 'initiated',
+  'task.transfer-attempt-failed': 'initiated',
+  'task.transfer-failed': 'failed',
+  'task.transfer-completed': 'complete',
+  'task.transfer-canceled': 'canceled',
+};
+/** A task deleted (over REST, or by the system 24 hours after it was accepted) while someone held it. */
+const DELETION_EVENTS = new Set(['task.deleted', 'task.system-deleted']);
+const PUSHED = [...Object.keys(RESERVATION_EVENTS), ...WORKER_EVENTS, ...CHANNEL_EVENTS, ...TASK_EVENTS, ...Object.keys(TRANSFER_EVENTS), ...DELETION_EVENTS];
 
 const BATCH = 500;
 /**
@@ -65,6 +77,7 @@ export class EventPusher {
     private readonly tr: TaskRouter,
     private readonly views: Views,
     private readonly connections: Connections,
+    private readonly replies: PendingReplies,
   ) {}
 
   /** A worker of this workspace is connecting: read its events from now on (until unfollow). */
@@ -129,10 +142,8 @@ export class EventPusher {
       // Build every push of the batch before sending any: a failed read leaves the cursor where
       // it was and nothing half-sent.
       const pushes: Push[] = [];
-      for (const ev of rows) {
-        const push = await this.build(ev, rows);
-        if (push) pushes.push(push);
-      }
+      for (const ev of rows) pushes.push(...(await this.build(ev, rows)));
+      await this.replies.settled();
       for (const p of pushes) for (const w of p.workers) this.connections.send(w, p.frame);
       const last = rows[rows.length - 1];
       cursor.seq = Number(last.seq);
@@ -141,27 +152,64 @@ export class EventPusher {
     }
   }
 
-  private async build(ev: EventRow, batch: EventRow[]): Promise<Push | undefined> {
+  private async build(ev: EventRow, batch: EventRow[]): Promise<Push[]> {
     const data = JSON.parse(ev.event_data) as Record<string, unknown>;
-    const frame = (payload: unknown) => JSON.stringify({ event_type: ev.event_type, payload });
+    const frame = (payload: unknown, type = ev.event_type) => JSON.stringify({ event_type: type, payload });
     if (WORKER_EVENTS.has(ev.event_type) || CHANNEL_EVENTS.has(ev.event_type)) {
       const workerSid = ev.worker_sid ?? ev.resource_sid;
-      if (!this.connections.has(workerSid)) return undefined;
+      if (!this.connections.has(workerSid)) return [];
       const payload = WORKER_EVENTS.has(ev.event_type) ? await this.workerPayload(ev, workerSid, data) : await this.channelPayload(ev, workerSid);
-      return payload ? { workers: [workerSid], frame: frame(payload) } : undefined;
+      return payload ? [{ workers: [workerSid], frame: frame(payload) }] : [];
     }
     const status = RESERVATION_EVENTS[ev.event_type];
     if (status) {
-      if (!ev.worker_sid || !ev.reservation_sid || !this.connections.has(ev.worker_sid)) return undefined;
+      if (!ev.worker_sid || !ev.reservation_sid || !this.connections.has(ev.worker_sid)) return [];
       const payload = await this.reservationPayload(ev, data, status);
-      return { workers: [ev.worker_sid], frame: frame(payload) };
+      return [{ workers: [ev.worker_sid], frame: frame(payload) }];
     }
     if (TASK_EVENTS.has(ev.event_type) && ev.task_sid) {
       const workers = await this.taskWorkers(ev.task_sid, batch);
-      if (workers.length === 0) return undefined;
-      return { workers, frame: frame(await this.taskPayload(ev, data)) };
+      if (workers.length === 0) return [];
+      return [{ workers, frame: frame(await this.taskPayload(ev, data)) }];
     }
-    return undefined;
+    const transferStatus = TRANSFER_EVENTS[ev.event_type];
+    if (transferStatus) {
+      // The SDK routes these to the Task of the initiating worker's reservation.
+      const initiator = typeof data.TransferInitiatingWorkerSid === 'string' ? data.TransferInitiatingWorkerSid : null;
+      const transfer = typeof data.TransferSid === 'string' ? await transfers.get(this.db, data.TransferSid) : undefined;
+      if (!initiator || !transfer || !this.connections.has(initiator)) return [];
+      const reason = typeof data.TransferFailedReason === 'string' ? data.TransferFailedReason : null;
+      return [{ workers: [initiator], frame: frame({ ...eb.transfer(transfer), transfer_status: transferStatus, transfer_failed_reason: reason }) }];
+    }
+    if (DELETION_EVENTS.has(ev.event_type) && ev.task_sid) {
+      // Its reservations went with it: whoever held it hears that the reservation is over.
+      const pushes: Push[] = [];
+      for (const held of await this.heldWhenDeleted(ev, data)) {
+        if (!this.connections.has(held.worker_sid)) continue;
+        const holder = { ...ev, worker_sid: held.worker_sid, reservation_sid: held.reservation_sid };
+        const payload = await this.reservationPayload(holder, { ...JSON.parse(held.event_data), ...data }, 'completed');
+        pushes.push({ workers: [held.worker_sid], frame: frame(payload, 'reservation.completed') });
+      }
+      return pushes;
+    }
+    return [];
+  }
+
+  /**
+   * The reservations that held a task (accepted or wrapping) when it was deleted: read from its
+   * reservation events since it was created, through the (workspace, type, date) index.
+   */
+  private async heldWhenDeleted(ev: EventRow, data: Record<string, unknown>) {
+    const since = typeof data.TaskDateCreated === 'number' ? data.TaskDateCreated * 1000 - DATE_MARGIN_MS : 0;
+    const rows = await this.db.all<{ reservation_sid: string; worker_sid: string; event_type: string; event_data: string }>(
+      `SELECT reservation_sid, worker_sid, event_type, event_data FROM events
+        WHERE workspace_sid = ? AND event_type IN ('reservation.accepted', 'reservation.wrapup', 'reservation.completed')
+          AND event_date >= ? AND task_sid = ? AND seq < ? ORDER BY seq`,
+      [ev.workspace_sid, since, ev.task_sid, (ev as EventRow & { seq: number | string }).seq],
+    );
+    const last = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) last.set(r.reservation_sid, r);
+    return [...last.values()].filter((r) => r.event_type !== 'reservation.completed');
   }
 
   /** The worker now, with the activity, attributes and version the event reports. */

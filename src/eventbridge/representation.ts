@@ -1,5 +1,5 @@
-import type { ActivityRow } from '../taskrouter/model.ts';
-import type { ReservationRow, TaskRow } from '../taskrouter/routing-model.ts';
+import type { ActivityRow, TaskQueueRow } from '../taskrouter/model.ts';
+import type { ReservationRow, TaskRow, TransferRow } from '../taskrouter/routing-model.ts';
 import type { WorkerChannelView } from '../taskrouter/service/worker-channels.ts';
 import type { WorkerView } from '../taskrouter/service/workers.ts';
 
@@ -92,6 +92,26 @@ export function task(t: TaskRow, names: { queue: string | null; workflow: string
 
 export type TaskPayload = ReturnType<typeof task>;
 
+/** A queue as Workspace.fetchTaskQueues() reads it; `lifo_queue` says whether it hands out the newest task first. */
+export function taskQueue(q: TaskQueueRow, names: { reservation: string | null; assignment: string | null }) {
+  return {
+    account_sid: q.account_sid,
+    assignment_activity_name: names.assignment,
+    assignment_activity_sid: q.assignment_activity_sid,
+    date_created: secs(q.date_created),
+    date_updated: secs(q.date_updated),
+    friendly_name: q.friendly_name,
+    lifo_queue: q.task_order === 'LIFO',
+    max_reserved_workers: q.max_reserved_workers,
+    reservation_activity_name: names.reservation,
+    reservation_activity_sid: q.reservation_activity_sid,
+    sid: q.sid,
+    target_workers: q.target_workers,
+    task_order: q.task_order,
+    workspace_sid: q.workspace_sid,
+  };
+}
+
 /** `reservation_timeout` is the offer's length in seconds, as configured when it was made. */
 export function reservation(r: ReservationRow, t: TaskPayload) {
   return {
@@ -110,6 +130,34 @@ export function reservation(r: ReservationRow, t: TaskPayload) {
   };
 }
 
+/**
+ * A transfer (TransferDescriptor): in transfer replies, in task.transfer-* pushes, and in a
+ * reservation as `task_transfer` (the transfer it was offered for) and
+ * `active_outgoing_task_transfer` (the transfer its holder started). Statuses are lowercase, as
+ * the SDK's constants.
+ */
+export function transfer(t: TransferRow) {
+  return {
+    account_sid: t.account_sid,
+    workspace_sid: t.workspace_sid,
+    task_sid: t.task_sid,
+    sid: t.sid,
+    date_created: secs(t.date_created),
+    date_updated: secs(t.date_updated),
+    initiating_reservation_sid: t.initiating_reservation_sid,
+    initiating_worker_sid: t.initiating_worker_sid,
+    initiating_queue_sid: t.initiating_queue_sid,
+    initiating_workflow_sid: t.initiating_workflow_sid,
+    transfer_to: t.transfer_to,
+    transfer_type: t.transfer_type,
+    transfer_mode: t.transfer_mode,
+    transfer_status: t.transfer_status,
+    transfer_failed_reason: t.transfer_failed_reason,
+  };
+}
+
+export type TransferPayload = ReturnType<typeof transfer>;
+
 /** A page the SDK can follow: `after_sid` names the last item when more follow. */
 export function page<T extends { sid: string }>(items: T[], pageSize: number, afterSid: string | undefined) {
   let start = 0;
@@ -120,4 +168,13 @@ export function page<T extends { sid: string }>(items: T[], pageSize: number, af
   const contents = items.slice(start, start + pageSize);
   const more = start + pageSize < items.length;
   return { contents, after_sid: more && contents.length > 0 ? contents[contents.length - 1].sid : null };
+}
+
+/**
+ * The Workspace lists' page: the SDK follows `after_sid` without Ordering and `meta.next_token`
+ * with it (sending it back as NextToken); both name the page's last item.
+ */
+export function cursorPage<T extends { sid: string }>(items: T[], pageSize: number, afterSid: string | undefined) {
+  const p = page(items, pageSize, afterSid);
+  return { ...p, meta: { next_token: p.after_sid, page_size: pageSize } };
 }

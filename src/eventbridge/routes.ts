@@ -6,15 +6,16 @@ import type { Database } from '../store/database.ts';
 import { attributes } from '../taskrouter/http/validate.ts';
 import type { WorkerRow } from '../taskrouter/model.ts';
 import { reservations, tasks } from '../taskrouter/routing-model.ts';
-import type { WorkerInput } from '../taskrouter/service/workers.ts';
+import { contactUriOf, type WorkerInput } from '../taskrouter/service/workers.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
 import * as eb from './representation.ts';
-import type { WorkerSession } from './session.ts';
+import { isStaff, type TokenSession } from './session.ts';
+import type { TransferRoutes } from './transfers.ts';
 import type { Views } from './views.ts';
 
 /** One envelope, authenticated: what the SDK asked for and on whose behalf. */
 export interface Call {
-  session: WorkerSession;
+  session: TokenSession;
   method: string;
   url: string;
   apiVersion: string;
@@ -22,15 +23,24 @@ export interface Call {
   ifMatch?: string;
 }
 
+/**
+ * Who may call a route, beyond being a token of its workspace: `self`, the worker named in the
+ * path (m[2]) is the token's own; `staff`, a supervisor or admin token; `selfOrStaff`, either.
+ */
+type Access = 'workspace' | 'self' | 'staff' | 'selfOrStaff';
+
 interface Route {
   method: 'GET' | 'POST';
   versions: string[];
   pattern: RegExp;
+  access: Access;
   handler: (call: Call, m: RegExpExecArray) => Promise<unknown>;
 }
 
 const SID = (prefix: string) => `(${prefix}[0-9a-fA-F]{32})`;
 const WS = `Workspaces/${SID('WS')}`;
+/** Any worker reference: a malformed one is a 404 (as over REST), once the caller may look. */
+const ANY_WORKER = `${WS}/Workers/([^/]+)`;
 const WK = `${WS}/Workers/${SID('WK')}`;
 const re = (path: string) => new RegExp(`^${path}$`);
 
@@ -40,11 +50,12 @@ const ALL = 10_000;
 export const forbidden = (message: string) => new TwilioError(20403, 403, message);
 
 /**
- * The envelope routes: the relative URLs twilio-taskrouter 2.x sends (lib/util/Routes.js), each
- * answered by the TaskRouter services and rendered in the event-bridge representation. A token
- * acts for one worker: another workspace, another worker, or a reservation or task of another
- * worker is 403, whatever the token's role; so are a change to what identifies its own worker and
- * a task routed to anyone but that worker.
+ * The envelope routes: the relative URLs twilio-taskrouter 2.x sends (lib/util/Routes.js and
+ * WorkspaceRoutes.js), each answered by the TaskRouter services and rendered in the event-bridge
+ * representation. Every route is under the token's workspace. A worker token acts for its own
+ * worker: another worker, or a reservation, task or transfer of another worker is 403. Supervisor
+ * and admin tokens also read the workspace's workers, queues and tasks and set other workers'
+ * activity and attributes (Role, session.ts). No token changes what identifies a worker.
  */
 export class EnvelopeRoutes {
   private readonly routes: Route[];
@@ -53,23 +64,37 @@ export class EnvelopeRoutes {
     private readonly tr: TaskRouter,
     private readonly db: Database,
     private readonly views: Views,
+    private readonly transfers: TransferRoutes,
   ) {
-    const r = (method: Route['method'], versions: string[], path: string, handler: Route['handler']): Route => ({ method, versions, pattern: re(path), handler });
+    const r = (method: Route['method'], versions: string[], path: string, access: Access, handler: Route['handler']): Route => ({
+      method,
+      versions,
+      pattern: re(path),
+      access,
+      handler,
+    });
     this.routes = [
-      r('GET', ['v1'], WK, (c) => this.views.worker(c.session.accountSid, c.session.workspaceSid, c.session.workerSid)),
-      r('POST', ['v1'], WK, (c) => this.updateWorker(c)),
-      r('GET', ['v1'], `${WS}/Activities`, (c) => this.activities(c)),
-      r('GET', ['v1'], `${WK}/(?:WorkerChannels|Channels)`, (c) => this.channels(c)),
-      r('GET', ['v1'], `${WK}/(?:WorkerChannels|Channels)/([^/]+)`, async (c, m) =>
-        this.views.channel(await this.tr.workerChannels.get(c.session.accountSid, c.session.workspaceSid, c.session.workerSid, m[3])),
+      r('GET', ['v1'], `${WS}/Activities`, 'workspace', (c) => this.activities(c)),
+      r('GET', ['v1'], `${WS}/Workers`, 'staff', (c) => this.workers(c)),
+      r('GET', ['v1'], ANY_WORKER, 'selfOrStaff', (c, m) => this.views.worker(c.session.accountSid, c.session.workspaceSid, m[2])),
+      r('POST', ['v1'], ANY_WORKER, 'selfOrStaff', (c, m) => this.updateWorker(c, m[2])),
+      r('GET', ['v1'], `${WS}/TaskQueues`, 'staff', (c) => this.taskQueues(c)),
+      r('GET', ['v1'], `${WS}/TaskQueues/([^/]+)`, 'staff', async (c, m) =>
+        this.views.taskQueue(await this.tr.taskQueues.get(c.session.accountSid, c.session.workspaceSid, m[2])),
       ),
-      r('POST', ['v1'], `${WK}/(?:WorkerChannels|Channels)/([^/]+)`, (c, m) => this.updateChannel(c, m[3])),
-      r('GET', ['v1', 'v2'], `${WK}/Reservations`, (c) => this.reservations(c)),
-      r('GET', ['v1'], `${WK}/Reservations/${SID('WR')}`, async (c, m) => this.views.reservation(await this.ownReservation(c, m[3]))),
-      r('POST', ['v1'], `${WK}/Reservations/${SID('WR')}`, (c, m) => this.updateReservation(c, m[3])),
-      r('POST', ['v1'], `${WS}/Tasks`, (c) => this.createTask(c)),
-      r('GET', ['v1'], `${WS}/Tasks/${SID('WT')}`, async (c, m) => this.views.task(await this.ownTask(c, m[2]))),
-      r('POST', ['v1'], `${WS}/Tasks/${SID('WT')}`, (c, m) => this.updateTask(c, m[2])),
+      r('GET', ['v1'], `${WK}/(?:WorkerChannels|Channels)`, 'self', (c, m) => this.channels(c, m[2])),
+      r('GET', ['v1'], `${WK}/(?:WorkerChannels|Channels)/([^/]+)`, 'self', async (c, m) =>
+        this.views.channel(await this.tr.workerChannels.get(c.session.accountSid, c.session.workspaceSid, m[2], m[3])),
+      ),
+      r('POST', ['v1'], `${WK}/(?:WorkerChannels|Channels)/([^/]+)`, 'self', (c, m) => this.updateChannel(c, m[2], m[3])),
+      r('GET', ['v1', 'v2'], `${WK}/Reservations`, 'self', (c, m) => this.reservations(c, m[2])),
+      r('GET', ['v1'], `${WK}/Reservations/${SID('WR')}`, 'self', async (c, m) => this.views.reservation(await this.ownReservation(c, m[2], m[3]))),
+      r('POST', ['v1'], `${WK}/Reservations/${SID('WR')}`, 'self', (c, m) => this.updateReservation(c, m[2], m[3])),
+      r('POST', ['v2'], `${WK}/Transfers`, 'self', (c, m) => this.transfers.create(c, m[2])),
+      r('POST', ['v2'], `${WK}/Transfers/([^/]+)`, 'self', (c, m) => this.transfers.update(c, m[2], m[3])),
+      r('POST', ['v1'], `${WS}/Tasks`, 'workspace', (c) => this.createTask(c)),
+      r('GET', ['v1'], `${WS}/Tasks/([^/]+)`, 'workspace', async (c, m) => this.views.task(await this.visibleTask(c, m[2]))),
+      r('POST', ['v1'], `${WS}/Tasks/([^/]+)`, 'workspace', (c, m) => this.updateTask(c, m[2])),
     ];
   }
 
@@ -78,20 +103,20 @@ export class EnvelopeRoutes {
     for (const route of this.routes) {
       const m = route.pattern.exec(path);
       if (!m || route.method !== call.method || !route.versions.includes(call.apiVersion)) continue;
-      // Every route is under the token's workspace; those under a worker are the token's worker.
       if (m[1] !== call.session.workspaceSid) throw forbidden(`This token acts in Workspace ${call.session.workspaceSid}, not ${m[1]}`);
-      if (m[2]?.startsWith('WK') && m[2] !== call.session.workerSid) throw forbidden(`This token acts for Worker ${call.session.workerSid}, not ${m[2]}`);
+      allow(call.session, route.access, m[2]);
       return route.handler(call, m);
     }
     throw notFound(`${call.method} ${path} (apiVersion ${call.apiVersion}): not an event-bridge route Switchyard serves`);
   }
 
   /**
-   * The SDK's activity changes and setAttributes. The check of what may change and the write are
-   * one step, through the worker's version (If-Match): if the worker changed in between, it is read
-   * and checked again.
+   * The SDK's activity changes and setAttributes, and a supervisor's setWorkerActivity /
+   * setWorkerAttributes on another worker. The check of what may change and the write are one
+   * step, through the worker's version (If-Match): if the worker changed in between, it is read and
+   * checked again.
    */
-  private async updateWorker(c: Call) {
+  private async updateWorker(c: Call, workerSid: string) {
     const p = c.params;
     const s = c.session;
     const input: WorkerInput = {
@@ -99,12 +124,13 @@ export class EnvelopeRoutes {
       activitySid: p.sid('ActivitySid', 'WA'),
       attributes: attributes(p),
       rejectPendingReservations: p.bool('RejectPendingReservations'),
+      bySelf: workerSid === s.workerSid,
     };
     for (let attempt = 1; ; attempt++) {
-      const { worker } = await this.tr.workers.get(s.accountSid, s.workspaceSid, s.workerSid);
+      const { worker } = await this.tr.workers.get(s.accountSid, s.workspaceSid, workerSid);
       keepsIdentity(s, worker, input);
       try {
-        return eb.worker(await this.tr.workers.update(s.accountSid, s.workspaceSid, s.workerSid, input, c.ifMatch ?? String(worker.version)));
+        return eb.worker(await this.tr.workers.update(s.accountSid, s.workspaceSid, workerSid, input, c.ifMatch ?? String(worker.version)));
       } catch (err) {
         const raced = c.ifMatch === undefined && err instanceof TwilioError && err.status === 412;
         if (!raced || attempt === UPDATE_ATTEMPTS) throw err;
@@ -116,22 +142,67 @@ export class EnvelopeRoutes {
     return { pageSize: p.int('PageSize', { min: 1, max: 1000 }) ?? 50, afterSid: p.string('AfterSid') };
   }
 
+  /**
+   * The Workspace lists' paging: AfterSid without Ordering, NextToken (read in `meta`) with it;
+   * both name the last item of the page before, so a malformed one is a 400.
+   */
+  private cursor(p: Params, prefix: string) {
+    return { pageSize: p.int('PageSize', { min: 1, max: 1000 }) ?? 50, afterSid: p.sid('NextToken', prefix) ?? p.sid('AfterSid', prefix) };
+  }
+
   private async activities(c: Call) {
     const { pageSize, afterSid } = this.paging(c.params);
     const rows = await this.tr.activities.list(c.session.accountSid, c.session.workspaceSid, {}, ALL, 0);
     return eb.page(rows.map(eb.activity), pageSize, afterSid);
   }
 
-  private async channels(c: Call) {
+  /** Workspace.fetchWorkers(): the REST list's filters and Ordering. */
+  private async workers(c: Call) {
+    const p = c.params;
+    const { pageSize, afterSid } = this.cursor(p, 'WK');
+    const rows = await this.tr.workers.list(
+      c.session.accountSid,
+      c.session.workspaceSid,
+      {
+        activityName: p.string('ActivityName'),
+        activitySid: p.sid('ActivitySid', 'WA'),
+        available: p.bool('Available'),
+        friendlyName: p.string('FriendlyName'),
+        targetWorkersExpression: p.string('TargetWorkersExpression'),
+        taskQueueName: p.string('TaskQueueName'),
+        taskQueueSid: p.sid('TaskQueueSid', 'WQ'),
+        ordering: p.string('Ordering'),
+      },
+      ALL,
+      0,
+    );
+    return eb.cursorPage(rows.map(eb.worker), pageSize, afterSid);
+  }
+
+  /** Workspace.fetchTaskQueues(): the REST list's filters (WorkerSid: the queues it belongs to) and Ordering. */
+  private async taskQueues(c: Call) {
+    const p = c.params;
+    const { pageSize, afterSid } = this.cursor(p, 'WQ');
+    const rows = await this.tr.taskQueues.list(
+      c.session.accountSid,
+      c.session.workspaceSid,
+      { friendlyName: p.string('FriendlyName'), workerSid: p.sid('WorkerSid', 'WK'), ordering: p.string('Ordering') },
+      ALL,
+      0,
+    );
+    return eb.cursorPage(await Promise.all(rows.map((q) => this.views.taskQueue(q))), pageSize, afterSid);
+  }
+
+  private async channels(c: Call, workerSid: string) {
     const { pageSize, afterSid } = this.paging(c.params);
     const s = c.session;
-    const views = await this.tr.workerChannels.list(s.accountSid, s.workspaceSid, s.workerSid, ALL, 0);
+    const views = await this.tr.workerChannels.list(s.accountSid, s.workspaceSid, workerSid, ALL, 0);
     return eb.page(await Promise.all(views.map((v) => this.views.channel(v))), pageSize, afterSid);
   }
 
-  private async updateChannel(c: Call, ref: string) {
+  private async updateChannel(c: Call, workerSid: string, ref: string) {
     const s = c.session;
-    const view = await this.tr.workerChannels.update(s.accountSid, s.workspaceSid, s.workerSid, ref, {
+    const view = await this.tr.workerChannels.update(s.accountSid, s.workspaceSid, workerSid, ref, {
       capacity: c.params.int('Capacity', { min: 0, max: 50 }),
       available: c.params.bool('Available'),
     });
@@ -139,33 +210,33 @@ export class EnvelopeRoutes {
   }
 
   /** The worker's reservations; `Active=true` keeps the live ones (pending, accepted, wrapping). */
-  private async reservations(c: Call) {
+  private async reservations(c: Call, workerSid: string) {
     const { pageSize, afterSid } = this.paging(c.params);
     const s = c.session;
     const status = c.params.enum('ReservationStatus', RESERVATION_STATUSES);
     const active = c.params.bool('Active') ?? false;
-    let rows = await this.tr.reservations.list(s.accountSid, s.workspaceSid, { workerSid: s.workerSid }, { status }, ALL, 0);
+    let rows = await this.tr.reservations.list(s.accountSid, s.workspaceSid, { workerSid }, { status }, ALL, 0);
     if (active) rows = rows.filter((r) => r.reservation_status === 'pending' || r.reservation_status === 'accepted' || r.reservation_status === 'wrapping');
     const payloads = (await Promise.all(rows.map((r) => this.views.reservation(r)))).filter((x) => x !== undefined);
     return eb.page(payloads, pageSize, afterSid);
   }
 
   /** A reservation of the workspace: 404 if there is none, 403 if it is another worker's. */
-  private async ownReservation(c: Call, sid: string) {
+  private async ownReservation(c: Call, workerSid: string, sid: string) {
     const row = await reservations.get(this.db, sid, ['workspace_sid = ?', c.session.workspaceSid]);
-    if (!row) throw notFound(`/v1/Workspaces/${c.session.workspaceSid}/Workers/${c.session.workerSid}/Reservations/${sid}`);
-    if (row.worker_sid !== c.session.workerSid) throw forbidden(`Reservation ${sid} is not a Reservation of Worker ${c.session.workerSid}`);
+    if (!row) throw notFound(`/v1/Workspaces/${c.session.workspaceSid}/Workers/${workerSid}/Reservations/${sid}`);
+    if (row.worker_sid !== workerSid) throw forbidden(`Reservation ${sid} is not a Reservation of Worker ${workerSid}`);
     return row;
   }
 
-  private async updateReservation(c: Call, sid: string) {
-    await this.ownReservation(c, sid);
+  private async updateReservation(c: Call, workerSid: string, sid: string) {
+    await this.ownReservation(c, workerSid, sid);
     const p = c.params;
     const s = c.session;
     const row = await this.tr.reservations.update(
       s.accountSid,
       s.workspaceSid,
-      { workerSid: s.workerSid },
+      { workerSid },
       sid,
       {
         reservationStatus: p.enum('ReservationStatus', RESERVATION_STATUSES),
@@ -174,28 +245,37 @@ export class EnvelopeRoutes {
       },
       c.ifMatch,
     );
-    return this.views.reservation(row);
+    return this.views.reservation(row, undefined, false);
   }
 
-  /**
-   * A task offered to, assigned to or completed by this worker: 404 if there is no such task, 403
-   * otherwise (an offer the worker rejected or lost does not make the task its own).
-   */
-  private async ownTask(c: Call, sid: string) {
+  /** A task of the workspace: 404 if there is none; a worker token sees its own only (ownTask), staff any. */
+  private async visibleTask(c: Call, sid: string) {
     const task = await tasks.get(this.db, sid, ['workspace_sid = ?', c.session.workspaceSid]);
     if (!task) throw notFound(`/v1/Workspaces/${c.session.workspaceSid}/Tasks/${sid}`);
-    const mine = await this.db.get(
-      "SELECT sid FROM reservations WHERE task_sid = ? AND worker_sid = ? AND reservation_status IN ('pending', 'accepted', 'wrapping', 'completed')",
-      [sid, c.session.workerSid],
-    );
-    if (!mine) throw forbidden(`Task ${sid} is not a Task of Worker ${c.session.workerSid}`);
+    if (!isStaff(c.session)) await this.requireOwnTask(c, sid);
     return task;
   }
 
+  /**
+   * A task offered to, assigned to or completed by this token's worker, else 403 (an offer the
+   * worker rejected or lost does not make the task its own).
+   */
+  private async requireOwnTask(c: Call, sid: string) {
+    const mine =
+      c.session.workerSid !== null &&
+      (await this.db.get(
+        "SELECT sid FROM reservations WHERE task_sid = ? AND worker_sid = ? AND reservation_status IN ('pending', 'accepted', 'wrapping', 'completed')",
+        [sid, c.session.workerSid],
+      ));
+    if (!mine) throw forbidden(`Task ${sid} is not a Task of ${c.session.workerSid ? `Worker ${c.session.workerSid}` : 'this token'}`);
+  }
+
   private async updateTask(c: Call, sid: string) {
-    await this.ownTask(c, sid);
+    const task = await tasks.get(this.db, sid, ['workspace_sid = ?', c.session.workspaceSid]);
+    if (!task) throw notFound(`/v1/Workspaces/${c.session.workspaceSid}/Tasks/${sid}`);
+    await this.requireOwnTask(c, sid);
     const p = c.params;
-    const task = await this.tr.tasks.update(
+    const updated = await this.tr.tasks.update(
       c.session.accountSid,
       c.session.workspaceSid,
       sid,
@@ -209,19 +289,19 @@ export class EnvelopeRoutes {
       },
       c.ifMatch,
     );
-    return this.views.task(task);
+    return this.views.task(updated);
   }
 
   /**
    * worker.createTask(): an outbound task for the worker itself (the SDK sends its own SID as
-   * RoutingTarget). That is the only task a worker token may create: one without a RoutingTarget
-   * would be routed by the workflow to anyone, and one for another worker or a queue is not its own.
+   * RoutingTarget). That is the only task a token may create: one without a RoutingTarget would
+   * be routed by the workflow to anyone, and one for another worker or a queue is not its own.
    */
   private async createTask(c: Call) {
     const p = c.params;
     const routingTarget = p.string('RoutingTarget');
-    if (routingTarget !== c.session.workerSid)
-      throw forbidden(`A worker token may only create Tasks routed to itself (RoutingTarget=${c.session.workerSid}), as worker.createTask() does`);
+    if (c.session.workerSid === null || routingTarget !== c.session.workerSid)
+      throw forbidden(`A token may only create Tasks routed to itself (RoutingTarget=${c.session.workerSid ?? 'its Worker: it has none'}), as worker.createTask() does`);
     const task = await this.tr.tasks.create(c.session.accountSid, c.session.workspaceSid, {
       workflowSid: p.sid('WorkflowSid', 'WW'),
       taskQueueSid: p.sid('TaskQueueSid', 'WQ'),
@@ -236,25 +316,39 @@ export class EnvelopeRoutes {
   }
 }
 
+/** Whether the session may call a route of this access (`pathWorker` is the worker the path names). */
+function allow(s: TokenSession, access: Access, pathWorker: string | undefined): void {
+  if (access === 'workspace') return;
+  const self = s.workerSid !== null && pathWorker === s.workerSid;
+  if (access === 'self' && self) return;
+  if (access === 'staff' && isStaff(s)) return;
+  if (access === 'selfOrStaff' && (self || isStaff(s))) return;
+  if (access === 'staff') throw forbidden(`A ${s.role} token may not read the Workspace's lists; a supervisor or admin token may`);
+  throw forbidden(s.workerSid ? `This token acts for Worker ${s.workerSid}, not ${pathWorker}` : `This admin token acts for no Worker, so not for ${pathWorker}`);
+}
+
 /** How often a worker update is read and checked again when the worker changed meanwhile. */
 const UPDATE_ATTEMPTS = 3;
 
 /**
- * A token acting on its own worker may not change what identifies it: its FriendlyName, nor the
- * chat identity Flex derives from its attributes (agentIdentity: contact_uri), which is also the
- * identity of the agent's chat token. Otherwise renewing its tokens would make the agent another
- * agent or a customer. An administrator changes either with account credentials, as on Twilio.
+ * No token changes what identifies a worker: its FriendlyName, whoever the token is, nor, on its
+ * own worker, the chat identity Flex derives from its attributes (agentIdentity: contact_uri),
+ * which is also the identity of the agent's chat token: renewing its tokens would otherwise make
+ * the agent another agent or a customer. A worker sets its own attributes as the SDK does
+ * (setAttributes replaces them whole), so it may leave its contact_uri out (it is then known by
+ * its name) and put back the one it was given; never another. A supervisor sets another worker's
+ * attributes, contact_uri included, as Flex supervisors edit agents; that is then what the worker
+ * was given. An administrator renames with account credentials.
  */
-function keepsIdentity(session: WorkerSession, worker: WorkerRow, input: WorkerInput): void {
-  // Only about itself: a token that may act on other workers (a role) is the role's to decide.
-  if (worker.sid !== session.workerSid) return;
+function keepsIdentity(session: TokenSession, worker: WorkerRow, input: WorkerInput): void {
   if (input.friendlyName !== undefined && input.friendlyName !== worker.friendly_name)
-    throw forbidden(`A worker token may not change its own Worker's FriendlyName ('${worker.friendly_name}'); an administrator can, with account credentials`);
-  if (input.attributes === undefined) return;
-  const before = agentIdentity(worker);
+    throw forbidden(`A token may not change a Worker's FriendlyName ('${worker.friendly_name}'); an administrator can, with account credentials`);
+  if (input.attributes === undefined || worker.sid !== session.workerSid) return;
+  const given = worker.given_contact_uri ?? contactUriOf(worker.attributes);
+  const own = [agentIdentity(worker), worker.friendly_name, agentIdentity({ ...worker, attributes: JSON.stringify({ contact_uri: given }) })];
   const after = agentIdentity({ ...worker, attributes: input.attributes });
-  if (after !== before)
-    throw forbidden(`A worker token may not change its own Worker's chat identity ('${before}', from contact_uri) to '${after}'; an administrator can, with account credentials`);
+  if (!own.includes(after))
+    throw forbidden(`A worker token may not give its own Worker another chat identity ('${after}', from contact_uri); it keeps '${agentIdentity(worker)}' or its name; an administrator can, with account credentials`);
 }
 
 function isoDate(p: Params, name: string): number | undefined {

@@ -621,6 +621,36 @@ CREATE UNIQUE INDEX webchat_widget_origins_widget ON webchat_widget_origins(widg
 CREATE INDEX webchat_widget_origins_origin ON webchat_widget_origins(origin);
 `,
   },
+  {
+    id: 13,
+    sql: `
+-- Task transfers made through the worker SDK (task.transfer()): the task is offered to another
+-- worker or queue while its holder keeps it. A reservation made for a transfer names it.
+CREATE TABLE task_transfers (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  task_sid TEXT NOT NULL REFERENCES tasks(sid) ON DELETE CASCADE,
+  initiating_reservation_sid TEXT NOT NULL,
+  initiating_worker_sid TEXT NOT NULL,
+  initiating_queue_sid TEXT,
+  initiating_workflow_sid TEXT,
+  transfer_to TEXT NOT NULL,
+  transfer_type TEXT NOT NULL,
+  transfer_mode TEXT NOT NULL,
+  transfer_status TEXT NOT NULL,
+  transfer_failed_reason TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX task_transfers_task ON task_transfers(task_sid, transfer_status);
+ALTER TABLE reservations ADD COLUMN transfer_sid TEXT;
+-- The contact_uri a worker was given (by account credentials or a supervisor, '' for none): its own
+-- token may drop it and restore it, never set another (its chat identity comes from it).
+ALTER TABLE workers ADD COLUMN given_contact_uri TEXT;
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -79,6 +79,11 @@ export interface WorkerRow {
   date_status_changed: number;
   date_created: number;
   date_updated: number;
+  /**
+   * The contact_uri in the attributes as last set by someone other than the worker's own token
+   * ('' for none); null for workers from before it was kept. See WorkerInput.bySelf.
+   */
+  given_contact_uri?: string | null;
 }
 
 export interface WorkerChannelRow {

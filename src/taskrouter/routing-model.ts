@@ -49,6 +49,29 @@ export interface ReservationRow {
   version: number;
   date_created: number;
   date_updated: number;
+  /** The transfer this reservation offers the task for (task.transfer()), if it does. */
+  transfer_sid?: string | null;
+}
+
+export type TransferStatus = 'initiated' | 'failed' | 'complete' | 'canceled';
+
+/** A transfer of a task by the worker holding it, to a worker or a queue (task.transfer() in the worker SDK). */
+export interface TransferRow {
+  sid: string;
+  account_sid: string;
+  workspace_sid: string;
+  task_sid: string;
+  initiating_reservation_sid: string;
+  initiating_worker_sid: string;
+  initiating_queue_sid: string | null;
+  initiating_workflow_sid: string | null;
+  transfer_to: string;
+  transfer_type: 'WORKER' | 'QUEUE';
+  transfer_mode: 'WARM' | 'COLD';
+  transfer_status: TransferStatus;
+  transfer_failed_reason: string | null;
+  date_created: number;
+  date_updated: number;
 }
 
 export interface EventRow {
@@ -75,6 +98,7 @@ export interface EventRow {
 export const tasks = new Table<TaskRow>('tasks', ['ignore_capacity']);
 export const reservations = new Table<ReservationRow>('reservations');
 export const events = new Table<EventRow>('events');
+export const transfers = new Table<TransferRow>('task_transfers');
 
 export const TASK_LIMITS = {
   defaultTimeout: 86_400,

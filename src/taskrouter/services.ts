@@ -8,6 +8,7 @@ import { EventService } from './service/events.ts';
 import { TaskChannelService } from './service/task-channels.ts';
 import { TaskQueueService } from './service/task-queues.ts';
 import { TaskService } from './service/tasks.ts';
+import { TransferService } from './service/transfers.ts';
 import { WorkerChannelService } from './service/worker-channels.ts';
 import { WorkerService } from './service/workers.ts';
 import { WorkflowService } from './service/workflows.ts';
@@ -30,6 +31,7 @@ export function taskRouterServices(base: { db: Database; clock: Clock }) {
     workerChannels: new WorkerChannelService(deps),
     tasks: new TaskService(deps, engine),
     reservations: new ReservationService(deps, engine),
+    transfers: new TransferService(deps),
     statistics: new StatisticsService(deps),
     events: new EventService(deps),
   };

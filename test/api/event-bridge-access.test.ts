@@ -175,7 +175,8 @@ for (const backend of backends()) {
       await bad('[1,2]', 400, /JSON object/);
       await bad('100%', 400, /not valid JSON/);
       await bad({ method: 'GET', token }, 400, /no url/);
-      await bad({ url: `${me}/Transfers`, method: 'POST', params: {}, token }, 404, /not an event-bridge route/, 'v2');
+      await bad({ url: `${me}/HoldWorkerParticipant`, method: 'POST', params: {}, token }, 404, /not an event-bridge route/, 'v2');
+      await bad({ url: `${me}/Transfers`, method: 'POST', params: {}, token }, 400, /TaskSid/, 'v2');
       await bad({ url: me, method: 'DELETE', token }, 404, /not an event-bridge route/);
       await bad({ url: me, method: 'POST', params: 'ActivitySid=x', token }, 400, /params must be an object/);
       await bad({ url: me, method: 'POST', params: { ActivitySid: 'WAnot-a-sid' }, token }, 400, /ActivitySid/);
@@ -214,7 +215,8 @@ for (const backend of backends()) {
       const { f, alice } = await setup();
       await f.w.workers(alice.sid).update({ activitySid: f.act.available });
       // The older session asked to go offline when disconnected: being replaced is not a disconnection.
-      const old = await rawSocket(t, `token=${workerToken(t, f.wsSid, alice.sid)}&closeExistingSessions=false&setWorkerOfflineIfDisconnected=true`);
+      // Sessions are told apart by their token: the older one has its own.
+      const old = await rawSocket(t, `token=${workerToken(t, f.wsSid, alice.sid, { ttl: 3000 })}&closeExistingSessions=false&setWorkerOfflineIfDisconnected=true`);
       assert.equal(JSON.parse(await old.next()).event_type, 'init');
       const closed = new Promise<{ code: number; reason: string }>((resolve) => old.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
       const fresh = await connect(f.wsSid, alice.sid, { closeExistingSessions: true, setWorkerOfflineIfDisconnected: false });
@@ -241,10 +243,10 @@ for (const backend of backends()) {
       release(two);
     });
 
-    test('setWorkerOfflineIfDisconnected=true: the worker goes Offline when its last socket closes; without it, it stays', async () => {
+    test('setWorkerOfflineIfDisconnected=true: the worker goes Offline when its last socket closes; false, it stays', async () => {
       const { f, workflow, alice, bob } = await setup();
       const a = await connect(f.wsSid, alice.sid, { setWorkerOfflineIfDisconnected: true });
-      const b = await connect(f.wsSid, bob.sid);
+      const b = await connect(f.wsSid, bob.sid, { setWorkerOfflineIfDisconnected: false });
       for (const w of [a, b]) {
         const pushed = nextEvent(w, 'activityUpdated');
         await w.activities.get(f.act.available)!.setAsCurrent();

@@ -11,7 +11,7 @@ import type { TestServer } from '../support/server.ts';
 
 // The SDK is a CommonJS bundle whose exports Node's ESM loader cannot name statically.
 const sdk = createRequire(import.meta.url)('twilio-taskrouter') as typeof TaskRouterSdk;
-export const { Worker } = sdk;
+export const { Worker, Workspace, Supervisor } = sdk;
 export type SdkWorker = TaskRouterSdk.Worker;
 export type SdkReservation = TaskRouterSdk.Reservation;
 
@@ -60,6 +60,16 @@ export function workerToken(
     ttl: opts.ttl ?? 3600,
   });
   token.addGrant(new twilio.jwt.AccessToken.TaskRouterGrant({ workspaceSid, workerSid, role: 'worker' }));
+  return token.toJwt();
+}
+
+/**
+ * A TaskRouter token in a role (`worker`, `supervisor`, `admin`), as Twilio's docs mint them; an
+ * admin token may name no worker (what `new Workspace(token)` is given).
+ */
+export function roleToken(t: TestServer, workspaceSid: string, workerSid: string | undefined, role: string, ttl = 3600): string {
+  const token = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, t.account.apiSecret, { identity: workerSid ?? `admin-${role}`, ttl });
+  token.addGrant(new twilio.jwt.AccessToken.TaskRouterGrant({ workspaceSid, workerSid, role }));
   return token.toJwt();
 }
 

@@ -203,6 +203,37 @@ for (const backend of backends()) {
       assert.equal(reservation.task.sid, sid);
     });
 
+    test('a task deleted under the agent (REST DELETE, or by the system 24 hours after acceptance) completes the reservation the SDK holds', async () => {
+      const { f, workflow, alice } = await setup();
+      const worker = await connect(f, alice.sid);
+      await goAvailable(worker, f);
+      // Accepted, then deleted over REST; then wrapping, then deleted by the 24-hour limit.
+      for (const way of ['rest', 'system'] as const) {
+        const created = nextEvent<SdkReservation>(worker, 'reservationCreated');
+        const task = await f.task({ workflowSid: workflow.sid });
+        const reservation = await created;
+        const accepted = nextEvent(reservation, 'accepted');
+        await reservation.accept();
+        await accepted;
+        if (way === 'system') {
+          const wrapping = nextEvent(reservation, 'wrapup');
+          await reservation.task.wrapUp({ reason: 'done talking' });
+          await wrapping;
+        }
+        const completed = nextEvent<SdkReservation>(reservation, 'completed');
+        if (way === 'rest') await f.w.tasks(task.sid).remove();
+        else {
+          t.clock.advance(86_400_000 + 1000);
+          await t.server.taskRouter.engine.tick();
+        }
+        assert.equal((await completed).status, 'completed', way);
+        assert.equal(worker.reservations.size, 0, `${way}: no ghost reservation left in the SDK`);
+        await assert.rejects(f.w.tasks(task.sid).fetch(), (e: { status?: number }) => e.status === 404);
+      }
+      // Tokens are minted on real time: the later tests need the server clock back there.
+      t.clock.set(Date.now());
+    });
+
     test('setAttributes and RejectPendingReservations through the SDK', async () => {
       const { f, workflow, alice } = await setup();
       const worker = await connect(f, alice.sid);

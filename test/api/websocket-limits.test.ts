@@ -186,9 +186,9 @@ for (const backend of backends()) {
       const c = await eventually(() => bridgeSocket(t, again));
       open.push(c.ws);
 
-      // The SDK's closeExistingSessions replaces the others: let in at the limit, it closes them.
+      // The SDK's closeExistingSessions replaces the others (sessions of other tokens): let in at the limit, it closes them.
       const closed = [closeCode(b.ws), closeCode(c.ws)];
-      open.push((await bridgeSocket(t, again, '&closeExistingSessions=true')).ws);
+      open.push((await bridgeSocket(t, await tokenOf(w.sid), '&closeExistingSessions=true')).ws);
       assert.deepEqual(await Promise.all(closed), [4001, 4001]);
     });
   });

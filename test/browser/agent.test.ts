@@ -183,4 +183,34 @@ describe('browser: agent desktop', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
     await page.close();
   });
+
+  test('one desk per agent: a desk opened in another tab closes the first, which says so; closing the tab leaves the agent Offline', async () => {
+    const g = await flexWorkspace(t, ['bob'], { available: false });
+    await setAgentPassword(t, g.wsSid, g.agents.bob, PASSWORD);
+    const signIn = async () => {
+      const page = await browser.newPage();
+      await page.goto(`${t.baseUrl}/agent/?account=${t.account.accountSid}`);
+      await page.getByLabel('Username').fill('bob');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByLabel('Password').press('Enter');
+      await page.locator('#connection', { hasText: 'Connected' }).waitFor(WAIT);
+      return page;
+    };
+    const first = await signIn();
+    await first.getByLabel('Activity').selectOption({ label: 'Available' });
+    await first.locator('#connection', { hasText: 'You are now Available' }).waitFor(WAIT);
+
+    const second = await signIn();
+    await first.getByRole('alert').filter({ hasText: 'another tab or window' }).waitFor(WAIT);
+    await first.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+    assert.equal(await second.locator('#connection').innerText(), 'Connected. Offers appear below.', 'the newer desk stays connected');
+    assert.equal((await g.w.workers(g.agents.bob).fetch()).activityName, 'Available', 'being replaced is not a disconnection');
+    await screenshot(first, 'agent-11-replaced');
+
+    // The agent closes the tab: no more offers for a desk nobody looks at.
+    await second.close();
+    await t.server.eventBridge.disconnected(g.agents.bob);
+    assert.equal((await g.w.workers(g.agents.bob).fetch()).activityName, 'Offline');
+    await first.close();
+  });
 });

@@ -20,6 +20,11 @@ export interface CandidateQuery {
   anyWorkerOf?: string;
   /** Which page of CANDIDATE_PAGE members to read (0 = the longest idle). */
   page?: number;
+  /**
+   * A transfer offers the task afresh: only those holding it now, or offered it before in this
+   * transfer, are left out (not those who once rejected it).
+   */
+  transferSid?: string;
 }
 
 /**
@@ -43,10 +48,17 @@ export async function loadCandidates(db: Executor, q: CandidateQuery): Promise<C
     if (!q.multiTask) where.push('wc.capacity > 0');
   }
   // A worker who already had this task (and rejected it, or let it time out) is not offered it again.
-  where.push(
-    "NOT EXISTS (SELECT 1 FROM reservations r WHERE r.task_sid = ? AND r.worker_sid = w.sid AND r.reservation_status NOT IN ('canceled', 'rescinded'))",
-  );
-  params.push(q.taskSid);
+  if (q.transferSid) {
+    where.push(
+      "NOT EXISTS (SELECT 1 FROM reservations r WHERE r.task_sid = ? AND r.worker_sid = w.sid AND (r.reservation_status IN ('pending', 'accepted', 'wrapping') OR r.transfer_sid = ?))",
+    );
+    params.push(q.taskSid, q.transferSid);
+  } else {
+    where.push(
+      "NOT EXISTS (SELECT 1 FROM reservations r WHERE r.task_sid = ? AND r.worker_sid = w.sid AND r.reservation_status NOT IN ('canceled', 'rescinded'))",
+    );
+    params.push(q.taskSid);
+  }
   if (q.knownWorker) {
     where.push(q.knownWorker.by === 'sid' ? 'w.sid = ?' : 'w.friendly_name = ?');
     params.push(q.knownWorker.value);

@@ -5,6 +5,7 @@ import { emit } from './events.ts';
 import { reservationEventData, taskEventData } from './event-data.ts';
 import { Router } from './router.ts';
 import { clearTimer, setTimer, type DueTimer } from './timers.ts';
+import { TaskTransfers } from './transfers.ts';
 import { changeActivity } from './worker-activity.ts';
 
 type EndStatus = 'rejected' | 'timeout' | 'canceled' | 'rescinded';
@@ -25,6 +26,8 @@ const DESCRIPTIONS: Record<string, string> = {
  * inside the caller's transaction, under the workspace lock.
  */
 export class Lifecycle extends Router {
+  readonly transfers = new TaskTransfers(this, () => this.now());
+
   private async reservationEvent(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow, type: string) {
     const worker = await workers.get(tx, res.worker_sid);
     if (!worker) return;
@@ -85,6 +88,7 @@ export class Lifecycle extends Router {
     const queue = res.task_queue_sid ? await taskQueues.get(tx, res.task_queue_sid) : undefined;
     if (!ws.multi_task_enabled && queue?.assignment_activity_sid)
       await changeActivity(tx, ws, res.worker_sid, queue.assignment_activity_sid, now);
+    if (res.transfer_sid) await this.transfers.accepted(tx, ws, accepted);
     // The workers whose offers were rescinded have their room back: they may take what waits.
     for (const other of others) await this.tryAssignWorker(tx, ws, other.worker_sid);
     return accepted;
@@ -118,6 +122,12 @@ export class Lifecycle extends Router {
     if (activity) await changeActivity(tx, ws, res.worker_sid, activity, now);
 
     if (!opts.reroute) return ended;
+    if (res.transfer_sid) {
+      // Its holder keeps the task: only the transfer goes on, or fails.
+      await this.transfers.offerEnded(tx, ws, ended);
+      if (!opts.workerLeaving) await this.tryAssignWorker(tx, ws, res.worker_sid);
+      return ended;
+    }
     const stillPending = await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status = 'pending'"]);
     if (task.assignment_status === 'reserved' && stillPending === 0) {
       const patch = { assignment_status: 'pending' as const, version: task.version + 1, date_updated: now };
@@ -191,6 +201,22 @@ export class Lifecycle extends Router {
     return task;
   }
 
+  /** One holder of a task wraps up while another still holds it (after a warm transfer): its reservation alone. */
+  async wrapReservation(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow): Promise<ReservationRow> {
+    const wrapped = await this.setReservation(tx, res, 'wrapping');
+    await this.reservationEvent(tx, ws, wrapped, task, 'reservation.wrapup');
+    return wrapped;
+  }
+
+  /** One holder of a task completes while another still holds it: its reservation alone, and its capacity comes back. */
+  async completeReservation(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow): Promise<ReservationRow> {
+    const done = await this.setReservation(tx, res, 'completed');
+    await this.release(tx, res, true);
+    await this.reservationEvent(tx, ws, done, task, 'reservation.completed');
+    await this.tryAssignWorker(tx, ws, res.worker_sid);
+    return done;
+  }
+
   /** Deleting a task frees whoever held it; its reservations go with it. */
   async deleteTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, systemDeleted = false): Promise<void> {
     const held = await reservations.list(tx, {
@@ -201,6 +227,7 @@ export class Lifecycle extends Router {
       else await this.release(tx, r, true);
     }
     for (const kind of ['ttl', 'target', 'assigned', 'cleanup'] as const) await clearTimer(tx, kind, task.sid);
+    await this.transfers.taskDeleted(tx, ws, task);
     await tasks.delete(tx, ['sid = ?', task.sid]);
     await this.taskEvent(tx, ws, task, systemDeleted ? 'task.system-deleted' : 'task.deleted', `Task ${task.sid} deleted`);
     for (const r of held) await this.tryAssignWorker(tx, ws, r.worker_sid);

@@ -4,7 +4,7 @@ import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import { taskQueues, workers, workflows, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
-import { reservations, tasks, type ReservationRow, type TaskRow } from '../routing-model.ts';
+import { reservations, tasks, type ReservationRow, type TaskRow, type TransferRow } from '../routing-model.ts';
 import { parseAttributes } from '../service/deps.ts';
 import { CANDIDATE_PAGE, loadCandidates, type CandidateQuery } from './candidates.ts';
 import type { EngineContext } from './context.ts';
@@ -161,6 +161,9 @@ export abstract class Router {
   /** Reserves as many workers as the queue allows for a waiting task. Returns how many it reserved. */
   async tryAssignTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, step?: Step | null, queue?: TaskQueueRow): Promise<number> {
     if (task.assignment_status !== 'pending' && task.assignment_status !== 'reserved') return 0;
+    // A reserved task someone still holds is being transferred: only its transfer offers it.
+    if (task.assignment_status === 'reserved' && (await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status IN ('accepted', 'wrapping')"])) > 0)
+      return 0;
     step ??= await this.stepOf(tx, task);
     if (!step) return 0;
     queue ??= await taskQueues.get(tx, step.spec.queue);
@@ -231,7 +234,33 @@ export abstract class Router {
     return true;
   }
 
-  private async reserve(tx: Executor, ws: WorkspaceRow, task: TaskRow, queue: TaskQueueRow, workerSid: string, workerName: string) {
+  /**
+   * Offers a task under transfer to the worker it is transferred to, or to the best available
+   * member of the queue it is transferred to, if one can take it now. Whether one was reserved.
+   */
+  async offerTransfer(tx: Executor, ws: WorkspaceRow, task: TaskRow, transfer: TransferRow): Promise<boolean> {
+    const toWorker = transfer.transfer_type === 'WORKER' ? transfer.transfer_to : null;
+    const queue = await taskQueues.get(tx, toWorker ? (task.task_queue_sid ?? '') : transfer.transfer_to);
+    if (!queue) return false;
+    const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
+    const query: CandidateQuery = {
+      taskSid: task.sid,
+      queueSid: queue.sid,
+      taskChannelSid: task.task_channel_sid,
+      multiTask: ws.multi_task_enabled,
+      ignoreCapacity: task.ignore_capacity,
+      knownWorker: toWorker ? { by: 'sid', value: toWorker } : null,
+      anyWorkerOf: toWorker ? ws.sid : undefined,
+      needChannels: false,
+      transferSid: transfer.sid,
+    };
+    const [c] = await findWorkers(tx, routed, directStep(queue.sid), query, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
+    if (!c) return false;
+    await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName, transfer.sid);
+    return true;
+  }
+
+  private async reserve(tx: Executor, ws: WorkspaceRow, task: TaskRow, queue: TaskQueueRow, workerSid: string, workerName: string, transferSid?: string) {
     const now = this.now();
     const workflow = task.workflow_sid ? await workflows.get(tx, task.workflow_sid) : undefined;
     const timeoutSeconds = workflow?.task_reservation_timeout ?? 120;
@@ -251,6 +280,7 @@ export abstract class Router {
       version: 0,
       date_created: now,
       date_updated: now,
+      ...(transferSid ? { transfer_sid: transferSid } : {}),
     };
     await reservations.insert(tx, res);
     await setTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);

@@ -15,6 +15,14 @@ export interface WorkerInput {
   activitySid?: string;
   attributes?: string;
   rejectPendingReservations?: boolean;
+  /** The worker's own token sets these attributes: the contact_uri it was given stays recorded as given. */
+  bySelf?: boolean;
+}
+
+/** The contact_uri attribute, '' if none: what the worker's chat identity comes from (agentIdentity). */
+export function contactUriOf(attributes: string): string {
+  const v = parseAttributes(attributes).contact_uri;
+  return typeof v === 'string' ? v : '';
 }
 
 export interface WorkerFilter {
@@ -49,6 +57,7 @@ export class WorkerService {
         workspace_sid: workspaceSid,
         friendly_name: input.friendlyName,
         attributes: input.attributes ?? '{}',
+        given_contact_uri: contactUriOf(input.attributes ?? '{}'),
         activity_sid: activity.sid,
         version: 0,
         idle_since: now,
@@ -176,6 +185,7 @@ export class WorkerService {
       const patch: Partial<WorkerRow> = {
         friendly_name: input.friendlyName,
         attributes: input.attributes,
+        given_contact_uri: input.attributes !== undefined && !input.bySelf ? contactUriOf(input.attributes) : undefined,
         version: current.worker.version + 1,
         date_updated: now,
       };
