@@ -136,6 +136,8 @@ export interface WebhookRow {
   triggers: string;
   flow_sid: string | null;
   replay_after: number | null;
+  /** The conversation's last event when the webhook was added: it hears only later ones (null: all). */
+  after_seq: number | null;
   date_created: number;
   date_updated: number;
 }

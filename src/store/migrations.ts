@@ -651,6 +651,14 @@ ALTER TABLE reservations ADD COLUMN transfer_sid TEXT;
 ALTER TABLE workers ADD COLUMN given_contact_uri TEXT;
 `,
   },
+  {
+    id: 14,
+    sql: `
+-- A conversation-scoped webhook hears only what happens after it was added: the last event of its
+-- conversation when it was created (NULL for webhooks made before this column: they hear everything).
+ALTER TABLE conversation_webhooks ADD COLUMN after_seq BIGINT;
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -118,6 +118,20 @@ for (const backend of backends()) {
       assert.equal(post.params.Body, 'scoped');
     });
 
+    test('post-event: a scoped webhook hears only what happens after it was added, however late the fan-out runs', async () => {
+      fresh();
+      const { client } = await t.newAccount();
+      const cv = client.conversations.v1;
+      const c = await cv.conversations.create({});
+      await cv.conversations(c.sid).participants.create({ identity: 'bob', ...ON });
+      // Not yet fanned out when the webhook is added (a busy or stopped sender, another node).
+      await cv.conversations(c.sid).messages.create({ author: 'bob', body: 'before', ...ON });
+      await cv.conversations(c.sid).webhooks.create({ target: 'webhook', 'configuration.url': `${rx.url}/late`, 'configuration.filters': ['onMessageAdded'] });
+      await cv.conversations(c.sid).messages.create({ author: 'bob', body: 'after', ...ON });
+      await flush();
+      assert.deepEqual(rx.requests.map((r) => r.params.Body), ['after']);
+    });
+
     test('post-event: a failure is retried with backoff, and the events behind it wait (in order per conversation)', async () => {
       fresh();
       const { client } = await t.newAccount();

@@ -48,6 +48,8 @@ export class WebhookService {
         triggers: JSON.stringify(input.triggers ?? []),
         flow_sid: input.flowSid ?? null,
         replay_after: input.replayAfter ?? null,
+        // Events of this conversation are written under its lock, which this holds: none is still in flight.
+        after_seq: Number((await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM conversation_events WHERE conversation_sid = ?', [c.sid]))?.seq ?? 0),
         date_created: now,
         date_updated: now,
       };

@@ -141,7 +141,8 @@ export class ConversationDeliverer {
       if (ev.conversation_sid) {
         const scoped = await tx.all<WebhookRow>('SELECT * FROM conversation_webhooks WHERE conversation_sid = ? ORDER BY seq', [ev.conversation_sid]);
         for (const w of scoped) {
-          if (!w.url) continue;
+          // Added after this event (the fan-out ran late): it was not there to hear it.
+          if (!w.url || (w.after_seq !== null && Number(ev.seq) <= Number(w.after_seq))) continue;
           const kind = w.method === 'get' ? 'get' : 'post';
           if (w.target === 'webhook' && jsonList(w.filters).includes(ev.event_type)) {
             await add(webhookQueue, kind, w.url, postEventParams(ev, chatService, w.sid).toString());
