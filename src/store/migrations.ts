@@ -607,7 +607,7 @@ CREATE UNIQUE INDEX agent_credentials_username ON agent_credentials(account_sid,
 `,
   },
   {
-    id: 12,
+    id: 11,
     sql: `
 -- The origins a web chat widget's pages may call the public API from (CORS, and where a chat may
 -- start); a widget with none allows any origin. Looked up by origin too, for requests that name no
@@ -622,7 +622,7 @@ CREATE INDEX webchat_widget_origins_origin ON webchat_widget_origins(origin);
 `,
   },
   {
-    id: 13,
+    id: 12,
     sql: `
 -- Task transfers made through the worker SDK (task.transfer()): the task is offered to another
 -- worker or queue while its holder keeps it. A reservation made for a transfer names it.
@@ -652,7 +652,7 @@ ALTER TABLE workers ADD COLUMN given_contact_uri TEXT;
 `,
   },
   {
-    id: 14,
+    id: 13,
     sql: `
 -- A conversation-scoped webhook hears only what happens after it was added: the last event of its
 -- conversation when it was created (NULL for webhooks made before this column: they hear everything).
