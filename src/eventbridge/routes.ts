@@ -55,7 +55,7 @@ export const forbidden = (message: string) => new TwilioError(20403, 403, messag
  * representation. Every route is under the token's workspace. A worker token acts for its own
  * worker: another worker, or a reservation, task or transfer of another worker is 403. Supervisor
  * and admin tokens also read the workspace's workers, queues and tasks and set other workers'
- * activity and attributes (Role, session.ts). No token changes what identifies a worker.
+ * activity and attributes (Role, session.ts). No token changes what identifies a worker (keepsIdentity).
  */
 export class EnvelopeRoutes {
   private readonly routes: Route[];
@@ -124,11 +124,11 @@ export class EnvelopeRoutes {
       activitySid: p.sid('ActivitySid', 'WA'),
       attributes: attributes(p),
       rejectPendingReservations: p.bool('RejectPendingReservations'),
-      bySelf: workerSid === s.workerSid,
+      byToken: true,
     };
     for (let attempt = 1; ; attempt++) {
       const { worker } = await this.tr.workers.get(s.accountSid, s.workspaceSid, workerSid);
-      keepsIdentity(s, worker, input);
+      keepsIdentity(worker, input);
       try {
         return eb.worker(await this.tr.workers.update(s.accountSid, s.workspaceSid, workerSid, input, c.ifMatch ?? String(worker.version)));
       } catch (err) {
@@ -331,24 +331,22 @@ function allow(s: TokenSession, access: Access, pathWorker: string | undefined):
 const UPDATE_ATTEMPTS = 3;
 
 /**
- * No token changes what identifies a worker: its FriendlyName, whoever the token is, nor, on its
- * own worker, the chat identity Flex derives from its attributes (agentIdentity: contact_uri),
- * which is also the identity of the agent's chat token: renewing its tokens would otherwise make
- * the agent another agent or a customer. A worker sets its own attributes as the SDK does
- * (setAttributes replaces them whole), so it may leave its contact_uri out (it is then known by
- * its name) and put back the one it was given; never another. A supervisor sets another worker's
- * attributes, contact_uri included, as Flex supervisors edit agents; that is then what the worker
- * was given. An administrator renames with account credentials.
+ * No token changes what identifies a worker: its FriendlyName, nor the chat identity Flex derives
+ * from its attributes (agentIdentity: contact_uri), which is also the identity of the agent's chat
+ * token: renewing its tokens would otherwise make the agent another agent or a customer. Tokens
+ * set attributes whole, as the SDK does (setAttributes, a supervisor's setWorkerAttributes), so
+ * they may leave contact_uri out (the worker is then known by its name) and put back the one an
+ * administrator gave it with account credentials (given_contact_uri); never another.
  */
-function keepsIdentity(session: TokenSession, worker: WorkerRow, input: WorkerInput): void {
+function keepsIdentity(worker: WorkerRow, input: WorkerInput): void {
   if (input.friendlyName !== undefined && input.friendlyName !== worker.friendly_name)
     throw forbidden(`A token may not change a Worker's FriendlyName ('${worker.friendly_name}'); an administrator can, with account credentials`);
-  if (input.attributes === undefined || worker.sid !== session.workerSid) return;
+  if (input.attributes === undefined) return;
   const given = worker.given_contact_uri ?? contactUriOf(worker.attributes);
   const own = [agentIdentity(worker), worker.friendly_name, agentIdentity({ ...worker, attributes: JSON.stringify({ contact_uri: given }) })];
   const after = agentIdentity({ ...worker, attributes: input.attributes });
   if (!own.includes(after))
-    throw forbidden(`A worker token may not give its own Worker another chat identity ('${after}', from contact_uri); it keeps '${agentIdentity(worker)}' or its name; an administrator can, with account credentials`);
+    throw forbidden(`A token may not give Worker ${worker.sid} the chat identity '${after}' (from contact_uri): it keeps '${agentIdentity(worker)}' or its name; an administrator can, with account credentials`);
 }
 
 function isoDate(p: Params, name: string): number | undefined {

@@ -646,8 +646,8 @@ CREATE TABLE task_transfers (
 );
 CREATE INDEX task_transfers_task ON task_transfers(task_sid, transfer_status);
 ALTER TABLE reservations ADD COLUMN transfer_sid TEXT;
--- The contact_uri a worker was given (by account credentials or a supervisor, '' for none): its own
--- token may drop it and restore it, never set another (its chat identity comes from it).
+-- The contact_uri a worker was given with account credentials ('' for none): a token may drop it
+-- and put it back, never set another (the worker's chat identity comes from it).
 ALTER TABLE workers ADD COLUMN given_contact_uri TEXT;
 `,
   },

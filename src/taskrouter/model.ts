@@ -80,8 +80,8 @@ export interface WorkerRow {
   date_created: number;
   date_updated: number;
   /**
-   * The contact_uri in the attributes as last set by someone other than the worker's own token
-   * ('' for none); null for workers from before it was kept. See WorkerInput.bySelf.
+   * The contact_uri in the attributes as an administrator last set them, with account credentials
+   * ('' for none); null for workers from before it was kept. See WorkerInput.byToken.
    */
   given_contact_uri?: string | null;
 }

@@ -163,6 +163,8 @@ for (const backend of backends()) {
       const attrs = await supervisor.setWorkerAttributes(bob.sid, { languages: ['en'], name: 'Ms. Bob' });
       assert.deepEqual(JSON.parse((attrs as unknown as { attributes: string }).attributes), { languages: ['en'], name: 'Ms. Bob' });
       assert.deepEqual(JSON.parse((await f.w.workers(bob.sid).fetch()).attributes), { languages: ['en'], name: 'Ms. Bob' });
+      // Leaving contact_uri out is fine (bob is known by his name); giving him another identity is not.
+      await assert.rejects(supervisor.setWorkerAttributes(bob.sid, { contact_uri: 'client:alice' }), status(403));
       const moved = await supervisor.setWorkerActivity(bob.sid, f.act.available);
       assert.equal((moved as unknown as { activity_sid: string }).activity_sid, f.act.available);
       assert.equal((await f.w.workers(bob.sid).fetch()).activitySid, f.act.available);

@@ -15,8 +15,8 @@ export interface WorkerInput {
   activitySid?: string;
   attributes?: string;
   rejectPendingReservations?: boolean;
-  /** The worker's own token sets these attributes: the contact_uri it was given stays recorded as given. */
-  bySelf?: boolean;
+  /** A token (the event bridge), not account credentials, sets these attributes: the contact_uri the worker was given stays recorded as given. */
+  byToken?: boolean;
 }
 
 /** The contact_uri attribute, '' if none: what the worker's chat identity comes from (agentIdentity). */
@@ -185,7 +185,7 @@ export class WorkerService {
       const patch: Partial<WorkerRow> = {
         friendly_name: input.friendlyName,
         attributes: input.attributes,
-        given_contact_uri: input.attributes !== undefined && !input.bySelf ? contactUriOf(input.attributes) : undefined,
+        given_contact_uri: input.attributes !== undefined && !input.byToken ? contactUriOf(input.attributes) : undefined,
         version: current.worker.version + 1,
         date_updated: now,
       };
