@@ -129,7 +129,7 @@ for (const backend of backends()) {
       expectTwilioError(await t.http('PUT', `${WIDGETS}/${widgetSid}`, { body: '' }), 405, 20004);
       expectTwilioError(await t.http('GET', WIDGETS, { auth: null }), 401, 20003);
       // Found by the fuzz test (500): a Host or X-Forwarded-Proto that makes no URL. Its URLs are built from what was sent, as everywhere else.
-      for (const headers of [{ host: '[::1' }, { host: 'x:99999' }, { 'x-forwarded-proto': '' }, { 'x-forwarded-proto': 'https, http' }]) {
+      for (const headers of <Record<string, string>[]>[{ host: '[::1' }, { host: 'x:99999' }, { 'x-forwarded-proto': '' }, { 'x-forwarded-proto': 'https, http' }]) {
         const one = await t.http('GET', `${WIDGETS}/${widgetSid}`, { headers });
         assert.equal(one.status, 200, `${JSON.stringify(headers)}: ${JSON.stringify(one.body)}`);
         assert.equal(one.body.sid, widgetSid);
