@@ -1,6 +1,6 @@
 import type { FieldFact } from '../support/conformance.ts';
 import type { Context } from './requests.ts';
-import { badValue, deepJson, validValue, NUL } from './values.ts';
+import { badValue, deepJson, RawJson, stringify, validValue, NUL } from './values.ts';
 
 /** The event bridge's envelope: a relative TaskRouter URL the worker SDK uses, its params, the token. */
 export function envelopeBody(c: Context, kinds: string[], mode: string): string {
@@ -34,7 +34,7 @@ export function envelopeBody(c: Context, kinds: string[], mode: string): string 
     } else params[name] = name === 'Attributes' && r.chance(0.5) ? { skills: ['sms'], contact_uri: r.pick(['client:x', 'client:alice']) } : validValue(r, name, fact, world, c.now);
   }
   if (mode === 'params' && r.chance(0.3)) {
-    params[r.pick(['Attributes', 'FriendlyName'])] = r.pick<unknown>([[1, [2, [3]]], { a: { b: {} } }, JSON.parse(deepJson(3000, r)), null, true, 1e400]);
+    params[r.pick(['Attributes', 'FriendlyName'])] = r.pick<unknown>([[1, [2, [3]]], { a: { b: {} } }, new RawJson(deepJson(3000, r)), null, true, 1e400]);
     kinds.push('envelope-json-types');
   }
   const token = mode === 'auth' ? r.pick(['', 'x', t.agentChat, t.customerChat, t.worker.slice(0, -4) + 'AAAA', 'a.b.c', t.worker + NUL]) : t.worker;
@@ -47,10 +47,10 @@ export function envelopeBody(c: Context, kinds: string[], mode: string): string 
       ['envelope-deep', deepJson(5000, r)],
       ['envelope-wrong-types', JSON.stringify({ url: [url], method: {}, params: 'Attributes=1', token: 1 })],
       ['envelope-missing', JSON.stringify({ method, params, token })],
-      ['envelope-nul', JSON.stringify({ ...envelope, url: url + NUL })],
+      ['envelope-nul', stringify({ ...envelope, url: url + NUL })],
     ]);
     kinds.push(kind);
     return text;
   }
-  return JSON.stringify(envelope);
+  return stringify(envelope);
 }

@@ -16,8 +16,8 @@ import { Lane, type Finding } from './lane.ts';
 import { runSeed } from './random.ts';
 
 const MIN_REQUESTS = 20_000;
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 21_000);
-const SECONDS = Number(process.env.FUZZ_SECONDS ?? 55);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 20_500);
+const SECONDS = Number(process.env.FUZZ_SECONDS ?? 58);
 const LANES = 2;
 
 for (const backend of backends()) {

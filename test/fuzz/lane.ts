@@ -47,7 +47,7 @@ export interface Tally {
 
 export const show = (req: FuzzRequest) =>
   `${req.method} ${req.path.length > 160 ? req.path.slice(0, 160) + `…(${req.path.length})` : req.path} [${req.kinds.join(', ')}] ${JSON.stringify(req.headers).slice(0, 200)}` +
-  (req.body ? ` body(${req.body.length}): ${req.body.toString('latin1').slice(0, 200)}` : '');
+  (req.body ? ` body(${req.body.length}): ${req.body.subarray(0, 200).toString('latin1')}` : '');
 
 const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 const refusal = (o: Outcome) => o.status >= 400 || o.status === 0;
@@ -64,7 +64,8 @@ const refusal = (o: Outcome) => o.status >= 400 || o.status === 0;
  */
 export class Lane {
   readonly tally: Tally = { requests: 0, raws: 0, checks: 0, reseeds: 0, byStatus: new Map(), rawByResult: new Map(), findings: [], unanswered: [], broken: new Set() };
-  private readonly inFlight = new Set<string>();
+  /** Requests (and raw cases, by label) in flight: what a death is reported with. */
+  private readonly inFlight = new Set<FuzzRequest | string>();
   private readonly expected = new Expectations();
   private sender: Sender;
   private successes = 0;
@@ -82,7 +83,7 @@ export class Lane {
     private readonly dispose: () => Promise<void>,
   ) {
     this.sender = new Sender(target.baseUrl);
-    target.inFlight = () => [...this.inFlight];
+    target.inFlight = () => [...this.inFlight].map((q) => (typeof q === 'string' ? q : show(q)));
   }
 
   static async open(backend: Backend, seed: number, lane: { index: number; of: number }): Promise<Lane> {
@@ -204,26 +205,25 @@ export class Lane {
   /** Undefined when the process is dead. */
   private async send(req: FuzzRequest): Promise<Outcome | undefined> {
     if (!this.target.alive) return undefined;
-    const label = show(req);
-    this.inFlight.add(label);
+    this.inFlight.add(req);
     try {
       const o = await this.sender.send(req);
       const t = this.tally;
       t.requests++;
       for (const name of req.broken) t.broken.add(`${req.route} ${name}`);
       count(t.byStatus, String(o.status));
-      if (o.status === 0) t.unanswered.push(`${label} → ${o.body}`);
-      if (o.status >= 500) t.findings.push({ what: 'status', request: label, detail: `${o.status} ${o.body.slice(0, 400)}` });
-      if (o.ms > SLOW_MS) t.findings.push({ what: 'slow', request: label, detail: `${Math.round(o.ms)} ms, status ${o.status}` });
+      if (o.status === 0) t.unanswered.push(`${show(req)} → ${o.body}`);
+      if (o.status >= 500) t.findings.push({ what: 'status', request: show(req), detail: `${o.status} ${o.body.slice(0, 400)}` });
+      if (o.ms > SLOW_MS) t.findings.push({ what: 'slow', request: show(req), detail: `${Math.round(o.ms)} ms, status ${o.status}` });
       return o;
     } finally {
-      this.inFlight.delete(label);
+      this.inFlight.delete(req);
     }
   }
 
   private async raw(): Promise<void> {
     const c = rawCase(this.r, { chat: this.world.tokens.customerChat, worker: this.world.tokens.worker });
-    const label = `${c.kind}: ${JSON.stringify(c.bytes.toString('latin1').slice(0, 160))}`;
+    const label = `${c.kind}: ${JSON.stringify(c.bytes.subarray(0, 160).toString('latin1'))}`;
     this.inFlight.add(label);
     const o = await sendRaw(this.target.port, c, SLOW_MS);
     this.inFlight.delete(label);

@@ -3,7 +3,7 @@ import type { Random } from './random.ts';
 import type { FuzzRoute, Segment } from './routes.ts';
 import { authenticate, headerVariation } from './headers.ts';
 import { envelopeBody } from './envelope.ts';
-import { badValue, deepJson, encodeText, validValue, NUL, type Wire } from './values.ts';
+import { badValue, deepJson, encodeText, RawJson, stringify, validValue, NUL, type Wire } from './values.ts';
 import type { World } from './world.ts';
 
 /** One request as it goes on the wire, and what was done to it. */
@@ -261,23 +261,21 @@ function jsonBody(r: Random, wire: Map<string, Wire[]>, route: FuzzRoute, c: Con
       ['json-wrong-type', () => { for (const k of Object.keys(obj)) obj[k] = r.pick([1, true, null, [], {}, 1e308, -0, [obj[k]]]); }],
       ['nul', () => { obj[r.pick(Object.keys(obj).concat('from'))] = `x${NUL}y`; }],
       ['json-proto', () => { Object.defineProperty(obj, '__proto__', { value: { polluted: true }, enumerable: true }); }],
-      ['deep-json', () => { obj[r.pick(Object.keys(obj).concat('attributes'))] = JSON.parse(deepJson(r.pick([500, 5000]), r)); }],
+      ['deep-json', () => { obj[r.pick(Object.keys(obj).concat('attributes'))] = new RawJson(deepJson(r.pick([500, 5000]), r)); }],
       ['huge', () => { obj[r.pick(Object.keys(obj).concat('attributes'))] = 'x'.repeat(1024 * 1024); }],
     ]);
     mutate();
     kinds.push(kind);
   }
-  try {
-    return JSON.stringify(obj);
-  } catch {
-    return '{}';
-  }
+  return stringify(obj);
 }
 
+/** A JSON-typed parameter goes as the JSON it is (as raw text: it may be too deep to rebuild here); anything else as a string. */
 function jsonValue(text: string, fact: FieldFact | undefined): unknown {
   if (fact && (fact.type === 'object' || fact.type === 'any')) {
     try {
-      return JSON.parse(text);
+      JSON.parse(text);
+      return new RawJson(text);
     } catch {
       return text;
     }

@@ -32,13 +32,25 @@ export interface SidSource {
 export const NUL = '\u0000';
 const MB = 1024 * 1024;
 
+/** JSON text put in as it is by `stringify`: a value too deep to build as objects (or to stringify) here. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** JSON.stringify, with RawJson values put in verbatim. */
+export function stringify(value: unknown): string {
+  const raws: string[] = [];
+  const text = JSON.stringify(value, (_key, v) => (v instanceof RawJson ? `\u0000RAW${raws.push(v.text) - 1}\u0000` : v));
+  return text.replace(/"\\u0000RAW(\d+)\\u0000"/g, (_, i) => raws[Number(i)]);
+}
+
 export const deepJson = (levels: number, r: Random): string =>
   r.chance(0.5) ? '{"a":'.repeat(levels) + '1' + '}'.repeat(levels) : '['.repeat(levels) + ']'.repeat(levels);
 
 /** TaskRouter expressions built to be expensive: long chains, deep parentheses, huge IN lists and paths. */
 export function expressionBomb(r: Random): { kind: string; text: string } {
   // 300 fits the 4,096 characters of TargetWorkers and of a query string: those reach the parser and the evaluator.
-  const n = r.pick([300, 300, 1_000, 20_000, 100_000]);
+  const n = r.pick([300, 300, 300, 1_000, 1_000, 20_000, 20_000, 100_000]);
   return r.pick([
     () => ({ kind: 'bomb-or', text: Array(n).fill('a == 1').join(' OR ') }),
     () => ({ kind: 'bomb-and', text: Array(n).fill('skills HAS "x"').join(' AND ') }),
@@ -151,7 +163,7 @@ export function badValue(r: Random, name: string, fact: FieldFact, sids: SidSour
     [2, () => ({ kind: 'bad-percent', value: { encoded: r.pick(['%', '%zz', '%%', 'a%2', '%u0041']) } })],
     [1, () => ({ kind: 'empty', value: { text: r.pick(['', ' ', '\t\n']) } })],
     [2, () => ({ kind: 'odd-text', value: { text: r.pick(["' OR 1=1 --", '"; DROP TABLE workers; --', '${7*7}', '../../etc/passwd', '%s%n', '<script>x</script>', '😀'.repeat(300), '\u202e\u200b', 'a'.repeat(5_000)]) } })],
-    [2, () => ({ kind: 'long', value: { text: 'x'.repeat(r.pick([70_000, 300_000])) } })],
+    [2, () => ({ kind: 'long', value: { text: 'x'.repeat(r.pick([5_000, 70_000, 70_000, 300_000])) } })],
     [3, () => ({ kind: 'wrong-type', value: { text: r.pick(WRONG_TYPE[typeKey(fact)] ?? WRONG_TYPE.integer) } })],
     [2, () => ({ kind: 'json-shape', value: { text: r.pick(WRONG_TYPE.json) } })],
     [2, () => ({ kind: 'deep-json', value: { text: deepJson(r.pick([1_000, 5_000, 20_000]), r) } })],
@@ -166,10 +178,31 @@ export function badValue(r: Random, name: string, fact: FieldFact, sids: SidSour
     choices.push([4, () => ({ kind: 'sid-other-account', value: { text: sids.foreign(prefix) ?? prefix + r.hex(32) } })]);
     choices.push([3, () => ({ kind: 'sid-malformed', value: { text: r.pick([prefix + r.hex(31), prefix + 'Z'.repeat(32), prefix.toLowerCase() + r.hex(32), prefix + r.hex(32) + 'x', prefix, prefix + '0'.repeat(32)]) } })]);
   }
+  if (JSON_PARAMS.has(name)) choices.push([8, () => nested(r, name, sids)]);
   if (EXPRESSION_PARAMS.has(name)) choices.push([12, () => { const b = expressionBomb(r); return { kind: b.kind, value: { text: b.text } }; }]);
   if (name === 'Configuration') choices.push([12, () => { const b = configurationBomb(r, sids); return { kind: b.kind, value: { text: b.text } }; }]);
   if (/attributes/i.test(name)) choices.push([8, () => { const b = attributesBomb(r); return { kind: b.kind, value: { text: b.text } }; }]);
   return r.weighted(choices.map(([w, f]) => [w, f] as const))();
+}
+
+/**
+ * A well-formed JSON parameter with the bad part inside, where a shallow check would not look: an
+ * interaction's Routing.properties.attributes, a participant of its Channel, a nested key.
+ */
+function nested(r: Random, name: string, sids: SidSource): Bad {
+  const [kind, inner] = r.pick<[string, () => unknown]>([
+    ['nested-deep-json', () => new RawJson(deepJson(5_000, r))],
+    ['nested-nul', () => `a${NUL}b`],
+    ['nested-huge', () => 'x'.repeat(MB)],
+    ['nested-types', () => r.pick<unknown>([[], 1e308, null, true, { __proto__: { x: 1 } }])],
+  ]);
+  const home = sids.home;
+  const value =
+    name === 'Routing' ? { properties: { workspace_sid: home.ws, workflow_sid: home.wf, attributes: { a: inner() } } }
+    : name === 'Channel' ? { type: 'chat', initiated_by: 'api', participants: [{ identity: inner(), name: inner() }] }
+    : name === 'Configuration' ? { task_routing: { filters: [{ expression: '1==1', targets: [{ queue: home.queue, skip_if: inner() }] }], default_filter: { queue: home.queue } } }
+    : { a: { b: inner() } };
+  return { kind, value: { text: stringify(value) } };
 }
 
 function typeKey(fact: FieldFact): string {
