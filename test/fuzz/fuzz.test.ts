@@ -25,7 +25,13 @@ for (const backend of backends()) {
     test('every route, malformed every way: no 5xx, no answer over 5 s, no process death, no store change on a refusal', async () => {
       const seed = runSeed();
       console.log(`fuzz ${backend.name}: seed ${seed} (replay with FUZZ_SEED=${seed})`);
-      const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => Lane.open(backend, seed + i, { index: i, of: LANES })));
+      const opened = await Promise.allSettled(Array.from({ length: LANES }, (_, i) => Lane.open(backend, seed + i, { index: i, of: LANES })));
+      const lanes = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) {
+        await Promise.all(lanes.map((l) => l.close()));
+        throw failed.reason;
+      }
       try {
         const started = performance.now();
         const seconds = () => (performance.now() - started) / 1000;

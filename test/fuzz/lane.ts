@@ -89,13 +89,22 @@ export class Lane {
   static async open(backend: Backend, seed: number, lane: { index: number; of: number }): Promise<Lane> {
     const store = await backend.create();
     const target = new Target(store.config, [newAccount(), newAccount()], NOW);
-    await target.start();
-    const db = await openDatabase(store.config);
-    const log = await WriteLog.install(db);
-    const r = new Random(seed);
-    const world = new World(target, db, r);
-    await world.seed();
-    return new Lane(r, target, db, log, world, inventory(target.routes), lane, store.dispose);
+    let db: Database | undefined;
+    try {
+      await target.start();
+      db = await openDatabase(store.config);
+      const log = await WriteLog.install(db);
+      const r = new Random(seed);
+      const world = new World(target, db, r);
+      await world.seed();
+      return new Lane(r, target, db, log, world, inventory(target.routes), lane, store.dispose);
+    } catch (err) {
+      // Nothing of a lane that could not start may outlive the test file.
+      await target.stop();
+      await db?.close();
+      await store.dispose();
+      throw err;
+    }
   }
 
   get deaths(): string[] {
@@ -114,8 +123,9 @@ export class Lane {
       for (let i = 0; i < BATCH; i++) batch.push(await buildRequest(this.r.chance(0.06) ? this.r.pick(unserved) : this.r.pick(served), ctx, (sid) => this.world.rowOf(sid)));
       await this.reads(batch.filter((q) => !q.mutating));
       const writes = batch.filter((q) => q.mutating);
-      for (const req of writes.filter((q) => this.expected.success(q))) if (!(await this.alone(req))) break;
-      const rest = writes.filter((q) => !this.expected.success(q));
+      const succeed = writes.map((q) => this.expected.success(q));
+      for (const req of writes.filter((_, i) => succeed[i])) if (!(await this.alone(req))) break;
+      const rest = writes.filter((_, i) => !succeed[i]);
       for (let i = 0; i < rest.length && this.target.alive; i += GROUP) await this.group(rest.slice(i, i + GROUP));
     }
   }

@@ -6,6 +6,7 @@ import type { ServedRoute } from './routes.ts';
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const START_MS = 60_000;
+const STOP_MS = 10_000;
 
 export interface Account {
   accountSid: string;
@@ -99,7 +100,12 @@ export class Target {
     const child = this.child;
     if (!child || !this.alive) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      // A process that does not end on SIGTERM within a few seconds (a hung close) is killed.
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   }
