@@ -52,7 +52,10 @@ export function rawCase(r: Random, tokens: { chat: string; worker: string }): Ra
         ['no-host', upgradeHeaders().slice(1)],
         ['bad-token', upgradeHeaders()],
       ]);
-      const q = variant[0] === 'bad-token' ? `?token=${r.pick(['', 'x', 'a.b.c', encodeURIComponent(tokens.chat.slice(0, -3) + 'abc'), '%zz', '%00', encodeURIComponent(tokens.worker), encodeURIComponent(tokens.chat)])}` : '';
+      // Never a valid worker token: a worker's event-bridge socket that closes takes the worker offline
+      // (a write by design, after the close), which would land in the middle of another request's check.
+      const tampered = (token: string) => encodeURIComponent(token.slice(0, -3) + 'abc');
+      const q = variant[0] === 'bad-token' ? `?token=${r.pick(['', 'x', 'a.b.c', tampered(tokens.chat), tampered(tokens.worker), '%zz', '%00', encodeURIComponent(tokens.chat)])}` : '';
       const method = r.pick(['GET', 'GET', 'POST', 'PUT', 'OPTIONS']);
       return { kind: `upgrade-${variant[0]}`, bytes: crlf([`${method} ${path}${q} HTTP/1.1`, ...variant[1]]) };
     }],
