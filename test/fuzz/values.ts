@@ -112,9 +112,6 @@ const JSON_PARAMS = new Set([
   'PostEngagementData', 'ContentVariables', 'Participant', 'attributes', 'Configuration', 'Permission', 'Plugins',
 ]);
 
-export const isExpressionParam = (name: string) => EXPRESSION_PARAMS.has(name);
-export const isJsonParam = (name: string) => JSON_PARAMS.has(name);
-
 /** A value of the right type, as a well-behaved caller would send it (the backdrop the bad values stand out from). */
 export function validValue(r: Random, name: string, fact: FieldFact, sids: SidSource, now: number): string {
   if (name === 'Configuration') return sids.configuration();

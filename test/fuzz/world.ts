@@ -34,7 +34,7 @@ export class World implements SidSource {
   tokens!: Tokens;
   /** Our seeded workspace, workflow and queue: what a valid Routing names. */
   home!: { ws: string; wf: string; queue: string };
-  widgetSid = '';
+  /** Our seeded conversation's unique name (a conversation path may name it instead of its SID). */
   uniqueName = '';
 
   constructor(
@@ -124,7 +124,6 @@ export class World implements SidSource {
     // Sign-in and web chat sessions are rate limited: a later seed may keep the tokens it had.
     this.tokens = { ...this.tokens, ...mine.tokens };
     this.home = mine.home;
-    this.widgetSid = mine.widgetSid;
     this.uniqueName = mine.uniqueName;
     await this.refresh();
   }
@@ -270,5 +269,5 @@ async function seedAccount(baseUrl: string, account: Account, tag: string) {
   const tokens: Partial<Tokens> = {};
   if (agent) Object.assign(tokens, { worker: agent.worker_token, agentChat: agent.chat_token, workspaceSid: ws, workerSid: workers[0] });
   if (session) tokens.customerChat = session.token;
-  return { widgetSid, uniqueName, tokens, home: { ws, wf, queue: q1 } };
+  return { uniqueName, tokens, home: { ws, wf, queue: q1 } };
 }
