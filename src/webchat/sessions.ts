@@ -54,6 +54,12 @@ export class SessionService {
       throw forbidden(`Web chat widget ${widgetSid} does not allow pages at origin ${origin}`);
     const { conversations: api, flex } = this.deps;
     const accountSid = widget.account_sid;
+    // Checked before anything is written: a refused start leaves no conversation, event or interaction.
+    await this.deps.widgets
+      .checkRouting(accountSid, { workspaceSid: widget.workspace_sid, workflowSid: widget.workflow_sid, taskChannel: widget.task_channel })
+      .catch((err) => {
+        throw err instanceof TwilioError ? new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`) : err;
+      });
     const identity = GUEST_PREFIX + randomBytes(12).toString('hex');
     const c = await api.conversations.create(accountSid, { friendlyName: `Web chat with ${name}`, attributes: JSON.stringify({ source: 'webchat', widget_sid: widget.sid }) }, CUSTOMER);
     let interactionSid: string;
@@ -75,7 +81,7 @@ export class SessionService {
         throw new TwilioError(view.channel.error_code ?? 20001, 400, `The chat could not be started: ${view.channel.error_message ?? 'routing failed'}`);
       interactionSid = view.interaction.sid;
     } catch (err) {
-      // The widget's routing no longer works (its workflow was deleted, say): leave no empty conversation behind.
+      // The routing changed since it was checked a moment ago: leave no empty conversation behind.
       await api.conversations.delete(accountSid, c.sid, { source: 'gateway', webhooksEnabled: false }).catch(() => undefined);
       if (err instanceof TwilioError && err.status === 400 && err.code === 20001 && /Routing/.test(err.message))
         throw new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`);

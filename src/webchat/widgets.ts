@@ -40,17 +40,7 @@ export class WidgetService {
    * when a customer first writes. (It is checked again when a chat starts: things change.)
    */
   async create(accountSid: string, input: WidgetInput): Promise<Widget> {
-    if (!(await workspaces.get(this.db, input.workspaceSid, ['account_sid = ?', accountSid])))
-      throw invalidParameter(`Invalid WorkspaceSid parameter: Workspace ${input.workspaceSid} was not found`);
-    const inWs = ['workspace_sid = ?', input.workspaceSid] as const;
-    if (input.workflowSid) {
-      if (!(await workflows.get(this.db, input.workflowSid, inWs)))
-        throw invalidParameter(`Invalid WorkflowSid parameter: Workflow ${input.workflowSid} is not in Workspace ${input.workspaceSid}`);
-    } else if ((await workflows.count(this.db, inWs)) !== 1) {
-      throw invalidParameter(`Missing required parameter WorkflowSid: Workspace ${input.workspaceSid} does not have exactly one workflow`);
-    }
-    if (!(await findTaskChannel(this.db, input.workspaceSid, input.taskChannel)))
-      throw invalidParameter(`Invalid TaskChannel parameter: TaskChannel '${input.taskChannel}' is not in Workspace ${input.workspaceSid}`);
+    await this.checkRouting(accountSid, input);
     const now = this.clock.now();
     const row: WidgetRow = {
       sid: newSid(WIDGET_PREFIX),
@@ -67,6 +57,21 @@ export class WidgetService {
       await setOrigins(tx, row.sid, input.allowedOrigins ?? []);
     });
     return { ...row, allowed_origins: input.allowedOrigins ?? [] };
+  }
+
+  /** The workspace, the workflow (or the workspace's only one) and the task channel a widget routes with, all still there. */
+  async checkRouting(accountSid: string, r: { workspaceSid: string; workflowSid?: string | null; taskChannel: string }): Promise<void> {
+    if (!(await workspaces.get(this.db, r.workspaceSid, ['account_sid = ?', accountSid])))
+      throw invalidParameter(`Invalid WorkspaceSid parameter: Workspace ${r.workspaceSid} was not found`);
+    const inWs = ['workspace_sid = ?', r.workspaceSid] as const;
+    if (r.workflowSid) {
+      if (!(await workflows.get(this.db, r.workflowSid, inWs)))
+        throw invalidParameter(`Invalid WorkflowSid parameter: Workflow ${r.workflowSid} is not in Workspace ${r.workspaceSid}`);
+    } else if ((await workflows.count(this.db, inWs)) !== 1) {
+      throw invalidParameter(`Missing required parameter WorkflowSid: Workspace ${r.workspaceSid} does not have exactly one workflow`);
+    }
+    if (!(await findTaskChannel(this.db, r.workspaceSid, r.taskChannel)))
+      throw invalidParameter(`Invalid TaskChannel parameter: TaskChannel '${r.taskChannel}' is not in Workspace ${r.workspaceSid}`);
   }
 
   async list(accountSid: string, limit: number, offset: number): Promise<Widget[]> {

@@ -300,10 +300,12 @@ for (const backend of backends()) {
       const made = await t.http('POST', WIDGETS, { body: form({ WorkspaceSid: g.wsSid }) });
       assert.equal(made.status, 201);
       await g.workflow({ filters: [], default_filter: { queue: g.queueSid } }); // now it has two: which one?
-      const before = await rowCount(t, 'conversations');
+      // Nothing is written: no conversation, none of its events (their webhooks would fire), no failed interaction.
+      const counts = async () => Promise.all(['conversations', 'conversation_events', 'interactions'].map((table) => rowCount(t, table)));
+      const before = await counts();
       const res = await t.http('POST', SESSIONS, { body: form({ Widget: made.body.sid, Name: 'Ada' }), auth: null });
       expectTwilioError(res, 400, 20001, /cannot route chats.*exactly one workflow/);
-      assert.equal(await rowCount(t, 'conversations'), before);
+      assert.deepEqual(await counts(), before);
 
       // Deleting the workspace takes its widgets with it.
       await t.client.taskrouter.v1.workspaces(g.wsSid).remove();
