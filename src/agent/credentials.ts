@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import { invalidParameter, notFound } from '../core/errors.ts';
 import { isSid } from '../core/sid.ts';
-import { isUniqueViolation, type Database } from '../store/database.ts';
+import { isForeignKeyViolation, isUniqueViolation, type Database } from '../store/database.ts';
 import { workers, type WorkerRow } from '../taskrouter/model.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -76,9 +76,13 @@ export class AgentCredentials {
         );
         return true;
       });
-      return { row: (await this.get(accountSid, workspaceSid, workerSid))!, created };
+      const row = await this.get(accountSid, workspaceSid, workerSid);
+      if (!row) throw notFound(`/v1/Workspaces/${workspaceSid}/Workers/${workerSid}`); // deleted just now, with its worker
+      return { row, created };
     } catch (err) {
       if (isUniqueViolation(err)) throw invalidParameter(message);
+      // The worker was deleted while its password was being hashed.
+      if (isForeignKeyViolation(err)) throw notFound(`/v1/Workspaces/${workspaceSid}/Workers/${workerSid}`);
       throw err;
     }
   }

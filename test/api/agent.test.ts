@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { backends, startServer, type TestServer } from '../support/server.ts';
+import { assertTwilioError } from '../support/twilio-error.ts';
 import { connectWorker, type SdkWorker } from './event-bridge-support.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from './flex-helpers.ts';
 
@@ -115,6 +116,25 @@ for (const backend of backends()) {
       assert.equal(gone.status, 404);
       assert.equal(gone.body.code, 20404);
       assert.equal((await t.http('DELETE', credentialsPath(f.wsSid, wk))).status, 404);
+    });
+
+    test('credentials: a worker deleted while its password is hashed is a 404, not a 500, and leaves nothing', async () => {
+      const f = await flexWorkspace(t, ['dora']);
+      const wk = f.agents.dora;
+      // The worker goes between the service's check and its write (found by the fuzz test, as a race with DELETE).
+      const db = t.server.db;
+      const transaction = db.transaction;
+      db.transaction = (async (fn: never) => {
+        db.transaction = transaction;
+        await t.client.taskrouter.v1.workspaces(f.wsSid).workers(wk).remove();
+        return transaction.call(db, fn);
+      }) as typeof db.transaction;
+      try {
+        assertTwilioError(await setCredentials(f.wsSid, wk, { Password: PASSWORD }), 404, 20404);
+      } finally {
+        db.transaction = transaction;
+      }
+      assert.equal(await db.get('SELECT 1 AS x FROM agent_credentials WHERE worker_sid = ?', [wk]), undefined);
     });
 
     test('credentials: usernames are unique per account ignoring case, and accounts are isolated', async () => {
