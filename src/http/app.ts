@@ -51,7 +51,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
         err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? requestTimeout()
         : err.code === 'HPE_HEADER_OVERFLOW' ? headersTooLarge()
         : invalidParameter('Invalid request: the request line or a header is malformed');
-      answerRaw(socket, e);
+      // What the parser had read, when it had: a HEAD must not be answered with a body.
+      const head = /^HEAD /i.test((err as { rawPacket?: Buffer }).rawPacket?.toString('latin1', 0, 5) ?? '');
+      answerRaw(socket, e, head);
     },
     rewriteUrl(req) {
       const raw = req as RawRequest;

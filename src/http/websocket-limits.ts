@@ -67,10 +67,10 @@ export class SocketEndpoint {
   }
 }
 
-/** Answers an upgrade with Twilio's error body, and no socket. */
-export function refuseUpgrade(socket: Duplex, e: TwilioError): void {
+/** Answers an upgrade (or a request Node's parser refused) with Twilio's error body, and closes; a HEAD gets no body. */
+export function refuseUpgrade(socket: Duplex, e: TwilioError, head = false): void {
   const body = JSON.stringify({ code: e.code, message: e.message, more_info: e.moreInfo, status: e.status });
   socket.end(
-    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
   );
 }

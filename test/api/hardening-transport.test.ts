@@ -174,6 +174,21 @@ for (const backend of backends()) {
     }
   });
 
+  describe(`HEAD requests the parser refuses (${backend.name})`, () => {
+    let t: TestServer;
+    before(async () => (t = await startServer(backend)));
+    after(() => t.close());
+
+    test('are answered with the status and no body, so a HEAD client reads the status', async () => {
+      const s = await open(portOf(t));
+      s.write(`HEAD /health?a=${'a'.repeat(100_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      const o = await outcome(s, 'close');
+      assert.equal(o.status, 431, o.data.slice(0, 200));
+      assert.equal(o.data.slice(o.data.indexOf('\r\n\r\n') + 4), '', 'no body');
+      await assertServing(t);
+    });
+  });
+
   describe(`upgrade handlers that fail (${backend.name})`, () => {
     let t: TestServer;
     let errors: ReturnType<typeof watchErrors>;
