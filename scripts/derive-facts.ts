@@ -3,14 +3,15 @@
  *
  *   npx tsx scripts/derive-facts.ts [specDir]
  *
- * Reads twilio_{taskrouter,flex,conversations}_v1.json from `specDir` (default: `../shared/reference/openapi`
- * relative to the project root, overridable with SWITCHYARD_OPENAPI_DIR) and writes `spec/facts.json`.
+ * Reads twilio_{taskrouter,flex,conversations}_v1.json and twilio_flex_v2.json (SPEC_FILES) from `specDir`
+ * (default: `../shared/reference/openapi` relative to the project root, overridable with SWITCHYARD_OPENAPI_DIR)
+ * and writes `spec/facts.json`. A product's versions share one host, so their paths (/v1/..., /v2/...) are merged.
  *
  * Output is deterministic (no timestamps) so re-running it on the same specs produces no diff.
  * No prose or descriptions are kept; small objects and each example are written on one line. Shape (see test/support/conformance.ts for the TypeScript types):
  *
  *   {
- *     sources:  { <product>: { file, sha256 } },
+ *     sources:  { <product>[_v2]: { file, sha256 } },
  *     products: { <product>: {
  *        server, enums: { <enumName>: [values] },
  *        paths: { <templated path>: { <METHOD>: OperationFact } },
@@ -35,6 +36,12 @@ type JsonObj = { [k: string]: Json };
 
 export type Product = 'taskrouter' | 'flex' | 'conversations';
 export const PRODUCTS: Product[] = ['taskrouter', 'flex', 'conversations'];
+/** Each product's spec files, one per API version. */
+const SPEC_FILES: Record<Product, string[]> = {
+  taskrouter: ['twilio_taskrouter_v1.json'],
+  flex: ['twilio_flex_v1.json', 'twilio_flex_v2.json'],
+  conversations: ['twilio_conversations_v1.json'],
+};
 
 export interface FieldFact {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'any';
@@ -228,6 +235,15 @@ function deriveProduct(product: Product, spec: JsonObj) {
   };
 }
 
+/** A later version's facts added to a product's: same host, paths and enums that never clash. */
+function mergeVersions<T extends { server?: string; enums: Record<string, string[]>; paths: Record<string, unknown>; schemas: Record<string, unknown> }>(a: T, b: T, file: string): T {
+  if (b.server !== a.server) throw new Error(`${file}: server ${b.server} differs from ${a.server}`);
+  for (const p of Object.keys(b.paths)) if (p in a.paths) throw new Error(`${file}: path ${p} is in two versions`);
+  for (const [e, values] of Object.entries(b.enums))
+    if (e in a.enums && JSON.stringify(a.enums[e]) !== JSON.stringify(values)) throw new Error(`${file}: enum ${e} differs between versions`);
+  return { ...a, enums: { ...a.enums, ...b.enums }, paths: { ...a.paths, ...b.paths }, schemas: { ...a.schemas, ...b.schemas } };
+}
+
 /**
  * JSON with 1-space indent, except that any value whose compact form fits in 120 characters, and every spec
  * example (depth 2 under `examples`), is written on one line: small and still diff-friendly.
@@ -254,17 +270,21 @@ function main(): void {
   } = { sources: {}, products: {}, examples: {} };
   const seenSchemas = new Map<string, Product>();
   for (const product of PRODUCTS) {
-    const file = `twilio_${product}_v1.json`;
-    const raw = readFileSync(join(SPEC_DIR, file));
-    out.sources[product] = { file, sha256: createHash('sha256').update(raw).digest('hex') };
-    const { examples, ...facts } = deriveProduct(product, JSON.parse(raw.toString('utf8')) as JsonObj);
-    for (const name of Object.keys(facts.schemas)) {
-      const prev = seenSchemas.get(name);
-      if (prev) throw new Error(`schema ${name} defined by both ${prev} and ${product}`);
-      seenSchemas.set(name, product);
+    let merged: Omit<ReturnType<typeof deriveProduct>, 'examples'> | undefined;
+    for (const file of SPEC_FILES[product]) {
+      const raw = readFileSync(join(SPEC_DIR, file));
+      const version = /_(v\d+)\.json$/.exec(file)?.[1];
+      out.sources[version === 'v1' ? product : `${product}_${version}`] = { file, sha256: createHash('sha256').update(raw).digest('hex') };
+      const { examples, ...facts } = deriveProduct(product, JSON.parse(raw.toString('utf8')) as JsonObj);
+      for (const name of Object.keys(facts.schemas)) {
+        const prev = seenSchemas.get(name);
+        if (prev) throw new Error(`schema ${name} defined by both ${prev} and ${product}`);
+        seenSchemas.set(name, product);
+      }
+      merged = merged ? mergeVersions(merged, facts, file) : facts;
+      Object.assign(out.examples, examples);
     }
-    out.products[product] = facts;
-    Object.assign(out.examples, examples);
+    out.products[product] = merged;
   }
   mkdirSync(dirname(OUT_FILE), { recursive: true });
   const text = format(out, '', 0) + '\n';
