@@ -7,11 +7,60 @@ import { Table } from '../store/table.ts';
 
 export type ConversationState = 'initializing' | 'active' | 'inactive' | 'closed';
 
-/** The account's Conversation Service (IS): one default per account, created on first use. */
+/**
+ * A Conversation Service (IS): the container of conversations (and users, roles, bindings). An
+ * account has as many as it creates; its default (conversation_config) is created on first use.
+ */
 export interface ServiceRow {
   sid: string;
   account_sid: string;
   friendly_name: string;
+  /** Service Configuration: role SIDs as stored (null until set), and the reachability indicator. */
+  default_conversation_creator_role_sid: string | null;
+  default_conversation_role_sid: string | null;
+  default_chat_service_role_sid: string | null;
+  reachability_enabled: boolean;
+  /** JSON of ServiceNotifications. */
+  notifications: string;
+  /** Service webhooks: when either URL is set they replace the account's for this service. */
+  pre_webhook_url: string | null;
+  post_webhook_url: string | null;
+  webhook_method: 'GET' | 'POST';
+  /** JSON array of event names. */
+  webhook_filters: string;
+  date_created: number;
+  date_updated: number;
+}
+
+/** A service's push notification settings (Configuration/Notifications), stored as JSON. */
+export interface ServiceNotifications {
+  log_enabled: boolean;
+  new_message: {
+    enabled: boolean;
+    template: string | null;
+    sound: string | null;
+    badge_count_enabled: boolean;
+    with_media: { enabled: boolean; template: string | null };
+  };
+  added_to_conversation: { enabled: boolean; template: string | null; sound: string | null };
+  removed_from_conversation: { enabled: boolean; template: string | null; sound: string | null };
+}
+
+export type PushBindingType = 'apn' | 'gcm' | 'fcm' | 'twilsock';
+
+/** A push binding of a service (BS): one device address of one identity, as the SDK registers it. */
+export interface BindingRow {
+  sid: string;
+  account_sid: string;
+  chat_service_sid: string;
+  credential_sid: string | null;
+  endpoint: string;
+  identity: string;
+  binding_type: PushBindingType;
+  /** The push token (registration id); not shown by the API, unique per service and type. */
+  address: string;
+  /** JSON array of message types (new_message, added_to_conversation, ...). */
+  message_types: string;
   date_created: number;
   date_updated: number;
 }
@@ -162,7 +211,8 @@ export interface AddressRow {
   date_updated: number;
 }
 
-export const services = new Table<ServiceRow>('conversation_services');
+export const services = new Table<ServiceRow>('conversation_services', ['reachability_enabled']);
+export const bindings = new Table<BindingRow>('conversation_bindings');
 export const conversations = new Table<ConversationRow>('conversations');
 export const participants = new Table<ParticipantRow>('conversation_participants', ['binding_open']);
 export const messages = new Table<MessageRow>('conversation_messages');

@@ -659,6 +659,106 @@ ALTER TABLE workers ADD COLUMN given_contact_uri TEXT;
 ALTER TABLE conversation_webhooks ADD COLUMN after_seq BIGINT;
 `,
   },
+  {
+    id: 14,
+    sql: `
+-- Several Conversation Services per account (the default is conversation_config's), each with its
+-- configuration, push notification settings and webhooks; the table is rebuilt because SQLite cannot
+-- drop the old UNIQUE (account_sid). Unique names are unique per service, as on Twilio.
+CREATE TABLE conversation_services_next (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  default_conversation_creator_role_sid TEXT,
+  default_conversation_role_sid TEXT,
+  default_chat_service_role_sid TEXT,
+  reachability_enabled INTEGER NOT NULL DEFAULT 0,
+  notifications TEXT NOT NULL DEFAULT '{}',
+  pre_webhook_url TEXT,
+  post_webhook_url TEXT,
+  webhook_method TEXT NOT NULL DEFAULT 'POST',
+  webhook_filters TEXT NOT NULL DEFAULT '[]',
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+INSERT INTO conversation_services_next (sid, account_sid, friendly_name, date_created, date_updated)
+  SELECT sid, account_sid, friendly_name, date_created, date_updated FROM conversation_services ORDER BY seq;
+DROP TABLE conversation_services;
+ALTER TABLE conversation_services_next RENAME TO conversation_services;
+CREATE INDEX conversation_services_account ON conversation_services(account_sid, seq);
+DROP INDEX conversations_unique_name;
+CREATE UNIQUE INDEX conversations_unique_name ON conversations(chat_service_sid, unique_name);
+CREATE INDEX conversations_service ON conversations(chat_service_sid, seq);
+-- Push bindings (as the SDK registers them), gone with their service.
+CREATE TABLE conversation_bindings (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,
+  credential_sid TEXT,
+  endpoint TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  binding_type TEXT NOT NULL,
+  address TEXT NOT NULL,
+  message_types TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX conversation_bindings_address ON conversation_bindings(chat_service_sid, binding_type, address);
+CREATE INDEX conversation_bindings_identity ON conversation_bindings(chat_service_sid, identity);
+`,
+  },
+  {
+    id: 15,
+    sql: `
+-- Conversations roles and users (per service; a service's built-in roles are made on first use,
+-- one per builtin name) and push credentials (per account; their secrets are never kept). A user
+-- conversation's notification level lives on the participant it stands for.
+CREATE TABLE conversation_roles (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  permissions TEXT NOT NULL,
+  builtin TEXT,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX conversation_roles_service ON conversation_roles(chat_service_sid, seq);
+CREATE UNIQUE INDEX conversation_roles_builtin ON conversation_roles(chat_service_sid, builtin);
+CREATE TABLE conversation_users (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,
+  identity TEXT NOT NULL,
+  friendly_name TEXT,
+  attributes TEXT NOT NULL,
+  role_sid TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX conversation_users_identity ON conversation_users(chat_service_sid, identity);
+CREATE INDEX conversation_users_service ON conversation_users(chat_service_sid, seq);
+CREATE INDEX conversation_users_role ON conversation_users(role_sid);
+CREATE TABLE conversation_credentials (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL REFERENCES accounts(sid) ON DELETE CASCADE,
+  friendly_name TEXT,
+  type TEXT NOT NULL,
+  sandbox INTEGER NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX conversation_credentials_account ON conversation_credentials(account_sid, seq);
+ALTER TABLE conversation_participants ADD COLUMN notification_level TEXT;
+CREATE INDEX conversation_participants_role ON conversation_participants(role_sid);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -5,13 +5,14 @@ import type { ConversationInput } from '../service/conversations.ts';
 import type { ConversationsApi } from '../services.ts';
 import * as render from './render.ts';
 import { twins } from './routes.ts';
-import { attributes, cause, dateTime, filterDate, page, scope, timer } from './validate.ts';
+import { attributes, cause, conversationIn, dateTime, filterDate, page, scope, timer } from './validate.ts';
 
 const BASE = '/v1/Conversations';
 const STATES = ['active', 'inactive', 'closed'] as const;
 const FILTER_STATES = ['initializing', 'active', 'inactive', 'closed'] as const;
 
-function input(p: Params): ConversationInput {
+/** A conversation's create and update parameters (also ConversationWithParticipants'). */
+export function conversationInput(p: Params): ConversationInput {
   return {
     friendlyName: p.string('FriendlyName', { maxLength: 256 }),
     uniqueName: p.string('UniqueName', { maxLength: 256 }),
@@ -34,12 +35,13 @@ export function conversationRoutes(api: ConversationsApi): Route[] {
       path: BASE,
       handler: async (ctx) => {
         const req = page(ctx, 100);
+        const s = await scope(api, ctx);
         const filter = {
+          serviceSid: s.serviceSid,
           startDate: filterDate(ctx.query, 'StartDate', false),
           endDate: filterDate(ctx.query, 'EndDate', true),
           state: ctx.query.enum('State', FILTER_STATES),
         };
-        const s = await scope(api, ctx);
         const rows = await api.conversations.list(ctx.accountSid, filter, req.pageSize + 1, req.offset);
         return pageReply(ctx, 'conversations', rows.map((c) => render.conversation(s, c)), req);
       },
@@ -48,10 +50,10 @@ export function conversationRoutes(api: ConversationsApi): Route[] {
       method: 'POST',
       path: BASE,
       handler: async (ctx) => {
-        const body = input(ctx.body);
+        const body = conversationInput(ctx.body);
         const why = cause(ctx);
         const s = await scope(api, ctx);
-        const c = await api.conversations.create(ctx.accountSid, body, why);
+        const c = await api.conversations.create(ctx.accountSid, { ...body, chatServiceSid: s.serviceSid }, why);
         return { status: 201, body: render.conversation(s, c) };
       },
     }),
@@ -60,17 +62,18 @@ export function conversationRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const s = await scope(api, ctx);
-        return { body: render.conversation(s, await api.conversations.get(ctx.accountSid, ctx.params.Sid)) };
+        return { body: render.conversation(s, await api.conversations.get(ctx.accountSid, ctx.params.Sid, s.serviceSid)) };
       },
     }),
     ...twins({
       method: 'POST',
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
-        const body = input(ctx.body);
+        const body = conversationInput(ctx.body);
         const why = cause(ctx);
         const s = await scope(api, ctx);
-        return { body: render.conversation(s, await api.conversations.update(ctx.accountSid, ctx.params.Sid, body, why)) };
+        const sid = await conversationIn(api, ctx, s, 'Sid');
+        return { body: render.conversation(s, await api.conversations.update(ctx.accountSid, sid, body, why)) };
       },
     }),
     ...twins({
@@ -78,8 +81,8 @@ export function conversationRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const why = cause(ctx);
-        await scope(api, ctx);
-        await api.conversations.delete(ctx.accountSid, ctx.params.Sid, why);
+        const sid = await conversationIn(api, ctx, await scope(api, ctx), 'Sid');
+        await api.conversations.delete(ctx.accountSid, sid, why);
         return { status: 204 };
       },
     }),

@@ -7,7 +7,7 @@ import type { MessageInput } from '../service/messages.ts';
 import type { ConversationsApi } from '../services.ts';
 import * as render from './render.ts';
 import { twins } from './routes.ts';
-import { attributes, cause, dateTime, page, scope } from './validate.ts';
+import { attributes, cause, dateTime, conversationIn, page, scope } from './validate.ts';
 
 const BASE = '/v1/Conversations/:ConversationSid/Messages';
 
@@ -42,7 +42,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
         const req = page(ctx, 100);
         const order = ctx.query.enum('Order', ['asc', 'desc'] as const) ?? 'asc';
         const s = await scope(api, ctx);
-        const rows = await api.messages.list(ctx.accountSid, ctx.params.ConversationSid, order, req.pageSize + 1, req.offset);
+        const ch = await conversationIn(api, ctx, s);
+        const rows = await api.messages.list(ctx.accountSid, ch, order, req.pageSize + 1, req.offset);
         return pageReply(ctx, 'messages', rows.map((m) => render.message(s, m)), req);
       },
     }),
@@ -53,7 +54,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
         const body = createInput(ctx.body);
         const why = cause(ctx);
         const s = await scope(api, ctx);
-        const m = await api.messages.create(ctx.accountSid, ctx.params.ConversationSid, body, why);
+        const ch = await conversationIn(api, ctx, s);
+        const m = await api.messages.create(ctx.accountSid, ch, body, why);
         return { status: 201, body: render.message(s, m) };
       },
     }),
@@ -62,7 +64,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const s = await scope(api, ctx);
-        return { body: render.message(s, await api.messages.get(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid)) };
+        const ch = await conversationIn(api, ctx, s);
+        return { body: render.message(s, await api.messages.get(ctx.accountSid, ch, ctx.params.Sid)) };
       },
     }),
     ...twins({
@@ -72,7 +75,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
         const body = common(ctx.body);
         const why = cause(ctx);
         const s = await scope(api, ctx);
-        return { body: render.message(s, await api.messages.update(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid, body, why)) };
+        const ch = await conversationIn(api, ctx, s);
+        return { body: render.message(s, await api.messages.update(ctx.accountSid, ch, ctx.params.Sid, body, why)) };
       },
     }),
     ...twins({
@@ -80,8 +84,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const why = cause(ctx);
-        await scope(api, ctx);
-        await api.messages.delete(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid, why);
+        const ch = await conversationIn(api, ctx, await scope(api, ctx));
+        await api.messages.delete(ctx.accountSid, ch, ctx.params.Sid, why);
         return { status: 204 };
       },
     }),
@@ -91,7 +95,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
       handler: async (ctx) => {
         const req = page(ctx, 50);
         const s = await scope(api, ctx);
-        const { receipts } = await api.messages.receipts(ctx.accountSid, ctx.params.ConversationSid, ctx.params.MessageSid, req.pageSize + 1, req.offset);
+        const ch = await conversationIn(api, ctx, s);
+        const { receipts } = await api.messages.receipts(ctx.accountSid, ch, ctx.params.MessageSid, req.pageSize + 1, req.offset);
         return pageReply(ctx, 'delivery_receipts', receipts.map((r) => render.receipt(s, r)), req);
       },
     }),
@@ -100,7 +105,8 @@ export function messageRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:MessageSid/Receipts/:Sid`,
       handler: async (ctx) => {
         const s = await scope(api, ctx);
-        const { receipt } = await api.messages.receipt(ctx.accountSid, ctx.params.ConversationSid, ctx.params.MessageSid, ctx.params.Sid);
+        const ch = await conversationIn(api, ctx, s);
+        const { receipt } = await api.messages.receipt(ctx.accountSid, ch, ctx.params.MessageSid, ctx.params.Sid);
         return { body: render.receipt(s, receipt) };
       },
     }),

@@ -6,7 +6,7 @@ import type { ParticipantInput } from '../service/participants.ts';
 import type { ConversationsApi } from '../services.ts';
 import * as render from './render.ts';
 import { twins } from './routes.ts';
-import { attributes, cause, dateTime, page, scope } from './validate.ts';
+import { attributes, cause, dateTime, conversationIn, page, scope } from './validate.ts';
 
 const BASE = '/v1/Conversations/:ConversationSid/Participants';
 
@@ -30,7 +30,8 @@ export function participantRoutes(api: ConversationsApi): Route[] {
       handler: async (ctx) => {
         const req = page(ctx, 100);
         const s = await scope(api, ctx);
-        const { participants } = await api.participants.list(ctx.accountSid, ctx.params.ConversationSid, req.pageSize + 1, req.offset);
+        const ch = await conversationIn(api, ctx, s);
+        const { participants } = await api.participants.list(ctx.accountSid, ch, req.pageSize + 1, req.offset);
         return pageReply(ctx, 'participants', participants.map((p) => render.participant(s, p)), req);
       },
     }),
@@ -41,7 +42,8 @@ export function participantRoutes(api: ConversationsApi): Route[] {
         const body: ParticipantInput = { ...common(ctx.body), address: ctx.body.string('MessagingBinding.Address') };
         const why = cause(ctx);
         const s = await scope(api, ctx);
-        const p = await api.participants.create(ctx.accountSid, ctx.params.ConversationSid, body, why);
+        const ch = await conversationIn(api, ctx, s);
+        const p = await api.participants.create(ctx.accountSid, ch, body, why);
         return { status: 201, body: render.participant(s, p) };
       },
     }),
@@ -50,7 +52,8 @@ export function participantRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const s = await scope(api, ctx);
-        const { participant } = await api.participants.get(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid);
+        const ch = await conversationIn(api, ctx, s);
+        const { participant } = await api.participants.get(ctx.accountSid, ch, ctx.params.Sid);
         return { body: render.participant(s, participant) };
       },
     }),
@@ -67,7 +70,8 @@ export function participantRoutes(api: ConversationsApi): Route[] {
         };
         const why = cause(ctx);
         const s = await scope(api, ctx);
-        const p = await api.participants.update(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid, body, why);
+        const ch = await conversationIn(api, ctx, s);
+        const p = await api.participants.update(ctx.accountSid, ch, ctx.params.Sid, body, why);
         return { body: render.participant(s, p) };
       },
     }),
@@ -76,8 +80,8 @@ export function participantRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const why = cause(ctx);
-        await scope(api, ctx);
-        await api.participants.delete(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid, why);
+        const ch = await conversationIn(api, ctx, await scope(api, ctx));
+        await api.participants.delete(ctx.accountSid, ch, ctx.params.Sid, why);
         return { status: 204 };
       },
     }),
@@ -90,7 +94,7 @@ export function participantRoutes(api: ConversationsApi): Route[] {
         const address = ctx.query.string('Address');
         if ((identity === undefined) === (address === undefined)) throw invalidParameter('Give either Identity or Address (one of them)');
         const s = await scope(api, ctx);
-        const rows = await api.participants.conversationsOf(ctx.accountSid, { identity, address }, req.pageSize + 1, req.offset);
+        const rows = await api.participants.conversationsOf(ctx.accountSid, { identity, address, serviceSid: s.serviceSid }, req.pageSize + 1, req.offset);
         return pageReply(ctx, 'conversations', rows.map((r) => render.participantConversation(s, r.participant, r.conversation)), req);
       },
     }),

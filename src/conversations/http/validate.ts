@@ -135,9 +135,24 @@ export function page(ctx: Ctx, max: number): PageRequest {
   return req;
 }
 
-/** Account-level or service-scoped: checks the service and says how to render. */
-export async function scope(api: ConversationsApi, ctx: Ctx): Promise<Scope> {
+/** How a resource was addressed (for rendering) and the service it is in. */
+export interface Scoped extends Scope {
+  /** The path's service, or the account's default for account-level paths (/v1/Conversations/...). */
+  serviceSid: string;
+}
+
+/** Account-level or service-scoped: checks the service (any of the account's) and says how to render. */
+export async function scope(api: ConversationsApi, ctx: Ctx): Promise<Scoped> {
   const serviceSid = ctx.params.ChatServiceSid;
-  await api.requireService(ctx.accountSid, serviceSid);
-  return { base: ctx.base, service: serviceSid ?? null };
+  const service = await api.requireService(ctx.accountSid, serviceSid);
+  return { base: ctx.base, service: serviceSid ?? null, serviceSid: service.sid };
+}
+
+/**
+ * The SID of the conversation a path names (SID or unique name) within the path's service: another
+ * service's conversation is not found there, as on Twilio, where account-level paths reach the
+ * default service only.
+ */
+export async function conversationIn(api: ConversationsApi, ctx: Ctx, s: Scoped, param = 'ConversationSid'): Promise<string> {
+  return (await api.conversations.get(ctx.accountSid, ctx.params[param], s.serviceSid)).sid;
 }

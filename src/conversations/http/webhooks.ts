@@ -8,7 +8,7 @@ import type { WebhookInput } from '../service/webhooks.ts';
 import type { ConversationsApi } from '../services.ts';
 import * as render from './render.ts';
 import { twins } from './routes.ts';
-import { SCOPED_EVENTS, eventList, page, scope, webhookUrl } from './validate.ts';
+import { SCOPED_EVENTS, eventList, conversationIn, page, scope, webhookUrl } from './validate.ts';
 
 const BASE = '/v1/Conversations/:ConversationSid/Webhooks';
 const TARGETS: WebhookTarget[] = ['webhook', 'trigger', 'studio'];
@@ -42,7 +42,8 @@ export function webhookRoutes(api: ConversationsApi): Route[] {
       handler: async (ctx) => {
         const req = page(ctx, 5);
         const s = await scope(api, ctx);
-        const { webhooks } = await api.webhooks.list(ctx.accountSid, ctx.params.ConversationSid, req.pageSize + 1, req.offset);
+        const ch = await conversationIn(api, ctx, s);
+        const { webhooks } = await api.webhooks.list(ctx.accountSid, ch, req.pageSize + 1, req.offset);
         return pageReply(ctx, 'webhooks', webhooks.map((w) => render.webhook(s, w)), req);
       },
     }),
@@ -56,7 +57,8 @@ export function webhookRoutes(api: ConversationsApi): Route[] {
           replayAfter: ctx.body.int('Configuration.ReplayAfter', { min: 0 }),
         };
         const s = await scope(api, ctx);
-        const { webhook } = await api.webhooks.create(ctx.accountSid, ctx.params.ConversationSid, body);
+        const ch = await conversationIn(api, ctx, s);
+        const { webhook } = await api.webhooks.create(ctx.accountSid, ch, body);
         return { status: 201, body: render.webhook(s, webhook) };
       },
     }),
@@ -65,7 +67,8 @@ export function webhookRoutes(api: ConversationsApi): Route[] {
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
         const s = await scope(api, ctx);
-        const { webhook } = await api.webhooks.get(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid);
+        const ch = await conversationIn(api, ctx, s);
+        const { webhook } = await api.webhooks.get(ctx.accountSid, ch, ctx.params.Sid);
         return { body: render.webhook(s, webhook) };
       },
     }),
@@ -75,7 +78,8 @@ export function webhookRoutes(api: ConversationsApi): Route[] {
       handler: async (ctx) => {
         const body = input(ctx.body);
         const s = await scope(api, ctx);
-        const { webhook } = await api.webhooks.update(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid, body);
+        const ch = await conversationIn(api, ctx, s);
+        const { webhook } = await api.webhooks.update(ctx.accountSid, ch, ctx.params.Sid, body);
         return { body: render.webhook(s, webhook) };
       },
     }),
@@ -83,8 +87,8 @@ export function webhookRoutes(api: ConversationsApi): Route[] {
       method: 'DELETE',
       path: `${BASE}/:Sid`,
       handler: async (ctx) => {
-        await scope(api, ctx);
-        await api.webhooks.delete(ctx.accountSid, ctx.params.ConversationSid, ctx.params.Sid);
+        const ch = await conversationIn(api, ctx, await scope(api, ctx));
+        await api.webhooks.delete(ctx.accountSid, ch, ctx.params.Sid);
         return { status: 204 };
       },
     }),

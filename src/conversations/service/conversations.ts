@@ -4,7 +4,7 @@ import { isUniqueViolation, type Executor } from '../../store/database.ts';
 import { conversationClosed, initialStateClosed, uniqueNameLooksLikeSid, uniqueNameTaken } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { conversations, type ConversationRow, type ConversationState } from '../model.ts';
-import { accountDefaults, lockedConversation, findConversation, write, type Cause, type Deps } from './deps.ts';
+import { accountDefaults, lockedConversation, findConversation, lockService, serviceIn, write, type Cause, type Deps } from './deps.ts';
 import { changeState, closedDate, inactiveDate, syncTimers } from './lifecycle.ts';
 
 export interface ConversationInput {
@@ -20,9 +20,13 @@ export interface ConversationInput {
   timerClosed?: string;
   emailAddress?: string;
   emailName?: string;
+  /** The service to create it in (any of the account's); the account's default when not given. */
+  chatServiceSid?: string;
 }
 
 export interface ConversationFilter {
+  /** Only this service's conversations (any service when not given). */
+  serviceSid?: string;
   startDate?: number;
   endDate?: number;
   state?: ConversationState;
@@ -38,8 +42,10 @@ export class ConversationService {
     checkUniqueName(input.uniqueName);
     const now = this.deps.clock.now();
     return write(this.deps, async (tx) => {
-      const { service, config } = await accountDefaults(tx, accountSid, now);
-      if (input.uniqueName) await this.requireFreeName(tx, accountSid, input.uniqueName);
+      const { service: fallback, config } = await accountDefaults(tx, accountSid, now);
+      await lockService(this.deps.db, tx, input.chatServiceSid ?? fallback.sid, 'shared');
+      const service = await serviceIn(tx, accountSid, input.chatServiceSid ?? fallback.sid);
+      if (input.uniqueName) await this.requireFreeName(tx, service.sid, input.uniqueName);
       const created = input.dateCreated ?? now;
       const row: ConversationRow = {
         sid: newSid('CH'),
@@ -78,12 +84,14 @@ export class ConversationService {
     }, outer);
   }
 
-  get(accountSid: string, sidOrName: string): Promise<ConversationRow> {
-    return findConversation(this.deps.db, accountSid, sidOrName);
+  /** By SID or unique name; within one service when given. */
+  get(accountSid: string, sidOrName: string, serviceSid?: string): Promise<ConversationRow> {
+    return findConversation(this.deps.db, accountSid, sidOrName, serviceSid);
   }
 
   async list(accountSid: string, filter: ConversationFilter, limit: number, offset: number): Promise<ConversationRow[]> {
     const where: [string, ...(string | number)[]][] = [['account_sid = ?', accountSid]];
+    if (filter.serviceSid !== undefined) where.push(['chat_service_sid = ?', filter.serviceSid]);
     if (filter.startDate !== undefined) where.push(['date_created >= ?', filter.startDate]);
     if (filter.endDate !== undefined) where.push(['date_created <= ?', filter.endDate]);
     if (filter.state !== undefined) where.push(['state = ?', filter.state]);
@@ -98,7 +106,7 @@ export class ConversationService {
       const timersChange = input.timerInactive !== undefined || input.timerClosed !== undefined;
       if (c.state === 'closed' && ((input.state !== undefined && input.state !== 'closed') || timersChange))
         throw conversationClosed(`Conversation ${c.sid} is closed, which is final: its state and timers cannot change`);
-      if (input.uniqueName && input.uniqueName !== c.unique_name) await this.requireFreeName(tx, accountSid, input.uniqueName);
+      if (input.uniqueName && input.uniqueName !== c.unique_name) await this.requireFreeName(tx, c.chat_service_sid, input.uniqueName);
 
       const next: ConversationRow = { ...c };
       if (input.friendlyName !== undefined) next.friendly_name = input.friendlyName;
@@ -153,8 +161,9 @@ export class ConversationService {
     });
   }
 
-  private async requireFreeName(tx: Executor, accountSid: string, name: string): Promise<void> {
-    if (await conversations.first(tx, ['account_sid = ?', accountSid], ['unique_name = ?', name])) throw UNIQUE_NAME_TAKEN(name);
+  /** Unique names are unique within a service. */
+  private async requireFreeName(tx: Executor, serviceSid: string, name: string): Promise<void> {
+    if (await conversations.first(tx, ['chat_service_sid = ?', serviceSid], ['unique_name = ?', name])) throw UNIQUE_NAME_TAKEN(name);
   }
 }
 

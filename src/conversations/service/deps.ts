@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import { invalidParameter, notFound } from '../../core/errors.ts';
-import { isSid, newSid } from '../../core/sid.ts';
+import { isSid } from '../../core/sid.ts';
 import type { Database, Executor } from '../../store/database.ts';
+import type { Condition } from '../../store/table.ts';
 import { conversations, services, type ConfigRow, type ConversationRow, type ServiceRow } from '../model.ts';
 
 /** What every Conversations service needs. */
@@ -42,53 +44,78 @@ export async function lockConversation(db: Database, tx: Executor, conversationS
 }
 
 /**
- * The account's default Conversation Service and configuration, created on first use. Safe under
- * concurrency: both inserts yield to one that got there first.
+ * The account's default Conversation Service and configuration, created on first use. The first
+ * default service's SID is derived from the account's, so nodes creating it at once insert the same
+ * row (and the service lands before the configuration that names it).
  */
 export async function accountDefaults(db: Executor, accountSid: string, now: number): Promise<{ service: ServiceRow; config: ConfigRow }> {
-  let service = await services.first(db, ['account_sid = ?', accountSid]);
-  if (!service) {
-    await db.run(
-      'INSERT INTO conversation_services (sid, account_sid, friendly_name, date_created, date_updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_sid) DO NOTHING',
-      [newSid('IS'), accountSid, 'Default Conversation Service', now, now],
-    );
-    service = (await services.first(db, ['account_sid = ?', accountSid])) as ServiceRow;
-  }
-  let config = await db.get<ConfigRow>('SELECT * FROM conversation_config WHERE account_sid = ?', [accountSid]);
+  let config = await readConfig(db, accountSid);
   if (!config) {
+    const sid = firstServiceSid(accountSid);
+    await db.run(
+      'INSERT INTO conversation_services (sid, account_sid, friendly_name, notifications, date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING',
+      [sid, accountSid, 'Default Conversation Service', '{}', now, now],
+    );
     await db.run(
       'INSERT INTO conversation_config (account_sid, default_chat_service_sid, default_messaging_service_sid, default_inactive_timer, default_closed_timer, ' +
         'webhook_method, webhook_filters, pre_webhook_url, post_webhook_url, webhook_target, date_created, date_updated) ' +
         'VALUES (?, ?, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, ?, ?) ON CONFLICT (account_sid) DO NOTHING',
-      [accountSid, service.sid, 'POST', '[]', 'webhook', now, now],
+      [accountSid, sid, 'POST', '[]', 'webhook', now, now],
     );
-    config = (await db.get<ConfigRow>('SELECT * FROM conversation_config WHERE account_sid = ?', [accountSid])) as ConfigRow;
+    config = (await readConfig(db, accountSid)) as ConfigRow;
   }
+  // The default cannot be deleted, nor made a service that is being deleted (both lock the configuration row).
+  const service = await services.get(db, config.default_chat_service_sid);
+  if (!service) throw new Error(`The default Conversation Service ${config.default_chat_service_sid} of ${accountSid} is missing`);
   return { service, config };
 }
 
-/**
- * Service-scoped paths (/v1/Services/IS.../...) act on the account's default service; any other
- * service SID is unknown here.
- */
-export async function requireService(deps: Deps, accountSid: string, serviceSid: string | undefined): Promise<ServiceRow> {
-  const { service } = await accountDefaults(deps.db, accountSid, deps.clock.now());
-  if (serviceSid !== undefined && serviceSid !== service.sid) throw notFound(`/v1/Services/${serviceSid}`);
+const readConfig = (db: Executor, accountSid: string) => db.get<ConfigRow>('SELECT * FROM conversation_config WHERE account_sid = ?', [accountSid]);
+
+function firstServiceSid(accountSid: string): string {
+  return 'IS' + createHash('sha256').update(`conversation-service:${accountSid}`).digest('hex').slice(0, 32);
+}
+
+/** A service of the account, or 404. */
+export async function serviceIn(db: Executor, accountSid: string, serviceSid: string): Promise<ServiceRow> {
+  const service = isSid(serviceSid, 'IS') ? await services.get(db, serviceSid, ['account_sid = ?', accountSid]) : undefined;
+  if (!service) throw notFound(`/v1/Services/${serviceSid}`);
   return service;
 }
 
-/** A conversation by SID or unique name, within the account. */
-export async function findConversation(db: Executor, accountSid: string, sidOrName: string): Promise<ConversationRow> {
-  const row = isSid(sidOrName, 'CH')
-    ? await conversations.get(db, sidOrName, ['account_sid = ?', accountSid])
-    : await conversations.first(db, ['account_sid = ?', accountSid], ['unique_name = ?', sidOrName]);
+/** The service a path names (/v1/Services/IS.../...), any of the account's; without one, the account's default. */
+export async function requireService(deps: Deps, accountSid: string, serviceSid: string | undefined): Promise<ServiceRow> {
+  const { service } = await accountDefaults(deps.db, accountSid, deps.clock.now());
+  if (serviceSid === undefined || serviceSid === service.sid) return service;
+  return serviceIn(deps.db, accountSid, serviceSid);
+}
+
+/**
+ * A conversation by SID or unique name, within the account, and within one service when given
+ * (unique names are unique per service; without a service a name matches the oldest).
+ */
+export async function findConversation(db: Executor, accountSid: string, sidOrName: string, serviceSid?: string): Promise<ConversationRow> {
+  const where: Condition[] = [['account_sid = ?', accountSid]];
+  if (serviceSid !== undefined) where.push(['chat_service_sid = ?', serviceSid]);
+  const row = isSid(sidOrName, 'CH') ? await conversations.get(db, sidOrName, ...where) : await conversations.first(db, ...where, ['unique_name = ?', sidOrName]);
   if (!row) throw notFound(`/v1/Conversations/${sidOrName}`);
   return row;
 }
 
-/** The conversation, locked for the rest of the transaction (re-read after taking the lock). */
+/**
+ * Keeps a service from being deleted while something is written in it (shared: every writer), or
+ * waits for those writers and keeps new ones out (exclusive: the service's deletion).
+ * PostgreSQL advisory locks to the end of the transaction; SQLite runs one transaction at a time.
+ */
+export async function lockService(db: Database, tx: Executor, serviceSid: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (db.dialect !== 'postgres') return;
+  await tx.run(`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [`service:${serviceSid}`]);
+}
+
+/** The conversation, locked for the rest of the transaction (re-read after taking the lock), with its service. */
 export async function lockedConversation(db: Database, tx: Executor, accountSid: string, sidOrName: string): Promise<ConversationRow> {
   const found = await findConversation(tx, accountSid, sidOrName);
+  await lockService(db, tx, found.chat_service_sid, 'shared');
   await lockConversation(db, tx, found.sid);
   const row = await conversations.get(tx, found.sid);
   if (!row) throw notFound(`/v1/Conversations/${sidOrName}`);

@@ -221,12 +221,22 @@ export class ParticipantService {
     }, outer);
   }
 
-  /** ParticipantConversations: every conversation (any state) that has a participant with this identity or address. */
-  async conversationsOf(accountSid: string, by: { identity?: string; address?: string }, limit: number, offset: number): Promise<ParticipantConversationView[]> {
+  /**
+   * ParticipantConversations: every conversation (any state) that has a participant with this
+   * identity or address; only one service's when `serviceSid` is given.
+   */
+  async conversationsOf(
+    accountSid: string,
+    by: { identity?: string; address?: string; serviceSid?: string },
+    limit: number,
+    offset: number,
+  ): Promise<ParticipantConversationView[]> {
     const [column, value] = by.identity !== undefined ? ['identity', by.identity] : ['address', by.address as string];
+    const service = by.serviceSid === undefined ? '' : ' AND c.chat_service_sid = ?';
     const rows = await this.deps.db.all<Record<string, unknown>>(
-      `SELECT p.sid AS p_sid FROM conversation_participants p WHERE p.account_sid = ? AND p.${column} = ? ORDER BY p.seq LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}`,
-      [accountSid, value],
+      `SELECT p.sid AS p_sid FROM conversation_participants p JOIN conversations c ON c.sid = p.conversation_sid ` +
+        `WHERE p.account_sid = ? AND p.${column} = ?${service} ORDER BY p.seq LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}`,
+      by.serviceSid === undefined ? [accountSid, value] : [accountSid, value, by.serviceSid],
     );
     const out: ParticipantConversationView[] = [];
     for (const r of rows) {
