@@ -14,6 +14,7 @@ import { ParticipantService } from './service/participants.ts';
 import { Routing } from './service/routing.ts';
 import { ChannelSetup } from './service/setup.ts';
 import { TransferService } from './service/transfers.ts';
+import { WebChatService } from './service/web-chats.ts';
 
 export type Flex = ReturnType<typeof flexServices>;
 
@@ -39,8 +40,10 @@ export function flexServices(base: { db: Database; clock: Clock; taskRouter: Tas
     await setup.resumeStale();
     await follower.poll();
   };
+  const interactions = new InteractionService(deps, setup, routing, media);
   return {
-    interactions: new InteractionService(deps, setup, routing, media),
+    interactions,
+    webChats: new WebChatService(deps, interactions),
     channels,
     invites: new InviteService(deps, routing),
     participants: new ParticipantService(deps, media, setup, follower),

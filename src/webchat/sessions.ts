@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { AccessTokenError, verifyAccessToken } from '../core/access-token.ts';
 import type { Clock } from '../core/clock.ts';
 import { TwilioError, forbidden, invalidParameter } from '../core/errors.ts';
@@ -7,13 +6,14 @@ import { messageView } from '../conversations/gateway/chat.ts';
 import type { MessageRow } from '../conversations/model.ts';
 import type { Cause } from '../conversations/service/deps.ts';
 import type { ConversationsApi } from '../conversations/services.ts';
+import { GUEST_PREFIX, guestIdentity } from '../flex/service/web-chats.ts';
 import type { Flex } from '../flex/services.ts';
 import type { WidgetService } from './widgets.ts';
 
 /** A customer's token lives an hour; the page renews it before then, as long as the chat is open. */
 export const TOKEN_TTL_SECONDS = 3600;
-/** Web chat customers get identities of their own, so their tokens can never be an agent's. */
-export const GUEST_PREFIX = 'guest-';
+/** Where agent routes read it: they never issue a token for a guest's identity. */
+export { GUEST_PREFIX };
 export const MAX_NAME = 64;
 
 /** Changes a customer makes are like those of Twilio's SDK: webhooks fire for them. */
@@ -52,7 +52,7 @@ export class SessionService {
     // CORS alone would not stop it: a form POST needs no preflight, only its answer is hidden.
     if (origin !== undefined && !(await this.deps.widgets.allowsOrigin(origin, widget.sid)))
       throw forbidden(`Web chat widget ${widgetSid} does not allow pages at origin ${origin}`);
-    const { conversations: api, flex } = this.deps;
+    const { flex } = this.deps;
     const accountSid = widget.account_sid;
     // Checked before anything is written: a refused start leaves no conversation, event or interaction.
     await this.deps.widgets
@@ -60,35 +60,29 @@ export class SessionService {
       .catch((err) => {
         throw err instanceof TwilioError ? new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`) : err;
       });
-    const identity = GUEST_PREFIX + randomBytes(12).toString('hex');
-    const c = await api.conversations.create(accountSid, { friendlyName: `Web chat with ${name}`, attributes: JSON.stringify({ source: 'webchat', widget_sid: widget.sid }) }, CUSTOMER);
-    let interactionSid: string;
-    try {
-      await api.participants.create(accountSid, c.sid, { identity, attributes: JSON.stringify({ friendlyName: name }) }, CUSTOMER);
-      const taskChannel = /^TC[0-9a-fA-F]{32}$/.test(widget.task_channel) ? { task_channel_sid: widget.task_channel } : { task_channel_unique_name: widget.task_channel };
-      const view = await flex.interactions.create(accountSid, {
-        channel: { type: 'web', initiated_by: 'customer', properties: { media_channel_sid: c.sid } },
+    const identity = guestIdentity();
+    const taskChannel = /^TC[0-9a-fA-F]{32}$/.test(widget.task_channel) ? { task_channel_sid: widget.task_channel } : { task_channel_unique_name: widget.task_channel };
+    const { conversationSid, interactionSid } = await flex.webChats
+      .start(accountSid, {
+        identity,
+        customerName: name,
+        conversation: { friendlyName: `Web chat with ${name}`, attributes: { source: 'webchat', widget_sid: widget.sid } },
         routing: {
-          properties: {
-            workspace_sid: widget.workspace_sid,
-            ...(widget.workflow_sid ? { workflow_sid: widget.workflow_sid } : {}),
-            ...taskChannel,
-            attributes: { customerName: name },
-          },
+          workspace_sid: widget.workspace_sid,
+          ...(widget.workflow_sid ? { workflow_sid: widget.workflow_sid } : {}),
+          ...taskChannel,
+          attributes: { customerName: name },
         },
+        cause: CUSTOMER,
+      })
+      .catch((err) => {
+        // The routing changed since it was checked a moment ago.
+        if (err instanceof TwilioError && err.status === 400 && err.code === 20001 && /Routing/.test(err.message))
+          throw new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`);
+        throw err;
       });
-      if (view.channel.status === 'failed')
-        throw new TwilioError(view.channel.error_code ?? 20001, 400, `The chat could not be started: ${view.channel.error_message ?? 'routing failed'}`);
-      interactionSid = view.interaction.sid;
-    } catch (err) {
-      // The routing changed since it was checked a moment ago: leave no empty conversation behind.
-      await api.conversations.delete(accountSid, c.sid, { source: 'gateway', webhooksEnabled: false }).catch(() => undefined);
-      if (err instanceof TwilioError && err.status === 400 && err.code === 20001 && /Routing/.test(err.message))
-        throw new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`);
-      throw err;
-    }
     const { token, expires } = await this.deps.tokens.mint(accountSid, identity, { chat: {} }, TOKEN_TTL_SECONDS);
-    return { accountSid, conversationSid: c.sid, interactionSid, identity, token, expires };
+    return { accountSid, conversationSid, interactionSid: interactionSid as string, identity, token, expires };
   }
 
   /**

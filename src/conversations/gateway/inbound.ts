@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { authTokenOf } from '../../taskrouter/engine/delivery.ts';
 import type { MediaEntry } from '../model.ts';
 import type { Cause } from '../service/deps.ts';
+import { autoCreationWebhook } from '../service/configuration.ts';
 import { bindingType } from '../service/participants.ts';
 import type { ConversationsApi } from '../services.ts';
 import { preEvent } from '../webhooks/pre-event.ts';
@@ -83,14 +84,8 @@ export async function receive(api: ConversationsApi, accountSid: string, params:
         if (!config || !config.auto_enabled) return { result: 'ignored' };
         await preEvent(api.db, accountSid, 'onConversationAdd', { Source: type.toUpperCase(), 'MessagingBinding.Address': from, 'MessagingBinding.ProxyAddress': to });
         const c = await api.conversations.create(accountSid, {}, GATEWAY);
-        if (config.auto_type === 'webhook' && config.auto_webhook_url) {
-          const filters = JSON.parse(config.auto_webhook_filters || '[]') as string[];
-          await api.webhooks.create(
-            accountSid,
-            c.sid,
-            { target: 'webhook', url: config.auto_webhook_url, method: config.auto_webhook_method ?? 'post', filters: filters.length > 0 ? filters : ['onMessageAdded'] },
-          );
-        }
+        const webhook = autoCreationWebhook(config);
+        if (webhook) await api.webhooks.create(accountSid, c.sid, webhook);
         try {
           await preEvent(api.db, accountSid, 'onParticipantAdd', { Source: type.toUpperCase(), ConversationSid: c.sid, 'MessagingBinding.Address': from, 'MessagingBinding.ProxyAddress': to });
           await api.participants.create(accountSid, c.sid, { address: from, proxyAddress: to }, GATEWAY);

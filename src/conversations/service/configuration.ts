@@ -3,6 +3,7 @@ import { isSid, newSid } from '../../core/sid.ts';
 import { isUniqueViolation, type Executor } from '../../store/database.ts';
 import { addresses, type AddressRow, type ConfigRow, type ServiceRow } from '../model.ts';
 import { accountDefaults, write, type Deps } from './deps.ts';
+import type { WebhookInput } from './webhooks.ts';
 
 export interface ConfigInput {
   defaultChatServiceSid?: string;
@@ -187,6 +188,13 @@ async function findAddress(db: Executor, accountSid: string, sidOrAddress: strin
     : await addresses.first(db, ['account_sid = ?', accountSid], ['address = ?', sidOrAddress]);
   if (!a) throw notFound(`/v1/Configuration/Addresses/${sidOrAddress}`);
   return a;
+}
+
+/** The scoped webhook a conversation auto-created for this address starts with, if its auto-creation is a webhook. */
+export function autoCreationWebhook(a: AddressRow): (WebhookInput & { target: 'webhook' }) | undefined {
+  if (a.auto_type !== 'webhook' || !a.auto_webhook_url) return undefined;
+  const filters = JSON.parse(a.auto_webhook_filters || '[]') as string[];
+  return { target: 'webhook', url: a.auto_webhook_url, method: a.auto_webhook_method ?? 'post', filters: filters.length > 0 ? filters : ['onMessageAdded'] };
 }
 
 /**
