@@ -64,3 +64,17 @@ export const groupParticipantExists = err(50437, 409);
 export const cannotAddIdentity = err(50444, 400);
 /** 50504: message body too long. */
 export const bodyTooLong = err(50504, 400);
+/** 50100: a RoleSid names no role of the service, or one of the wrong type. */
+export const roleNotFound = err(50100, 400);
+/** 50104: a permission a role of its type cannot hold. */
+export const permissionNotFound = err(50104, 400);
+/** 50105: Type is not service or conversation. */
+export const invalidRoleType = err(50105, 400);
+/** 50107: the identity's roles do not grant the permission the action needs. */
+export const userUnauthorized = err(50107, 403);
+/** 50201: a user with this identity already exists in the service. */
+export const userExists = err(50201, 409);
+/** 50204: Identity not given. */
+export const identityMissing = err(50204, 400);
+/** 50206: an identity must not look like a user SID. */
+export const identityLooksLikeSid = err(50206, 400);

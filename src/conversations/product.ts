@@ -1,8 +1,12 @@
 import type { Product } from '../http/context.ts';
 import { configurationRoutes } from './http/configuration.ts';
+import { credentialRoutes } from './http/credentials.ts';
 import { conversationRoutes } from './http/conversations.ts';
 import { messageRoutes } from './http/messages.ts';
 import { participantRoutes } from './http/participants.ts';
+import { roleRoutes } from './http/roles.ts';
+import { userConversationRoutes } from './http/user-conversations.ts';
+import { userRoutes } from './http/users.ts';
 import { webhookRoutes } from './http/webhooks.ts';
 import type { ConversationsApi } from './services.ts';
 import { withPreEvents } from './webhooks/pre-event.ts';
@@ -17,6 +21,10 @@ export function conversationsProduct(api: ConversationsApi): Product {
       ...participantRoutes(api),
       ...messageRoutes(api),
       ...webhookRoutes(api),
+      ...userRoutes(api),
+      ...userConversationRoutes(api),
+      ...roleRoutes(api),
+      ...credentialRoutes(api),
     ]),
   };
 }

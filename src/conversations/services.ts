@@ -3,9 +3,13 @@ import type { Database } from '../store/database.ts';
 import type { ServiceRow } from './model.ts';
 import { ConfigurationService } from './service/configuration.ts';
 import { ConversationService } from './service/conversations.ts';
+import { CredentialService } from './service/credentials.ts';
 import { requireService, type Deps } from './service/deps.ts';
 import { MessageService } from './service/messages.ts';
 import { ParticipantService } from './service/participants.ts';
+import { RoleService } from './service/roles.ts';
+import { UserConversationService } from './service/user-conversations.ts';
+import { UserService } from './service/users.ts';
 import { WebhookService } from './service/webhooks.ts';
 import { ConversationTimers } from './timers.ts';
 
@@ -25,11 +29,16 @@ export function conversationsServices(base: { db: Database; clock: Clock }) {
     },
   };
   const timers = new ConversationTimers(base.db, base.clock, deps.changed);
+  const participants = new ParticipantService(deps);
   return {
     db: base.db,
     clock: base.clock,
     conversations: new ConversationService(deps),
-    participants: new ParticipantService(deps),
+    participants,
+    users: new UserService(deps),
+    userConversations: new UserConversationService(deps, participants),
+    roles: new RoleService(deps),
+    credentials: new CredentialService(deps),
     messages: new MessageService(deps),
     webhooks: new WebhookService(deps),
     configuration: new ConfigurationService(deps),

@@ -15,6 +15,7 @@ import { recordEvent } from '../events.ts';
 import { participants, type ConversationRow, type ParticipantRow } from '../model.ts';
 import { findConversation, lockedConversation, write, type Cause, type Deps } from './deps.ts';
 import { activity } from './lifecycle.ts';
+import { joinService } from './users.ts';
 
 export interface ParticipantInput {
   identity?: string;
@@ -76,6 +77,7 @@ export class ParticipantService {
       if (input.identity !== undefined && (await participants.first(tx, ['conversation_sid = ?', c.sid], ['identity = ?', input.identity])))
         throw participantExists(`Participant with identity '${input.identity}' already exists in Conversation ${c.sid}`);
       if (input.address !== undefined) await this.checkBinding(tx, c, input.address, input.proxyAddress ?? null, null);
+      const roleSid = input.roleSid ?? (await joinService(tx, c, input.identity, now));
       const created = input.dateCreated ?? now;
       const row: ParticipantRow = {
         sid: newSid('MB'),
@@ -88,7 +90,7 @@ export class ParticipantService {
         binding_type: input.address !== undefined ? bindingType(input.address) : input.projectedAddress !== undefined ? 'sms' : null,
         binding_open: true,
         attributes: input.attributes ?? '{}',
-        role_sid: input.roleSid ?? null,
+        role_sid: roleSid,
         last_read_message_index: input.lastReadMessageIndex ?? null,
         last_read_timestamp: input.lastReadTimestamp ?? null,
         date_created: created,
@@ -156,7 +158,7 @@ export class ParticipantService {
     return { conversation: c, participants: await participants.list(this.deps.db, { where: [['conversation_sid = ?', c.sid]], limit, offset }) };
   }
 
-  async update(accountSid: string, conversation: string, sidOrIdentity: string, input: ParticipantInput, cause: Cause): Promise<ParticipantRow> {
+  async update(accountSid: string, conversation: string, sidOrIdentity: string, input: ParticipantInput, cause: Cause, outer?: Executor): Promise<ParticipantRow> {
     checkAddress('MessagingBinding.ProxyAddress', input.proxyAddress);
     checkAddress('MessagingBinding.ProjectedAddress', input.projectedAddress);
     const now = this.deps.clock.now();
@@ -201,7 +203,7 @@ export class ParticipantService {
         data: { participant: next, previous: p, conversation: c },
       });
       return next;
-    });
+    }, outer);
   }
 
   async delete(accountSid: string, conversation: string, sidOrIdentity: string, cause: Cause, outer?: Executor): Promise<void> {
