@@ -19,6 +19,9 @@ for (const backend of backends()) {
     let ch: string;
     let closed: string;
     let im: string;
+    let channelUser: string;
+    let customRole: string;
+    let cr: string;
     before(async () => {
       t = await startServer(backend);
       const cv = t.client.conversations.v1;
@@ -27,6 +30,9 @@ for (const backend of backends()) {
       im = (await cv.conversations(ch).messages.create({ body: 'x' })).sid;
       closed = (await cv.conversations.create()).sid;
       await cv.conversations(closed).update({ state: 'closed' });
+      channelUser = (await cv.roles.list()).find((r) => r.friendlyName === 'channel user')!.sid;
+      customRole = (await cv.roles.create({ friendlyName: 'custom', type: 'conversation', permission: ['sendMessage'] })).sid;
+      cr = (await cv.credentials.create({ type: 'fcm', secret: 'k' })).sid;
     });
     after(() => t.close());
 
@@ -93,6 +99,61 @@ for (const backend of backends()) {
         { name: 'unknown service', method: 'GET', path: `/conversations/v1/Services/IS${'0'.repeat(32)}/Conversations`, status: 404, code: 20404 },
         { name: 'configuration: bad default timer', method: 'POST', path: '/conversations/v1/Configuration', body: 'DefaultInactiveTimer=PT10', status: 400, code: 50379 },
         { name: 'participant conversations: both filters', method: 'GET', path: '/conversations/v1/ParticipantConversations?Identity=a&Address=b', status: 400, code: 20001 },
+        // Users and user conversations
+        ...((U = '/conversations/v1/Users', UC = `${U}/alice/Conversations`) => [
+          { name: 'user without identity', method: 'POST', path: U, body: 'FriendlyName=x', status: 400, code: 50204 },
+          { name: 'user with an empty identity', method: 'POST', path: U, body: 'Identity=', status: 400, code: 50204 },
+          { name: 'user identity like a user SID', method: 'POST', path: U, body: `Identity=US${'a'.repeat(32)}`, status: 400, code: 50206 },
+          { name: 'user identity too long', method: 'POST', path: U, body: `Identity=${'x'.repeat(257)}`, status: 400, code: 20001 },
+          { name: 'user identity taken (made by joining)', method: 'POST', path: U, body: 'Identity=alice', status: 409, code: 50201 },
+          { name: 'user attributes not JSON', method: 'POST', path: U, body: 'Identity=z&Attributes=nope', status: 400, code: 20001 },
+          { name: 'user role not an RL SID', method: 'POST', path: U, body: 'Identity=z&RoleSid=XX1', status: 400, code: 20001 },
+          { name: 'user role unknown', method: 'POST', path: U, body: `Identity=z&RoleSid=RL${'0'.repeat(32)}`, status: 400, code: 50100 },
+          { name: 'user role of conversation type', method: 'POST', path: U, body: `Identity=z&RoleSid=${channelUser}`, status: 400, code: 50100 },
+          { name: 'user webhook header not a boolean', method: 'POST', path: U, body: 'Identity=z', headers: { 'X-Twilio-Webhook-Enabled': 'maybe' }, status: 400, code: 20001 },
+          { name: 'update unknown user', method: 'POST', path: `${U}/nobody`, body: 'FriendlyName=x', status: 404, code: 20404 },
+          { name: 'update user to a conversation role', method: 'POST', path: `${U}/alice`, body: `RoleSid=${channelUser}`, status: 400, code: 50100 },
+          { name: 'delete unknown user', method: 'DELETE', path: `${U}/US${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'users page size over 50', method: 'GET', path: `${U}?PageSize=51`, status: 400, code: 20001 },
+          { name: 'users of an unknown service', method: 'GET', path: `/conversations/v1/Services/IS${'0'.repeat(32)}/Users`, status: 404, code: 20404 },
+          { name: 'conversations of an unknown user', method: 'GET', path: `${U}/nobody/Conversations`, status: 404, code: 20404 },
+          { name: 'user conversation: unknown notification level', method: 'POST', path: `${UC}/${ch}`, body: 'NotificationLevel=loud', status: 400, code: 20001 },
+          { name: 'user conversation: negative read index', method: 'POST', path: `${UC}/${ch}`, body: 'LastReadMessageIndex=-1', status: 400, code: 20001 },
+          { name: 'user conversation: timestamp not a date', method: 'POST', path: `${UC}/${ch}`, body: 'LastReadTimestamp=yesterday', status: 400, code: 20001 },
+          { name: 'user conversation the user is not in', method: 'POST', path: `${UC}/${closed}`, body: 'NotificationLevel=muted', status: 404, code: 20404 },
+          { name: 'leave a conversation the user is not in', method: 'DELETE', path: `${UC}/${closed}`, status: 404, code: 20404 },
+          { name: 'user conversations page size over 50', method: 'GET', path: `${UC}?PageSize=51`, status: 400, code: 20001 },
+        ])(),
+        // Roles
+        ...((R = '/conversations/v1/Roles') => [
+          { name: 'role without permission', method: 'POST', path: R, body: 'FriendlyName=x&Type=service', status: 400, code: 20001 },
+          { name: 'role without type', method: 'POST', path: R, body: 'FriendlyName=x&Permission=sendMessage', status: 400, code: 20001 },
+          { name: 'role without name', method: 'POST', path: R, body: 'Type=service&Permission=joinConversation', status: 400, code: 20001 },
+          { name: 'role name too long', method: 'POST', path: R, body: `FriendlyName=${'x'.repeat(65)}&Type=service&Permission=joinConversation`, status: 400, code: 20001 },
+          { name: 'role of an unknown type', method: 'POST', path: R, body: 'FriendlyName=x&Type=channel&Permission=sendMessage', status: 400, code: 50105 },
+          { name: 'role with a permission of the other type', method: 'POST', path: R, body: 'FriendlyName=x&Type=service&Permission=sendMessage', status: 400, code: 50104 },
+          { name: 'role with an unknown permission', method: 'POST', path: R, body: 'FriendlyName=x&Type=conversation&Permission=destroyChannel', status: 400, code: 50104 },
+          { name: 'update role without permission', method: 'POST', path: `${R}/${customRole}`, body: '', status: 400, code: 20001 },
+          { name: 'update role to another type’s permission', method: 'POST', path: `${R}/${customRole}`, body: 'Permission=createConversation', status: 400, code: 50104 },
+          { name: 'delete a built-in role', method: 'DELETE', path: `${R}/${channelUser}`, status: 400, code: 20001 },
+          { name: 'unknown role', method: 'GET', path: `${R}/RL${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'role addressed by a non-RL SID', method: 'GET', path: `${R}/US${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'roles page size over 50', method: 'GET', path: `${R}?PageSize=51`, status: 400, code: 20001 },
+          { name: 'roles of an unknown service', method: 'POST', path: `/conversations/v1/Services/IS${'0'.repeat(32)}/Roles`, body: 'FriendlyName=x&Type=service&Permission=joinConversation', status: 404, code: 20404 },
+        ])(),
+        // Credentials
+        ...((CR = '/conversations/v1/Credentials') => [
+          { name: 'credential without type', method: 'POST', path: CR, body: 'FriendlyName=x', status: 400, code: 20001 },
+          { name: 'credential of an unknown type', method: 'POST', path: CR, body: 'Type=sms', status: 400, code: 20001 },
+          { name: 'credential sandbox not a boolean', method: 'POST', path: CR, body: 'Type=apn&Sandbox=maybe', status: 400, code: 20001 },
+          { name: 'credential name too long', method: 'POST', path: CR, body: `Type=apn&FriendlyName=${'x'.repeat(65)}`, status: 400, code: 20001 },
+          { name: 'credential secret too long', method: 'POST', path: CR, body: `Type=fcm&Secret=${'x'.repeat(16 * 1024 + 1)}`, status: 400, code: 20001 },
+          { name: 'update credential to an unknown type', method: 'POST', path: `${CR}/${cr}`, body: 'Type=sms', status: 400, code: 20001 },
+          { name: 'unknown credential', method: 'GET', path: `${CR}/CR${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'delete unknown credential', method: 'DELETE', path: `${CR}/CR${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'credentials page size over 100', method: 'GET', path: `${CR}?PageSize=101`, status: 400, code: 20001 },
+          { name: 'wrong method on credentials', method: 'DELETE', path: CR, status: 405, code: 20004 },
+        ])(),
       ];
     };
 

@@ -14,6 +14,9 @@ export async function conversationRows(t: TestServer): Promise<Record<string, nu
     'conversation_addresses',
     'conversation_timers',
     'conversation_events',
+    'conversation_users',
+    'conversation_roles',
+    'conversation_credentials',
   ]) {
     const row = await t.server.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
     out[table] = Number(row?.n ?? 0);
