@@ -1,10 +1,14 @@
 import type { Product } from '../http/context.ts';
+import { bindingRoutes } from './http/bindings.ts';
 import { configurationRoutes } from './http/configuration.ts';
+import { conversationWithParticipantsRoutes } from './http/conversation-with-participants.ts';
 import { credentialRoutes } from './http/credentials.ts';
 import { conversationRoutes } from './http/conversations.ts';
 import { messageRoutes } from './http/messages.ts';
 import { participantRoutes } from './http/participants.ts';
 import { roleRoutes } from './http/roles.ts';
+import { serviceConfigurationRoutes } from './http/service-configuration.ts';
+import { serviceRoutes } from './http/services.ts';
 import { userConversationRoutes } from './http/user-conversations.ts';
 import { userRoutes } from './http/users.ts';
 import { webhookRoutes } from './http/webhooks.ts';
@@ -17,6 +21,10 @@ export function conversationsProduct(api: ConversationsApi): Product {
     name: 'conversations',
     routes: withPreEvents(api.db, [
       ...configurationRoutes(api),
+      ...serviceRoutes(api),
+      ...serviceConfigurationRoutes(api),
+      ...bindingRoutes(api),
+      ...conversationWithParticipantsRoutes(api),
       ...conversationRoutes(api),
       ...participantRoutes(api),
       ...messageRoutes(api),

@@ -11,6 +11,10 @@ import { RoleService } from './service/roles.ts';
 import { UserConversationService } from './service/user-conversations.ts';
 import { UserService } from './service/users.ts';
 import { WebhookService } from './service/webhooks.ts';
+import { BindingService } from './service/bindings.ts';
+import { ConversationWithParticipantsService } from './service/conversation-with-participants.ts';
+import { ServiceConfigurationService } from './service/service-configuration.ts';
+import { ServiceService } from './service/services.ts';
 import { ConversationTimers } from './timers.ts';
 
 export type ConversationsApi = ReturnType<typeof conversationsServices>;
@@ -30,10 +34,11 @@ export function conversationsServices(base: { db: Database; clock: Clock }) {
   };
   const timers = new ConversationTimers(base.db, base.clock, deps.changed);
   const participants = new ParticipantService(deps);
+  const conversations = new ConversationService(deps);
   return {
     db: base.db,
     clock: base.clock,
-    conversations: new ConversationService(deps),
+    conversations,
     participants,
     users: new UserService(deps),
     userConversations: new UserConversationService(deps, participants),
@@ -42,6 +47,10 @@ export function conversationsServices(base: { db: Database; clock: Clock }) {
     messages: new MessageService(deps),
     webhooks: new WebhookService(deps),
     configuration: new ConfigurationService(deps),
+    services: new ServiceService(deps),
+    serviceConfiguration: new ServiceConfigurationService(deps),
+    bindings: new BindingService(deps),
+    conversationWithParticipants: new ConversationWithParticipantsService(deps, conversations, participants),
     timers,
     /** Fires every conversation timer due now (tests move the clock, then call this). */
     tick: () => timers.tick(),
@@ -51,7 +60,7 @@ export function conversationsServices(base: { db: Database; clock: Clock }) {
     onChange(listener: () => void) {
       listeners.push(listener);
     },
-    /** Service-scoped paths must name the account's default service. */
+    /** The service a path names (any of the account's), or the default: 404 for another account's or none. */
     requireService: (accountSid: string, serviceSid: string | undefined): Promise<ServiceRow> => requireService(deps, accountSid, serviceSid),
   };
 }

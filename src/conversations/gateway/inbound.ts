@@ -82,8 +82,9 @@ export async function receive(api: ConversationsApi, accountSid: string, params:
       if (!conversationSid) {
         const config = (await api.configuration.addressFor(api.db, accountSid, to, type)) ?? (await api.configuration.addressFor(api.db, accountSid, to));
         if (!config || !config.auto_enabled) return { result: 'ignored' };
-        await preEvent(api.db, accountSid, 'onConversationAdd', { Source: type.toUpperCase(), 'MessagingBinding.Address': from, 'MessagingBinding.ProxyAddress': to });
-        const c = await api.conversations.create(accountSid, {}, GATEWAY);
+        const chatServiceSid = config.auto_service_sid ?? undefined;
+        await preEvent(api.db, accountSid, 'onConversationAdd', { Source: type.toUpperCase(), ChatServiceSid: chatServiceSid, 'MessagingBinding.Address': from, 'MessagingBinding.ProxyAddress': to });
+        const c = await api.conversations.create(accountSid, { chatServiceSid }, GATEWAY);
         const webhook = autoCreationWebhook(config);
         if (webhook) await api.webhooks.create(accountSid, c.sid, webhook);
         try {

@@ -10,7 +10,7 @@ import { ACCOUNT_EVENTS, SCOPED_EVENTS, checkTimer, eventList, page } from './va
 const ADDRESS_TYPES = ['sms', 'whatsapp', 'messenger', 'gbm', 'email', 'rcs', 'apple', 'chat'] as const;
 
 /** A URL parameter that may also be sent empty to clear it. */
-function clearableUrl(p: Params, name: string): string | undefined {
+export function clearableUrl(p: Params, name: string): string | undefined {
   const v = p.string(name);
   if (v === undefined || v === '') return v;
   if (v.length > 512) throw invalidParameter(`${name} is longer than 512 characters`);

@@ -22,6 +22,11 @@ function common(p: Params): ParticipantInput {
   };
 }
 
+/** A new participant's parameters (also each Participant of ConversationWithParticipants). */
+export function participantInput(p: Params): ParticipantInput {
+  return { ...common(p), address: p.string('MessagingBinding.Address') };
+}
+
 export function participantRoutes(api: ConversationsApi): Route[] {
   return [
     ...twins({
@@ -39,7 +44,7 @@ export function participantRoutes(api: ConversationsApi): Route[] {
       method: 'POST',
       path: BASE,
       handler: async (ctx) => {
-        const body: ParticipantInput = { ...common(ctx.body), address: ctx.body.string('MessagingBinding.Address') };
+        const body = participantInput(ctx.body);
         const why = cause(ctx);
         const s = await scope(api, ctx);
         const ch = await conversationIn(api, ctx, s);

@@ -2,7 +2,7 @@ import { invalidParameter, notFound } from '../../core/errors.ts';
 import { isSid, newSid } from '../../core/sid.ts';
 import { isUniqueViolation, type Executor } from '../../store/database.ts';
 import { addresses, type AddressRow, type ConfigRow, type ServiceRow } from '../model.ts';
-import { accountDefaults, write, type Deps } from './deps.ts';
+import { accountDefaults, lockService, lockedConfig, serviceIn, write, type Deps } from './deps.ts';
 import type { WebhookInput } from './webhooks.ts';
 
 export interface ConfigInput {
@@ -47,11 +47,15 @@ export class ConfigurationService {
   async update(accountSid: string, input: ConfigInput): Promise<{ config: ConfigRow; service: ServiceRow }> {
     const now = this.deps.clock.now();
     return write(this.deps, async (tx) => {
-      const { config, service } = await accountDefaults(tx, accountSid, now);
-      // Each account has one Conversation Service (its default); there is nothing else to point to.
-      if (input.defaultChatServiceSid !== undefined && input.defaultChatServiceSid !== service.sid)
-        throw invalidParameter(`Invalid DefaultChatServiceSid: ${input.defaultChatServiceSid} is not a Conversation Service of this account`);
-      const next: ConfigRow = { ...config, date_updated: now };
+      // Locked first: the new default cannot be a service being deleted meanwhile.
+      const config = await lockedConfig(tx, accountSid, now);
+      const service =
+        input.defaultChatServiceSid === undefined
+          ? await serviceIn(tx, accountSid, config.default_chat_service_sid)
+          : await serviceIn(tx, accountSid, input.defaultChatServiceSid).catch(() => {
+              throw invalidParameter(`Invalid DefaultChatServiceSid: ${input.defaultChatServiceSid} is not a Conversation Service of this account`);
+            });
+      const next: ConfigRow = { ...config, default_chat_service_sid: service.sid, date_updated: now };
       if (input.defaultMessagingServiceSid !== undefined) next.default_messaging_service_sid = input.defaultMessagingServiceSid || null;
       if (input.defaultInactiveTimer !== undefined) next.default_inactive_timer = input.defaultInactiveTimer || null;
       if (input.defaultClosedTimer !== undefined) next.default_closed_timer = input.defaultClosedTimer || null;
@@ -63,7 +67,7 @@ export class ConfigurationService {
   async updateWebhooks(accountSid: string, input: WebhookConfigInput): Promise<ConfigRow> {
     const now = this.deps.clock.now();
     return write(this.deps, async (tx) => {
-      const { config } = await accountDefaults(tx, accountSid, now);
+      const config = await lockedConfig(tx, accountSid, now);
       const next: ConfigRow = { ...config, date_updated: now };
       if (input.method !== undefined) next.webhook_method = input.method;
       if (input.filters !== undefined) next.webhook_filters = JSON.stringify(input.filters);
@@ -77,9 +81,10 @@ export class ConfigurationService {
 
   private async save(tx: Executor, c: ConfigRow): Promise<void> {
     await tx.run(
-      'UPDATE conversation_config SET default_messaging_service_sid = ?, default_inactive_timer = ?, default_closed_timer = ?, webhook_method = ?, ' +
-        'webhook_filters = ?, pre_webhook_url = ?, post_webhook_url = ?, webhook_target = ?, date_updated = ? WHERE account_sid = ?',
+      'UPDATE conversation_config SET default_chat_service_sid = ?, default_messaging_service_sid = ?, default_inactive_timer = ?, default_closed_timer = ?, ' +
+        'webhook_method = ?, webhook_filters = ?, pre_webhook_url = ?, post_webhook_url = ?, webhook_target = ?, date_updated = ? WHERE account_sid = ?',
       [
+        c.default_chat_service_sid,
         c.default_messaging_service_sid,
         c.default_inactive_timer,
         c.default_closed_timer,
@@ -118,7 +123,7 @@ export class ConfigurationService {
         date_created: now,
         date_updated: now,
       };
-      completeAutoCreation(row, service);
+      await completeAutoCreation(this.deps, tx, row, service);
       if (await addresses.first(tx, ['account_sid = ?', accountSid], ['type = ?', row.type], ['address = ?', row.address]))
         throw duplicateAddress(row);
       try {
@@ -163,7 +168,7 @@ export class ConfigurationService {
       if (input.autoWebhookFilters !== undefined) next.auto_webhook_filters = JSON.stringify(input.autoWebhookFilters);
       if (input.autoStudioFlowSid !== undefined) next.auto_studio_flow_sid = input.autoStudioFlowSid;
       if (input.autoStudioRetryCount !== undefined) next.auto_studio_retry_count = input.autoStudioRetryCount;
-      completeAutoCreation(next, service);
+      await completeAutoCreation(this.deps, tx, next, service);
       const { sid: _sid, ...patch } = next;
       await addresses.update(tx, a.sid, patch);
       return next;
@@ -199,12 +204,17 @@ export function autoCreationWebhook(a: AddressRow): (WebhookInput & { target: 'w
 
 /**
  * Auto-creation must be complete for its type: a webhook needs its URL, a studio flow its SID. The
- * conversation service defaults to the account's (the only one there is).
+ * conversation service is any of the account's (held against deletion to the end of the
+ * transaction); it defaults to the account's default.
  */
-function completeAutoCreation(a: AddressRow, service: ServiceRow): void {
-  if (a.auto_service_sid !== null && a.auto_service_sid !== service.sid)
-    throw invalidParameter(`Invalid AutoCreation.ConversationServiceSid: ${a.auto_service_sid} is not a Conversation Service of this account`);
-  if (a.auto_type === 'webhook' || a.auto_type === 'studio') a.auto_service_sid ??= service.sid;
+async function completeAutoCreation(deps: Deps, tx: Executor, a: AddressRow, fallback: ServiceRow): Promise<void> {
+  if (a.auto_service_sid !== null && a.auto_service_sid !== fallback.sid) {
+    await lockService(deps.db, tx, a.auto_service_sid, 'shared');
+    await serviceIn(tx, a.account_sid, a.auto_service_sid).catch(() => {
+      throw invalidParameter(`Invalid AutoCreation.ConversationServiceSid: ${a.auto_service_sid} is not a Conversation Service of this account`);
+    });
+  }
+  if (a.auto_type === 'webhook' || a.auto_type === 'studio') a.auto_service_sid ??= fallback.sid;
   if (a.auto_type === 'webhook' && !a.auto_webhook_url) throw invalidParameter("AutoCreation.WebhookUrl is required when AutoCreation.Type is 'webhook'");
   if (a.auto_type === 'webhook') a.auto_webhook_method ??= 'post';
   if (a.auto_type === 'studio' && !a.auto_studio_flow_sid) throw invalidParameter("AutoCreation.StudioFlowSid is required when AutoCreation.Type is 'studio'");

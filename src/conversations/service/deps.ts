@@ -16,7 +16,7 @@ export interface Deps {
 
 /** Who asked and how: carried into the events a change records. */
 export interface Cause {
-  source: 'api' | 'timer' | 'gateway';
+  source: 'api' | 'timer' | 'gateway' | 'sdk';
   /** X-Twilio-Webhook-Enabled for REST calls (false unless the header says true). */
   webhooksEnabled: boolean;
 }
@@ -52,10 +52,7 @@ export async function accountDefaults(db: Executor, accountSid: string, now: num
   let config = await readConfig(db, accountSid);
   if (!config) {
     const sid = firstServiceSid(accountSid);
-    await db.run(
-      'INSERT INTO conversation_services (sid, account_sid, friendly_name, notifications, date_created, date_updated) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING',
-      [sid, accountSid, 'Default Conversation Service', '{}', now, now],
-    );
+    await insertService(db, { sid, accountSid, friendlyName: 'Default Conversation Service' }, now);
     await db.run(
       'INSERT INTO conversation_config (account_sid, default_chat_service_sid, default_messaging_service_sid, default_inactive_timer, default_closed_timer, ' +
         'webhook_method, webhook_filters, pre_webhook_url, post_webhook_url, webhook_target, date_created, date_updated) ' +
@@ -70,10 +67,28 @@ export async function accountDefaults(db: Executor, accountSid: string, now: num
   return { service, config };
 }
 
+/**
+ * The account's configuration, its row locked to the end of the transaction: changing the default
+ * service and deleting a service take it first, so a default is never a deleted service.
+ */
+export async function lockedConfig(tx: Executor, accountSid: string, now: number): Promise<ConfigRow> {
+  await accountDefaults(tx, accountSid, now);
+  await tx.run('UPDATE conversation_config SET account_sid = account_sid WHERE account_sid = ?', [accountSid]);
+  return (await readConfig(tx, accountSid)) as ConfigRow;
+}
+
 const readConfig = (db: Executor, accountSid: string) => db.get<ConfigRow>('SELECT * FROM conversation_config WHERE account_sid = ?', [accountSid]);
 
 function firstServiceSid(accountSid: string): string {
   return 'IS' + createHash('sha256').update(`conversation-service:${accountSid}`).digest('hex').slice(0, 32);
+}
+
+/** A new service; what it holds before anything is configured is the schema's defaults (migration 14). */
+export async function insertService(db: Executor, s: { sid: string; accountSid: string; friendlyName: string }, now: number): Promise<void> {
+  await db.run(
+    'INSERT INTO conversation_services (sid, account_sid, friendly_name, date_created, date_updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING',
+    [s.sid, s.accountSid, s.friendlyName, now, now],
+  );
 }
 
 /** A service of the account, or 404. */

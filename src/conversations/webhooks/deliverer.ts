@@ -5,10 +5,11 @@ import { OrderedOutbox } from '../../outbound/ordered.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { settledSeq } from '../../store/outbox.ts';
 import { contiguousRun, type EventRow } from '../events.ts';
-import type { ConfigRow, MessageRow, ParticipantRow, ReceiptStatus, WebhookRow } from '../model.ts';
+import type { MessageRow, ParticipantRow, ReceiptStatus, WebhookRow } from '../model.ts';
 import type { ConversationsApi } from '../services.ts';
 import { jsonList } from '../service/deps.ts';
 import { UNKNOWN_DELIVERY_ERROR, type DeliveryAdapter, type OutboundMessage } from '../gateway/outbound.ts';
+import { hookSettings, serviceOfEvent } from './hooks.ts';
 import { postEventParams } from './params.ts';
 
 export interface ConversationDeliveryOptions {
@@ -45,9 +46,9 @@ const POLL_MS = 1_000;
  * What Conversations sends out on its own, from the outbox (conversation_events):
  *
  * 1. Fan-out: every event, once, becomes rows in conversation_deliveries: post-event webhooks
- *    (account Configuration/Webhooks PostWebhookUrl when its Filters name the event; each
- *    conversation-scoped 'webhook' whose filters name it; each 'trigger' webhook whose keyword
- *    starts a new message), only for events with webhooks enabled; and, for every onMessageAdded,
+ *    (the PostWebhookUrl of the conversation's service, or else the account's, when its Filters
+ *    name the event: hooks.ts; each conversation-scoped 'webhook' whose filters name it; each
+ *    'trigger' webhook whose keyword starts a new message), only for events with webhooks enabled; and, for every onMessageAdded,
  *    one outbound delivery per non-chat participant other than the author. The cursor row is
  *    locked (PostgreSQL: FOR UPDATE) so one node fans out each event.
  * 2. Sending: per queue (webhooks of one conversation; outbound messages of one conversation),
@@ -132,11 +133,11 @@ export class ConversationDeliverer {
       ]);
     const webhookQueue = `wh:${ev.conversation_sid ?? ev.account_sid}`;
     if (Number(ev.webhooks_enabled) === 1) {
-      const config = await tx.get<ConfigRow>('SELECT * FROM conversation_config WHERE account_sid = ?', [ev.account_sid]);
-      const chatService = config?.default_chat_service_sid ?? '';
-      if (config && config.post_webhook_url && config.webhook_target === 'webhook' && jsonList(config.webhook_filters).includes(ev.event_type)) {
-        const kind = config.webhook_method === 'GET' ? 'get' : 'post';
-        await add(webhookQueue, kind, config.post_webhook_url, postEventParams(ev, chatService).toString());
+      const serviceSid = await serviceOfEvent(tx, ev);
+      const hooks = await hookSettings(tx, ev.account_sid, serviceSid);
+      const chatService = hooks?.chatServiceSid ?? serviceSid ?? '';
+      if (hooks?.postUrl && hooks.filters.includes(ev.event_type)) {
+        await add(webhookQueue, hooks.method === 'GET' ? 'get' : 'post', hooks.postUrl, postEventParams(ev, chatService).toString());
       }
       if (ev.conversation_sid) {
         const scoped = await tx.all<WebhookRow>('SELECT * FROM conversation_webhooks WHERE conversation_sid = ? ORDER BY seq', [ev.conversation_sid]);

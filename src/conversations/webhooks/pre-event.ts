@@ -1,11 +1,12 @@
 import { TwilioError } from '../../core/errors.ts';
+import { isSid } from '../../core/sid.ts';
 import type { Ctx, Route } from '../../http/context.ts';
+import type { Params } from '../../http/params.ts';
 import { signedRequest } from '../../outbound/http.ts';
 import type { Database } from '../../store/database.ts';
 import { authTokenOf } from '../../store/outbox.ts';
 import { cause } from '../http/validate.ts';
-import type { ConfigRow } from '../model.ts';
-import { jsonList } from '../service/deps.ts';
+import { hookSettings, serviceOfConversation } from './hooks.ts';
 
 /** Twilio's pre-event webhook names. */
 export type PreEventType =
@@ -30,25 +31,28 @@ export const rejectedByWebhook = (event: string, status: number) =>
   new TwilioError(50057, 403, `The pre-event webhook refused ${event} (it answered HTTP ${status}); nothing was changed`);
 
 /**
- * Asks the account's PreWebhookUrl about an action, if its Filters name the event: a signed form
- * POST (or GET) with Twilio's parameters. A non-2xx answer throws 50057 and the action must not
- * happen. No answer in time, or no connection, lets the action go on (the webhook could not decide).
+ * Asks the PreWebhookUrl that applies (the service's, or else the account's: hooks.ts) about an
+ * action, if its Filters name the event: a signed form POST (or GET) with Twilio's parameters. The
+ * service is params.ChatServiceSid, else the service of params.ConversationSid, else the account's
+ * default. A non-2xx answer throws 50057 and the action must not happen. No answer in time, or no
+ * connection, lets the action go on (the webhook could not decide).
  */
 export async function preEvent(db: Database, accountSid: string, event: PreEventType, params: Record<string, string | undefined>, timeoutMs = PRE_EVENT_TIMEOUT_MS): Promise<void> {
-  const config = await db.get<ConfigRow>('SELECT * FROM conversation_config WHERE account_sid = ?', [accountSid]);
-  if (!config?.pre_webhook_url || config.webhook_target !== 'webhook' || !jsonList(config.webhook_filters).includes(event)) return;
+  const conversation = params.ConversationSid;
+  const serviceSid = params.ChatServiceSid ?? (isSid(conversation, 'CH') ? await serviceOfConversation(db, accountSid, conversation) : null);
+  const hooks = await hookSettings(db, accountSid, serviceSid);
+  if (!hooks?.preUrl || !hooks.filters.includes(event)) return;
   const token = await authTokenOf(db, accountSid);
   if (token === undefined) return;
   const form = new URLSearchParams();
   form.set('AccountSid', accountSid);
   form.set('EventType', event);
-  form.set('ChatServiceSid', config.default_chat_service_sid);
   form.set('RetryCount', '0');
   for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, v);
+  form.set('ChatServiceSid', hooks.chatServiceSid);
   // Not through the senders' per-origin share: the caller is waiting, and must not queue behind
   // the account's own post-event backlog to the same origin. The timeout bounds it.
-  const method = config.webhook_method === 'GET' ? 'GET' : 'POST';
-  const { status } = await signedRequest({ method, url: config.pre_webhook_url, params: form, authToken: token, timeoutMs });
+  const { status } = await signedRequest({ method: hooks.method, url: hooks.preUrl, params: form, authToken: token, timeoutMs });
   if (status !== null && (status < 200 || status >= 300)) throw rejectedByWebhook(event, status);
 }
 
@@ -77,11 +81,18 @@ const FORWARDED = [
   'Author', 'Body', 'MediaSid', 'ContentSid', 'Subject',
 ];
 
+/** A pre-event's parameters: `base`, and the body parameters forwarded under their own names. */
+export function forwarded(body: Params, base: Record<string, string | undefined>): Record<string, string | undefined> {
+  const params = { ...base };
+  for (const name of FORWARDED) params[name] = body.has(name) ? body.all(name)[0] : undefined;
+  return params;
+}
+
 /**
  * Wraps the REST routes that add, update or remove conversations, participants and messages: when
  * the call asks for webhooks (X-Twilio-Webhook-Enabled: true, as Twilio requires for REST calls),
- * the account's pre-event webhook is asked first, and a refusal stops the call before anything is
- * stored. The services themselves stay unaware of it.
+ * the pre-event webhook that applies (the path's service's, or the account's) is asked first, and a
+ * refusal stops the call before anything is stored. The services themselves stay unaware of it.
  */
 export function withPreEvents(db: Database, routes: Route[]): Route[] {
   return routes.map((route) => {
@@ -91,8 +102,7 @@ export function withPreEvents(db: Database, routes: Route[]): Route[] {
       ...route,
       handler: async (ctx: Ctx) => {
         if (cause(ctx).webhooksEnabled) {
-          const params: Record<string, string | undefined> = { Source: 'API' };
-          for (const name of FORWARDED) params[name] = ctx.body.has(name) ? ctx.body.all(name)[0] : undefined;
+          const params = forwarded(ctx.body, { Source: 'API', ChatServiceSid: ctx.params.ChatServiceSid });
           const kind = event.replace(/^on|(Add|Update|Remove)$/g, '');
           if (kind === 'Conversation') params.ConversationSid = ctx.params.Sid;
           else {
