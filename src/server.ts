@@ -20,6 +20,7 @@ import { ConversationDeliverer, type ConversationDeliveryOptions } from './conve
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ChatGateway } from './conversations/gateway/chat.ts';
+import { ConversationsSdk, type SdkOptions } from './conversations/sdk/index.ts';
 import { flexProduct } from './flex/product.ts';
 import { servePages } from './web/static.ts';
 import { TokenMinter } from './accounts/tokens.ts';
@@ -54,6 +55,8 @@ export interface ServerConfig extends StoreConfig {
   orphans?: OrphanPolicy;
   /** The event bridge of the official worker SDK (heartbeat and poll intervals). */
   eventBridge?: EventBridgeOptions;
+  /** The official Conversations SDK's twilsock endpoint and live data (poll and token-check intervals). */
+  sdk?: SdkOptions;
   /** Rate limits of the public endpoints (sign-in, token renewal, web chat sessions); the rest keep DEFAULT_RATE_LIMITS. */
   rateLimits?: Partial<RateLimits>;
   /** Open WebSockets one identity may hold on each endpoint of a node (default 10). */
@@ -78,6 +81,8 @@ export interface Server {
   conversationDeliveries: ConversationDeliverer;
   /** The chat WebSocket (/conversations/v1/Gateway/Chat). */
   chat: ChatGateway;
+  /** The official Conversations SDK: twilsock (/tsock/v3/wsconnect), its client API, Sync and media. */
+  sdk: ConversationsSdk;
   /** Flex Interactions; `flex.poll()` catches up on setups cut short and on other nodes' changes (timers: 'manual'). */
   flex: Flex;
   /** Mints access tokens for the pages (agents' worker SDK and chat, web chat customers). */
@@ -122,6 +127,8 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const socketsPerIdentity = config.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY;
   const chat = new ChatGateway(app, conversations, clock, socketsPerIdentity);
   conversations.onChange(() => chat.wake());
+  const sdk = new ConversationsSdk(app, conversations, clock, { socketsPerIdentity, ...config.sdk });
+  conversations.onChange(() => sdk.wake());
   const eventBridge = new EventBridge(app, db, clock, taskRouter, { socketsPerIdentity: config.socketsPerIdentity, ...config.eventBridge });
   taskRouter.engine.onChange(() => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
@@ -158,6 +165,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     deliveries,
     conversationDeliveries,
     chat,
+    sdk,
     eventBridge,
     flex,
     tokens,
@@ -168,6 +176,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
       await deliveries.stop();
       await conversationDeliveries.stop();
       await chat.close();
+      await sdk.close();
       await eventBridge.close();
       await app.close();
       await db.close();

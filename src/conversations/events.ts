@@ -30,8 +30,8 @@ export interface ConversationEvent {
   type: ConversationEventType;
   /** The SID of the resource the event is about (CH, MB, IM, DY). */
   resourceSid: string;
-  /** Who caused it: a REST call, a timer, or a gateway (inbound message, delivery result). */
-  source: 'api' | 'timer' | 'gateway';
+  /** Who caused it: a REST call, a timer, a gateway (inbound message, delivery result), or the official SDK. */
+  source: 'api' | 'timer' | 'gateway' | 'sdk';
   /**
    * Whether webhooks fire for it. For REST calls this is the X-Twilio-Webhook-Enabled header
    * (Twilio fires no webhooks for REST-initiated actions unless it says true); timers and gateways: true.

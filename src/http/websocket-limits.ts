@@ -62,6 +62,31 @@ export class SocketEndpoint {
     });
   }
 
+  /**
+   * Completes an upgrade whose identity the client gives only in its first frame (twilsock's init
+   * carries the token): the frame limit applies at once, the share once `admit` knows who it is.
+   */
+  acceptUnidentified(req: IncomingMessage, socket: Duplex, head: Buffer, opened: (ws: WebSocket) => void): void {
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => undefined);
+      opened(ws);
+    });
+  }
+
+  /** Counts an open socket against `identity`; false (and not counted) when that identity has its share open. */
+  admit(identity: string, ws: WebSocket): boolean {
+    const n = this.open.get(identity) ?? 0;
+    if (n >= this.limits.perIdentity) return false;
+    this.open.set(identity, n + 1);
+    ws.once('close', () => {
+      const left = (this.open.get(identity) ?? 1) - 1;
+      if (left > 0) this.open.set(identity, left);
+      else this.open.delete(identity);
+    });
+    return true;
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }

@@ -759,6 +759,51 @@ ALTER TABLE conversation_participants ADD COLUMN notification_level TEXT;
 CREATE INDEX conversation_participants_role ON conversation_participants(role_sid);
 `,
   },
+  {
+    id: 16,
+    sql: `
+-- The official Conversations SDK's live data: Sync events (per object, the event id is seq) and the
+-- notifications pushed beside them (typing), written by one writer at a time (the 'sdk' cursor row's
+-- lock), so readers see seqs in commit order. The objects' content is read from the tables themselves.
+CREATE TABLE sdk_events (
+  seq {{SEQ}},
+  account_sid TEXT NOT NULL,
+  object_sid TEXT,
+  conversation_sid TEXT,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  date_created BIGINT NOT NULL
+);
+CREATE INDEX sdk_events_object ON sdk_events(object_sid, seq);
+INSERT INTO conversation_cursors (name, seq) SELECT 'sdk', COALESCE(MAX(seq), 0) FROM conversation_events;
+-- Media uploaded by the SDK (MCS), its bytes base64 in the row: every node serves what any node took.
+CREATE TABLE sdk_media (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  chat_service_sid TEXT NOT NULL,
+  author TEXT NOT NULL,
+  category TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  filename TEXT,
+  size BIGINT NOT NULL,
+  content TEXT NOT NULL,
+  conversation_sid TEXT,
+  message_sid TEXT,
+  date_created BIGINT NOT NULL
+);
+-- Which identities have an SDK connection open, per node, until expires_at (each node renews its own rows).
+CREATE TABLE sdk_presence (
+  node TEXT NOT NULL,
+  chat_service_sid TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  account_sid TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (node, chat_service_sid, identity)
+);
+CREATE INDEX sdk_presence_identity ON sdk_presence(chat_service_sid, identity);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -22,6 +22,8 @@ export interface ConversationInput {
   emailName?: string;
   /** The service to create it in (any of the account's); the account's default when not given. */
   chatServiceSid?: string;
+  /** The identity that created it through the SDK (REST leaves it null). */
+  createdBy?: string;
 }
 
 export interface ConversationFilter {
@@ -62,7 +64,7 @@ export class ConversationService {
         date_closed: null,
         email_address: input.emailAddress ?? null,
         email_name: input.emailName ?? null,
-        created_by: null,
+        created_by: input.createdBy ?? null,
         next_message_index: 0,
         date_created: created,
         date_updated: input.dateUpdated ?? created,

@@ -118,10 +118,12 @@ export function postEventParams(ev: EventRow, chatServiceSid: string, webhookSid
 }
 
 /**
- * Twilio's Source: API for REST calls and timers; for gateway messages the channel the author
- * writes from (SMS, WHATSAPP), or SDK for a chat identity (the chat WebSocket).
+ * Twilio's Source: API for REST calls and timers; SDK for whatever the official SDK did (twilsock);
+ * for gateway messages the channel the author writes from (SMS, WHATSAPP), or SDK for a chat
+ * identity (the chat WebSocket).
  */
 function sourceOf(ev: EventRow, m: MessageRow | undefined): string {
+  if (ev.source === 'sdk') return 'SDK';
   if (ev.source !== 'gateway') return 'API';
   if (!m) return 'API';
   if (/^whatsapp:/i.test(m.author)) return 'WHATSAPP';

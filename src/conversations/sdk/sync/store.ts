@@ -1,0 +1,57 @@
+import type { Database, Executor } from '../../../store/database.ts';
+
+/** A row of sdk_events: a Sync event of one object (its id is seq), or a notification (typing) for a conversation's participants. */
+export interface SdkEventRow {
+  seq: number;
+  account_sid: string;
+  object_sid: string | null;
+  conversation_sid: string | null;
+  event_type: string;
+  /** JSON of the event without its id (which is seq). */
+  payload: string;
+  date_created: number;
+}
+
+export type NewSdkEvent = Omit<SdkEventRow, 'seq' | 'date_created' | 'payload'> & { payload: Record<string, unknown> };
+
+/**
+ * Takes the one writer's lock of sdk_events (the 'sdk' cursor row, held to the end of the
+ * transaction) and returns the projector's cursor. Every writer holds it, so seqs are handed out and
+ * committed in the same order and a reader behind a cursor never skips a late commit.
+ */
+export async function lockWriter(db: Database, tx: Executor): Promise<number> {
+  const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  const row = await tx.get<{ seq: number }>(`SELECT seq FROM conversation_cursors WHERE name = 'sdk'${lock}`);
+  return Number(row?.seq ?? 0);
+}
+
+export async function insertEvents(tx: Executor, now: number, events: NewSdkEvent[]): Promise<void> {
+  for (const e of events)
+    await tx.run('INSERT INTO sdk_events (account_sid, object_sid, conversation_sid, event_type, payload, date_created) VALUES (?, ?, ?, ?, ?, ?)', [
+      e.account_sid,
+      e.object_sid,
+      e.conversation_sid,
+      e.event_type,
+      JSON.stringify(e.payload),
+      now,
+    ]);
+}
+
+/** The id of an object's latest event (0 when it has none). */
+export async function lastEventId(db: Executor, objectSid: string): Promise<number> {
+  const row = await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM sdk_events WHERE object_sid = ?', [objectSid]);
+  return Number(row?.seq ?? 0);
+}
+
+/** An object's events after `after`, up to `upTo`, oldest first. */
+export function eventsOf(db: Executor, objectSid: string, after: number, upTo: number, limit: number): Promise<SdkEventRow[]> {
+  return db.all<SdkEventRow>(`SELECT * FROM sdk_events WHERE object_sid = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ${Math.floor(limit)}`, [objectSid, after, upTo]);
+}
+
+export function eventsAfter(db: Executor, after: number, limit: number): Promise<SdkEventRow[]> {
+  return db.all<SdkEventRow>(`SELECT * FROM sdk_events WHERE seq > ? ORDER BY seq LIMIT ${Math.floor(limit)}`, [after]);
+}
+
+export async function maxSeq(db: Executor): Promise<number> {
+  return Number((await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM sdk_events'))?.seq ?? 0);
+}
