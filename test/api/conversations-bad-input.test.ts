@@ -22,6 +22,9 @@ for (const backend of backends()) {
     let channelUser: string;
     let customRole: string;
     let cr: string;
+    let svc: string;
+    let dflt: string;
+    let inSvc: string;
     before(async () => {
       t = await startServer(backend);
       const cv = t.client.conversations.v1;
@@ -33,6 +36,10 @@ for (const backend of backends()) {
       channelUser = (await cv.roles.list()).find((r) => r.friendlyName === 'channel user')!.sid;
       customRole = (await cv.roles.create({ friendlyName: 'custom', type: 'conversation', permission: ['sendMessage'] })).sid;
       cr = (await cv.credentials.create({ type: 'fcm', secret: 'k' })).sid;
+      dflt = (await cv.configuration().fetch()).defaultChatServiceSid;
+      svc = (await cv.services.create({ friendlyName: 'second' })).sid;
+      inSvc = (await cv.services(svc).conversations.create({ uniqueName: 'in-second' })).sid;
+      await cv.services(svc).conversations(inSvc).participants.create({ 'messagingBinding.address': '+15550100000', 'messagingBinding.proxyAddress': '+15550100001' });
     });
     after(() => t.close());
 
@@ -99,6 +106,48 @@ for (const backend of backends()) {
         { name: 'unknown service', method: 'GET', path: `/conversations/v1/Services/IS${'0'.repeat(32)}/Conversations`, status: 404, code: 20404 },
         { name: 'configuration: bad default timer', method: 'POST', path: '/conversations/v1/Configuration', body: 'DefaultInactiveTimer=PT10', status: 400, code: 50379 },
         { name: 'participant conversations: both filters', method: 'GET', path: '/conversations/v1/ParticipantConversations?Identity=a&Address=b', status: 400, code: 20001 },
+        // Services, their configuration, notifications, webhooks and bindings; conversations with participants
+        ...((S = '/conversations/v1/Services', SC = `/conversations/v1/Services/${svc}/Configuration`, B = `/conversations/v1/Services/${svc}/Bindings`, CWP = '/conversations/v1/ConversationWithParticipants', none = `IS${'0'.repeat(32)}`) => [
+          { name: 'service without a friendly name', method: 'POST', path: S, body: 'X=1', status: 400, code: 20001 },
+          { name: 'service with an empty friendly name', method: 'POST', path: S, body: 'FriendlyName=', status: 400, code: 20001 },
+          { name: 'service friendly name too long', method: 'POST', path: S, body: `FriendlyName=${'x'.repeat(257)}`, status: 400, code: 20001 },
+          { name: 'unknown service fetched', method: 'GET', path: `${S}/${none}`, status: 404, code: 20404 },
+          { name: 'service addressed by no SID', method: 'DELETE', path: `${S}/support`, status: 404, code: 20404 },
+          { name: 'the default service deleted', method: 'DELETE', path: `${S}/${dflt}`, status: 400, code: 20001 },
+          { name: 'wrong method on services', method: 'DELETE', path: S, status: 405, code: 20004 },
+          { name: 'services page size over 100', method: 'GET', path: `${S}?PageSize=101`, status: 400, code: 20001 },
+          { name: 'default service: not a service', method: 'POST', path: '/conversations/v1/Configuration', body: `DefaultChatServiceSid=${none}`, status: 400, code: 20001 },
+          { name: 'conversation of another service', method: 'GET', path: `${S}/${dflt}/Conversations/${inSvc}`, status: 404, code: 20404 },
+          { name: 'unique name of another service', method: 'POST', path: `${S}/${dflt}/Conversations/in-second/Messages`, body: 'Body=x', status: 404, code: 20404 },
+          { name: 'account level: another service', method: 'DELETE', path: `/conversations/v1/Conversations/${inSvc}`, status: 404, code: 20404 },
+          { name: 'service configuration: reachability not a boolean', method: 'POST', path: SC, body: 'ReachabilityEnabled=maybe', status: 400, code: 20001 },
+          { name: 'service configuration: not a role SID', method: 'POST', path: SC, body: 'DefaultConversationRoleSid=RL123', status: 400, code: 20001 },
+          { name: 'service configuration: unknown role', method: 'POST', path: SC, body: `DefaultConversationRoleSid=RL${'0'.repeat(32)}`, status: 400, code: 50100 },
+          { name: "service configuration: another service's role", method: 'POST', path: SC, body: `DefaultConversationRoleSid=${customRole}`, status: 400, code: 50100 },
+          { name: 'service configuration of an unknown service', method: 'GET', path: `${S}/${none}/Configuration`, status: 404, code: 20404 },
+          { name: 'notifications: enabled not a boolean', method: 'POST', path: `${SC}/Notifications`, body: 'NewMessage.Enabled=yes', status: 400, code: 20001 },
+          { name: 'notifications: template too long', method: 'POST', path: `${SC}/Notifications`, body: `NewMessage.Template=${'x'.repeat(2049)}`, status: 400, code: 20001 },
+          { name: 'service webhooks: bad method', method: 'POST', path: `${SC}/Webhooks`, body: 'Method=PUT', status: 400, code: 20001 },
+          { name: 'service webhooks: unknown filter', method: 'POST', path: `${SC}/Webhooks`, body: 'Filters=onNothing', status: 400, code: 20001 },
+          { name: 'service webhooks: not an http URL', method: 'POST', path: `${SC}/Webhooks`, body: 'PostWebhookUrl=ftp%3A%2F%2Fexample.com', status: 400, code: 20001 },
+          { name: 'service webhooks: URL too long', method: 'POST', path: `${SC}/Webhooks`, body: `PreWebhookUrl=https%3A%2F%2Fexample.com%2F${'x'.repeat(600)}`, status: 400, code: 20001 },
+          { name: 'wrong method on service webhooks', method: 'DELETE', path: `${SC}/Webhooks`, status: 405, code: 20004 },
+          { name: 'bindings: unknown type', method: 'GET', path: `${B}?BindingType=sms`, status: 400, code: 20001 },
+          { name: 'bindings: unknown binding', method: 'GET', path: `${B}/BS${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'bindings: unknown binding deleted', method: 'DELETE', path: `${B}/BS${'0'.repeat(32)}`, status: 404, code: 20404 },
+          { name: 'bindings of an unknown service', method: 'GET', path: `${S}/${none}/Bindings`, status: 404, code: 20404 },
+          { name: 'bindings cannot be created over REST', method: 'POST', path: B, body: 'Identity=x', status: 405, code: 20004 },
+          { name: 'with participants: not JSON', method: 'POST', path: CWP, body: 'Participant=%7Bidentity', status: 400, code: 20001 },
+          { name: 'with participants: not an object', method: 'POST', path: CWP, body: 'Participant=%5B%5D', status: 400, code: 20001 },
+          { name: 'with participants: unknown field', method: 'POST', path: CWP, body: `Participant=${encodeURIComponent('{"identity":"a","colour":"red"}')}`, status: 400, code: 20001 },
+          { name: 'with participants: identity and address', method: 'POST', path: CWP, body: `Participant=${encodeURIComponent('{"identity":"a","messaging_binding":{"address":"+1555"}}')}`, status: 400, code: 50211 },
+          { name: 'with participants: bad attributes', method: 'POST', path: CWP, body: `Participant=${encodeURIComponent('{"identity":"a","attributes":"{oops"}')}`, status: 400, code: 20001 },
+          { name: 'with participants: eleven', method: 'POST', path: CWP, body: Array.from({ length: 11 }, (_, i) => `Participant=${encodeURIComponent(JSON.stringify({ identity: `u${i}` }))}`).join('&'), status: 400, code: 20001 },
+          { name: 'with participants: a binding in use', method: 'POST', path: CWP, body: `Participant=${encodeURIComponent('{"messaging_binding":{"address":"+15550100000","proxy_address":"+15550100001"}}')}`, status: 409, code: 50416 },
+          { name: 'with participants: closed at creation', method: 'POST', path: CWP, body: 'State=closed', status: 400, code: 50384 },
+          { name: 'with participants: unique name taken', method: 'POST', path: CWP, body: 'UniqueName=bad-input', status: 409, code: 50353 },
+          { name: 'with participants: unknown service', method: 'POST', path: `${S}/${none}/ConversationWithParticipants`, body: 'FriendlyName=x', status: 404, code: 20404 },
+        ])(),
         // Users and user conversations
         ...((U = '/conversations/v1/Users', UC = `${U}/alice/Conversations`) => [
           { name: 'user without identity', method: 'POST', path: U, body: 'FriendlyName=x', status: 400, code: 50204 },

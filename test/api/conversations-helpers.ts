@@ -17,6 +17,8 @@ export async function conversationRows(t: TestServer): Promise<Record<string, nu
     'conversation_users',
     'conversation_roles',
     'conversation_credentials',
+    'conversation_services',
+    'conversation_bindings',
   ]) {
     const row = await t.server.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
     out[table] = Number(row?.n ?? 0);
