@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { backends, checkConformance, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
-import { conversationRows, eventsOf, rejects } from './conversations-helpers.ts';
+import { conversationRows, eventsOf, inbound, rejects } from './conversations-helpers.ts';
 
 const ON = { xTwilioWebhookEnabled: 'true' } as const;
 const CR = 'CR' + 'c'.repeat(32);
@@ -155,6 +155,50 @@ for (const backend of backends()) {
       // The freed binding (address + proxy) can be used again.
       const again = await cv.conversations.create();
       await cv.conversations(again.sid).participants.create({ 'messagingBinding.address': `+1555${gone.sid.slice(-7)}`, 'messagingBinding.proxyAddress': '+15559990000' });
+    });
+
+    test('an address configuration creates conversations in the service it names; that service stays while it does', async () => {
+      const cv = t.client.conversations.v1;
+      const s = await cv.services.create({ friendlyName: 'sms line' });
+      const a = await cv.addressConfigurations.create({ type: 'sms', address: '+15550606060', 'autoCreation.enabled': true, 'autoCreation.type': 'default', 'autoCreation.conversationServiceSid': s.sid });
+      assert.equal(a.autoCreation.conversation_service_sid ?? s.sid, s.sid);
+      const res = await inbound(t, { From: '+15550707070', To: '+15550606060', Body: 'hello' });
+      assert.equal(res.status, 200);
+      const [c] = await cv.services(s.sid).conversations.list();
+      assert.ok(c, 'the conversation is in the named service');
+      assert.equal((await cv.services(s.sid).conversations(c.sid).messages.list())[0].body, 'hello');
+      await rejects(cv.services(s.sid).remove(), 400, 20001, /Address configuration/);
+      await rejects(cv.addressConfigurations.create({ type: 'sms', address: '+15550606061', 'autoCreation.conversationServiceSid': 'IS' + '0'.repeat(32) }), 400, 20001);
+      await cv.addressConfigurations(a.sid).remove();
+      assert.equal(await cv.services(s.sid).remove(), true);
+    });
+
+    test('at once: first use makes one default service; a service deleted while written to keeps nothing and answers no 5xx', async () => {
+      const { client } = await t.newAccount();
+      const cv = client.conversations.v1;
+      const firsts = await Promise.all([cv.services.list(), cv.configuration().fetch(), cv.conversations.create(), cv.services.list(), cv.configuration().fetch()]);
+      assert.equal((await cv.services.list()).length, 1, 'one default service');
+      assert.equal((firsts[2] as { chatServiceSid: string }).chatServiceSid, (firsts[1] as { defaultChatServiceSid: string }).defaultChatServiceSid);
+
+      const s = await cv.services.create({ friendlyName: 'doomed' });
+      const c = await cv.services(s.sid).conversations.create();
+      await cv.services(s.sid).conversations(c.sid).participants.create({ identity: 'ann' });
+      const writes = [
+        ...Array.from({ length: 6 }, (_, i) => cv.services(s.sid).conversations(c.sid).messages.create({ author: 'ann', body: `m${i}` })),
+        ...Array.from({ length: 3 }, (_, i) => cv.services(s.sid).conversations(c.sid).participants.create({ identity: `p${i}` })),
+        ...Array.from({ length: 3 }, () => cv.services(s.sid).conversations.create()),
+        cv.services(s.sid).remove(),
+        ...Array.from({ length: 3 }, (_, i) => cv.services(s.sid).conversations(c.sid).messages.create({ author: 'ann', body: `late${i}` })),
+      ];
+      const results = await Promise.allSettled(writes);
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { status: number }).status, 404, String(r.reason));
+      assert.equal(results.at(-4)?.status, 'fulfilled', 'the deletion went through');
+      for (const [table, column] of [['conversations', 'chat_service_sid'], ['conversation_bindings', 'chat_service_sid']])
+        assert.equal(Number((await t.server.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = ?`, [s.sid]))?.n), 0, table);
+      const orphans = await t.server.db.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM conversation_messages m WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.sid = m.conversation_sid)',
+      );
+      assert.equal(Number(orphans?.n), 0);
     });
 
     test('service Configuration: role defaults and reachability, stored and shown per service', async () => {
