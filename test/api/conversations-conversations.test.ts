@@ -176,7 +176,7 @@ for (const backend of backends()) {
       await rejects(cv.conversations(c.sid).remove(), 404, 20404);
     });
 
-    test('service-scoped paths act on the account default service; another service SID is unknown', async () => {
+    test("the default service's scoped paths reach the account-level conversations; an unknown service SID is 404", async () => {
       const cv = t.client.conversations.v1;
       const { defaultChatServiceSid: is } = await cv.configuration().fetch();
       const svc = cv.services(is);

@@ -56,7 +56,8 @@ for (const backend of backends()) {
       ids.account.Address = (await cv.addressConfigurations.create({ type: 'sms', address: '+15557770000' })).sid;
       ids.account.Credential = (await cv.credentials.create({ type: 'apn', certificate: 'cert', privateKey: 'key' })).sid;
       for (const scope of ['account', 'service'] as const) {
-        const root = scope === 'account' ? cv : cv.services(service.sid);
+        // The service-scoped client has the same calls as the account-level one.
+        const root = (scope === 'account' ? cv : cv.services(service.sid)) as unknown as typeof cv;
         const id = ids[scope];
         const c = await root.conversations.create({ friendlyName: scope });
         id.Conversation = c.sid;

@@ -36,16 +36,16 @@ function participant(text: string, n: number): { input: ParticipantInput; params
   const value = parseJson(text, `${what} (JSON)`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidParameter(`${what} must be a JSON object, such as {"identity":"ann"}`);
   const form = new URLSearchParams();
-  const put = (k: string, v: unknown) => {
+  const put = (k: string, v: unknown, given: string) => {
     const name = NAMES[k];
-    if (!name) throw invalidParameter(`${what}: unknown field '${k}'`);
+    if (!name) throw invalidParameter(`${what}: unknown field '${given}'`);
     if (v === null || v === undefined) return;
     form.set(name, typeof v === 'object' ? JSON.stringify(v) : String(v));
   };
   for (const [k, v] of Object.entries(value)) {
     if (key(k) === 'messagingbinding' && v !== null && typeof v === 'object' && !Array.isArray(v))
-      for (const [bk, bv] of Object.entries(v)) put(`messagingbinding${key(bk)}`, bv);
-    else put(key(k), v);
+      for (const [bk, bv] of Object.entries(v)) put(`messagingbinding${key(bk)}`, bv, `${k}.${bk}`);
+    else put(key(k), v, k);
   }
   const params = new Params(form, 'post body');
   return { input: participantInput(params), params };
