@@ -16,6 +16,7 @@ import { AssignmentCallbacks } from './taskrouter/engine/assignment-callback.ts'
 import { Outbound } from './outbound/http.ts';
 import { conversationsProduct } from './conversations/product.ts';
 import { conversationsServices, type ConversationsApi } from './conversations/services.ts';
+import { ensureBuiltinRoles } from './conversations/service/deps.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
@@ -103,6 +104,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const taskRouter = taskRouterServices({ db, clock });
   const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
   const conversations = conversationsServices({ db, clock });
+  await ensureBuiltinRoles(db, clock.now());
   const flex = flexServices({ db, clock, taskRouter, conversations, orphans: config.orphans });
   const tokens = new TokenMinter(db, clock);
   const agent = agentServices({ db, clock, tokens, taskRouter, conversations, flex });

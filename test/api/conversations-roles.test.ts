@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUILTIN_ROLES, CONVERSATION_PERMISSIONS, SERVICE_PERMISSIONS } from '../../src/core/conversations-permissions.ts';
+import { ensureBuiltinRoles } from '../../src/conversations/service/deps.ts';
 import { SDK_PERMISSIONS } from '../support/conversations-permissions.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { anotherService } from './conversations-access-helpers.ts';
@@ -42,6 +43,22 @@ for (const backend of backends()) {
       const theirs = await cv.services(other.sid).roles.list();
       assert.deepEqual(theirs.map((r) => r.friendlyName), flat.map((r) => r.friendlyName));
       assert.equal(theirs.filter((r) => flat.some((f) => f.sid === r.sid)).length, 0, 'a service has roles of its own');
+    });
+
+    test('built-in roles come with the service: reading roles writes nothing; a service from before roles gets them at start', async () => {
+      const { cv, client, serviceSid } = await account();
+      const count = async () => Number((await t.server.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM conversation_roles'))!.n);
+      const other = await anotherService(t, client);
+      const before = await count();
+      assert.equal((await cv.services(other.sid).roles.list()).length, BUILTIN_ROLES.length);
+      await cv.services(other.sid).configuration().fetch();
+      assert.equal(await count(), before, 'reads made no rows');
+      // A store from before roles: the service has none until the server starts.
+      await t.server.db.run('DELETE FROM conversation_roles WHERE chat_service_sid = ?', [serviceSid]);
+      await ensureBuiltinRoles(t.server.db, t.clock.now());
+      assert.deepEqual((await cv.roles.list()).map((r) => r.friendlyName), BUILTIN_ROLES.map((b) => b.friendlyName));
+      await ensureBuiltinRoles(t.server.db, t.clock.now());
+      assert.equal((await cv.roles.list()).length, BUILTIN_ROLES.length, 'once');
     });
 
     test('create, fetch, list, update (permissions replaced), delete a role of each type', async () => {

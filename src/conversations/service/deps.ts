@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import { invalidParameter, notFound } from '../../core/errors.ts';
-import { isSid } from '../../core/sid.ts';
+import { isSid, newSid } from '../../core/sid.ts';
+import { BUILTIN_ROLES } from '../../core/conversations-permissions.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';
 import { conversations, services, type ConfigRow, type ConversationRow, type ServiceRow } from '../model.ts';
@@ -83,12 +84,40 @@ function firstServiceSid(accountSid: string): string {
   return 'IS' + createHash('sha256').update(`conversation-service:${accountSid}`).digest('hex').slice(0, 32);
 }
 
-/** A new service; what it holds before anything is configured is the schema's defaults (migration 14). */
+/**
+ * A new service, with its built-in roles; what it holds before anything is configured is the
+ * schema's defaults (migration 14).
+ */
 export async function insertService(db: Executor, s: { sid: string; accountSid: string; friendlyName: string }, now: number): Promise<void> {
   await db.run(
     'INSERT INTO conversation_services (sid, account_sid, friendly_name, date_created, date_updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO NOTHING',
     [s.sid, s.accountSid, s.friendlyName, now, now],
   );
+  await insertBuiltinRoles(db, { sid: s.sid, account_sid: s.accountSid }, now);
+}
+
+/**
+ * The roles a service starts with. Made with the service, so reading roles never writes; services
+ * from before roles existed get them at start (`ensureBuiltinRoles`). Inserting twice (two nodes)
+ * keeps one of each (unique per service and built-in name).
+ */
+async function insertBuiltinRoles(db: Executor, service: { sid: string; account_sid: string }, now: number): Promise<void> {
+  for (const b of BUILTIN_ROLES)
+    await db.run(
+      'INSERT INTO conversation_roles (sid, account_sid, chat_service_sid, friendly_name, type, permissions, builtin, date_created, date_updated) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [newSid('RL'), service.account_sid, service.sid, b.friendlyName, b.type, JSON.stringify(b.permissions), b.friendlyName, now, now],
+    );
+}
+
+/** Gives every service without its built-in roles (made before roles existed) those roles; run at start. */
+export async function ensureBuiltinRoles(db: Database, now: number): Promise<void> {
+  const missing = await db.all<{ sid: string; account_sid: string }>(
+    `SELECT s.sid, s.account_sid FROM conversation_services s
+      WHERE (SELECT COUNT(*) FROM conversation_roles r WHERE r.chat_service_sid = s.sid AND r.builtin IS NOT NULL) < ?`,
+    [BUILTIN_ROLES.length],
+  );
+  for (const service of missing) await db.transaction((tx) => insertBuiltinRoles(tx, service, now));
 }
 
 /** A service of the account, or 404. */

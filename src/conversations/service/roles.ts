@@ -26,20 +26,8 @@ export interface RoleInput {
   permissions: string[];
 }
 
-/**
- * The roles a service starts with, made on first use: a service may come from before roles
- * existed, or from the Services API. Two transactions at once insert them once (unique builtin).
- */
-async function builtinRoles(tx: Executor, service: ServiceRef, now: number): Promise<RoleRow[]> {
-  const found = await roles.list(tx, { where: [['chat_service_sid = ?', service.sid], ['builtin IS NOT NULL']] });
-  if (found.length === BUILTIN_ROLES.length) return found;
-  for (const b of BUILTIN_ROLES) {
-    await tx.run(
-      'INSERT INTO conversation_roles (sid, account_sid, chat_service_sid, friendly_name, type, permissions, builtin, date_created, date_updated) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      [newSid('RL'), service.account_sid, service.sid, b.friendlyName, b.type, JSON.stringify(b.permissions), b.friendlyName, now, now],
-    );
-  }
+/** The roles a service starts with (made with the service, or at start for services from before roles). */
+function builtinRoles(tx: Executor, service: ServiceRef): Promise<RoleRow[]> {
   return roles.list(tx, { where: [['chat_service_sid = ?', service.sid], ['builtin IS NOT NULL']] });
 }
 
@@ -47,8 +35,8 @@ async function builtinRoles(tx: Executor, service: ServiceRef, now: number): Pro
  * The service's default roles: those its configuration names (conversation_services columns,
  * set through the Service Configuration resource), else the built-in ones.
  */
-export async function roleDefaults(tx: Executor, service: ServiceRef, now: number): Promise<RoleDefaults> {
-  const builtins = await builtinRoles(tx, service, now);
+export async function roleDefaults(tx: Executor, service: ServiceRef): Promise<RoleDefaults> {
+  const builtins = await builtinRoles(tx, service);
   const configured = await tx.get<Record<string, string | null>>(
     'SELECT default_chat_service_role_sid, default_conversation_role_sid, default_conversation_creator_role_sid FROM conversation_services WHERE sid = ?',
     [service.sid],
@@ -105,16 +93,13 @@ export class RoleService {
 
   async list(accountSid: string, serviceSid: string | undefined, limit: number, offset: number): Promise<RoleRow[]> {
     const service = await this.service(accountSid, serviceSid);
-    return inService(this.deps, service, async (tx) => {
-      await builtinRoles(tx, service, this.deps.clock.now());
-      return roles.list(tx, { where: [['chat_service_sid = ?', service.sid]], limit, offset });
-    });
+    return roles.list(this.deps.db, { where: [['chat_service_sid = ?', service.sid]], limit, offset });
   }
 
   /** The service's default roles (for its configuration, and the conversation creator's role in the SDK). */
   async defaults(accountSid: string, serviceSid: string | undefined): Promise<RoleDefaults> {
     const service = await this.service(accountSid, serviceSid);
-    return inService(this.deps, service, (tx) => roleDefaults(tx, service, this.deps.clock.now()));
+    return roleDefaults(this.deps.db, service);
   }
 
   async get(accountSid: string, serviceSid: string | undefined, sid: string): Promise<RoleRow> {
@@ -143,10 +128,7 @@ export class RoleService {
       date_created: now,
       date_updated: now,
     };
-    await inService(this.deps, service, async (tx) => {
-      await builtinRoles(tx, service, now);
-      await roles.insert(tx, row);
-    });
+    await inService(this.deps, service, (tx) => roles.insert(tx, row));
     return row;
   }
 
@@ -169,7 +151,7 @@ export class RoleService {
     await inService(this.deps, service, async (tx) => {
       const role = await this.find(tx, service, sid, serviceSid);
       if (role.builtin !== null) throw inUse(`Role ${role.sid} ('${role.friendly_name}') is one of the service's built-in roles and cannot be deleted`);
-      const defaults = await roleDefaults(tx, service, this.deps.clock.now());
+      const defaults = await roleDefaults(tx, service);
       if (Object.values(defaults).includes(role.sid)) throw inUse(`Role ${role.sid} is a default role of Conversation Service ${service.sid}`);
       const holders = (await users.count(tx, ['role_sid = ?', role.sid])) + (await participants.count(tx, ['role_sid = ?', role.sid]));
       if (holders > 0) throw inUse(`Role ${role.sid} is held by ${holders} user(s) or participant(s); give them another role first`);
@@ -192,7 +174,7 @@ export class RoleService {
   ): Promise<boolean> {
     const service = await this.service(accountSid, serviceSid);
     const check = async (tx: Executor) => {
-      const defaults = await roleDefaults(tx, service, this.deps.clock.now());
+      const defaults = await roleDefaults(tx, service);
       const user = await users.first(tx, ['chat_service_sid = ?', service.sid], ['identity = ?', identity]);
       const granted = await permissionsOf(tx, user?.role_sid ?? defaults.chatServiceRole);
       if (conversation !== null) {

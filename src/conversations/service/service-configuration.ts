@@ -54,7 +54,7 @@ export class ServiceConfigurationService {
   /** The service with the default roles in effect (its built-in roles, made on first use, until others are set). */
   async get(accountSid: string, serviceSid: string): Promise<{ service: ServiceRow; roles: RoleDefaults }> {
     const service = await serviceIn(this.deps.db, accountSid, serviceSid);
-    return inService(this.deps, service, async (tx) => ({ service, roles: await roleDefaults(tx, service, this.deps.clock.now()) }));
+    return inService(this.deps, service, async (tx) => ({ service, roles: await roleDefaults(tx, service) }));
   }
 
   /** Role SIDs must name roles of this service of the right type (50100 otherwise). */
@@ -71,7 +71,7 @@ export class ServiceConfigurationService {
           reachability_enabled: input.reachabilityEnabled ?? s.reachability_enabled,
         };
       },
-      async (service, tx) => ({ service, roles: await roleDefaults(tx, service, this.deps.clock.now()) }),
+      async (service, tx) => ({ service, roles: await roleDefaults(tx, service) }),
     );
   }
 

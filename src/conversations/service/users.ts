@@ -23,7 +23,7 @@ const MAX_IDENTITY = 256;
 export async function implicitUser(tx: Executor, service: ServiceRef, identity: string, now: number): Promise<UserRow> {
   const found = await users.first(tx, ['chat_service_sid = ?', service.sid], ['identity = ?', identity]);
   if (found) return found;
-  const { chatServiceRole } = await roleDefaults(tx, service, now);
+  const { chatServiceRole } = await roleDefaults(tx, service);
   await tx.run(
     'INSERT INTO conversation_users (sid, account_sid, chat_service_sid, identity, friendly_name, attributes, role_sid, date_created, date_updated) ' +
       'VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -39,7 +39,7 @@ export async function implicitUser(tx: Executor, service: ServiceRef, identity: 
 export async function joinService(tx: Executor, c: Pick<ConversationRow, 'chat_service_sid' | 'account_sid'>, identity: string | undefined, now: number): Promise<string> {
   const service: ServiceRef = { sid: c.chat_service_sid, account_sid: c.account_sid };
   if (identity !== undefined) await implicitUser(tx, service, identity, now);
-  return (await roleDefaults(tx, service, now)).conversationRole;
+  return (await roleDefaults(tx, service)).conversationRole;
 }
 
 /** A user of the service by SID or identity, else 20404 at the path the caller used. */
@@ -73,7 +73,7 @@ export class UserService {
     const taken = () => userExists(`User with identity '${identity}' already exists in Conversation Service ${service.sid}`);
     return inService(this.deps, service, async (tx) => {
       if (await users.first(tx, ['chat_service_sid = ?', service.sid], ['identity = ?', identity])) throw taken();
-      const roleSid = input.roleSid !== undefined ? (await roleOfType(tx, service, input.roleSid, 'service')).sid : (await roleDefaults(tx, service, now)).chatServiceRole;
+      const roleSid = input.roleSid !== undefined ? (await roleOfType(tx, service, input.roleSid, 'service')).sid : (await roleDefaults(tx, service)).chatServiceRole;
       const row: UserRow = {
         sid: newSid('US'),
         account_sid: accountSid,
