@@ -57,12 +57,14 @@ export class ConversationsSdk {
   readonly presence: Presence;
   private readonly routers: Record<string, SdkRouter>;
   private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
 
   constructor(app: FastifyInstance, conversations: ConversationsApi, clock: Clock, options: SdkOptions = {}) {
     const db = conversations.db;
     const onError = (err: unknown) => app.log.error({ err }, 'conversations SDK: live data could not be pushed');
-    this.pusher = new SyncPusher(db, () => this.endpoint.all, (sid) => members(conversations, sid), onError);
-    this.projector = new SyncProjector(db, clock, () => this.pusher.wake(), onError);
+    const active = () => !this.closed;
+    this.pusher = new SyncPusher(db, () => this.endpoint.all, (sid) => members(conversations, sid), onError, active);
+    this.projector = new SyncProjector(db, clock, () => this.pusher.wake(), onError, active);
     this.presence = new Presence(db, clock, () => this.pusher.wake());
     const api: SdkApi = { db, clock, conversations, pusher: this.pusher, changed: () => this.pusher.wake() };
     this.routers = {
@@ -128,6 +130,7 @@ export class ConversationsSdk {
     for (const t of this.timers) clearInterval(t);
     await this.endpoint.close();
     await this.presence.close();
+    this.closed = true;
     await this.projector.idle();
     await this.pusher.idle();
   }

@@ -28,8 +28,8 @@ export function configurationRoutes(api: SdkApi): SdkRoute[] {
           options: {
             reachability_enabled: Boolean(Number(service?.reachability_enabled ?? 0)),
             typing_indicator_timeout: TYPING_TIMEOUT_S,
-            // Reads through the socket are fresh enough within a second; 0 would disable the cache.
-            http_cache_interval: 'PT1S',
+            // No cache of the SDK's reads (counts, unread counts): a local server answers them fast, and fresh.
+            http_cache_interval: 'PT0S',
             consumption_report_interval: 'PT5S',
             user_infos_to_subscribe: 100,
             media_attachments_count_limit: 1,

@@ -23,8 +23,9 @@ export class SyncProjector {
     /** Called after events were written (wakes this node's pusher). */
     private readonly projected: () => void,
     onError: (err: unknown) => void,
+    active: () => boolean,
   ) {
-    this.pump = new Pump(() => this.drain(), { onError });
+    this.pump = new Pump(() => this.drain(), { onError, active });
   }
 
   wake(): void {

@@ -64,8 +64,9 @@ export class SyncPusher {
     /** Identities of a conversation's chat participants now (who hears its typing). */
     private readonly members: (conversationSid: string) => Promise<Set<string>>,
     onError: (err: unknown) => void,
+    active: () => boolean,
   ) {
-    this.pump = new Pump(() => this.run(), { onError });
+    this.pump = new Pump(() => this.run(), { onError, active });
   }
 
   wake(): void {
