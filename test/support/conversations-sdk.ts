@@ -95,14 +95,24 @@ export function within<T>(promise: Promise<T>, what: string, ms = SDK_WAIT_MS): 
   ]);
 }
 
+/** A client of the official SDK pointed at the server (the one option), not waited for. */
+export function sdkClient(baseUrl: string, token: string): Client {
+  return new Client(token, { twilsock: { uri: twilsockUri(baseUrl) } } as never);
+}
+
 /** A connected, initialised SDK client, or a failure saying why (connection error, refused token...). */
 export async function connectSdk(baseUrl: string, token: string): Promise<Client> {
-  const client = new Client(token, { twilsock: { uri: twilsockUri(baseUrl) } } as never);
+  const client = sdkClient(baseUrl, token);
   const failed = new Promise<never>((_, reject) => {
-    client.on('initFailed', ({ error }: { error?: { message?: string } }) => reject(new Error(`SDK init failed: ${error?.message ?? 'unknown'}`)));
-    client.on('connectionError', (e: { terminal?: boolean; message?: string }) => {
-      if (e.terminal) reject(new Error(`SDK connection error: ${e.message}`));
+    let reason = '';
+    // The SDK reports the connection error (with Twilio's code) just after it gives up.
+    client.on('connectionError', (e: { terminal?: boolean; message?: string; errorCode?: number | null }) => {
+      reason = `${e.message}${e.errorCode ? ` (${e.errorCode})` : ''}`;
+      if (e.terminal) reject(new Error(`SDK connection error: ${reason}`));
     });
+    client.on('initFailed', ({ error }: { error?: { message?: string } }) =>
+      setTimeout(() => reject(new Error(`SDK init failed: ${reason || error?.message || 'unknown'}`)), 20),
+    );
   });
   try {
     await within(Promise.race([nextEvent(client, 'stateChanged', (s) => s === 'initialized', SDK_WAIT_MS + 1000), failed]), 'SDK initialisation');
