@@ -74,7 +74,8 @@ export class TwilsockEndpoint<P extends Principal> {
     private readonly product: TwilsockApp<P>,
     options: TwilsockOptions,
   ) {
-    this.settings = { ...DEFAULTS, ...options };
+    // An option left undefined keeps its default.
+    this.settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
     this.log = app.log;
     this.endpoint = new SocketEndpoint(options.limits);
     routeUpgrade(app, TWILSOCK_PATH, (req, socket, head) => this.upgrade(req, socket, head, false));

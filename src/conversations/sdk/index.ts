@@ -41,6 +41,9 @@ export interface SdkOptions {
   pollMs?: number;
   /** Token checks of the twilsock endpoint (tests shorten them). */
   tokenCheckMs?: number;
+  /** How long a client has to send init, and to close after the server said goodbye (tests shorten them). */
+  initTimeoutMs?: number;
+  closeGraceMs?: number;
 }
 
 /**
@@ -94,6 +97,8 @@ export class ConversationsSdk {
       {
         limits: { maxFrameBytes: SDK_MAX_FRAME, perIdentity: options.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY },
         checkEveryMs: options.tokenCheckMs,
+        initTimeoutMs: options.initTimeoutMs,
+        closeGraceMs: options.closeGraceMs,
       },
     );
     mediaRoutes(app, api);
