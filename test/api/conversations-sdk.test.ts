@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 import { chatToken, connectSdk, nextEvent, within, type Client, type Conversation, type Message, type Participant } from '../support/conversations-sdk.ts';
 
@@ -34,12 +35,16 @@ for (const backend of backends()) {
       return c;
     };
 
+    let sms: Receiver;
     before(async () => {
-      t = await startServer(backend, { timers: 'auto' });
+      // Outbound SMS go to a local receiver that accepts them (a "sent" receipt for each).
+      sms = await startReceiver(() => ({ status: 200, body: '{"sid":"SM00000000000000000000000000000001"}' }));
+      t = await startServer(backend, { timers: 'auto', outbound: new HttpDeliveryAdapter({ url: `${sms.url}/sms` }) });
     });
     after(async () => {
       for (const c of clients) await within(c.shutdown(), 'shutdown').catch(() => undefined);
       await t.close();
+      await sms.close();
     });
 
     test('connects, lists its conversations, sends and receives messages with attributes (its own, REST\'s, another SDK\'s)', async () => {
@@ -226,6 +231,46 @@ for (const backend of backends()) {
       const user = await t.client.conversations.v1.users('alice-8').fetch();
       assert.equal(user.friendlyName, 'Alice A.');
       assert.deepEqual(JSON.parse(user.attributes), { team: 'blue' });
+    });
+
+    test('delivery receipts: a message to an SMS participant shows it sent, in aggregate and in detail', async () => {
+      const sid = await conversationWith('alice-11');
+      await t.client.conversations.v1.conversations(sid).participants.create({ 'messagingBinding.address': '+15550003333', 'messagingBinding.proxyAddress': '+15550004444' });
+      const alice = await connect('alice-11');
+      const c = await subscribed(alice, sid);
+      const receipt = nextEvent<{ message: Message; updateReasons: string[] }>(c, 'messageUpdated', (e) => e.updateReasons.includes('deliveryReceipt'));
+      await within(c.sendMessage('to the phone'), 'sendMessage');
+      const { message } = await receipt;
+      assert.equal(message.aggregatedDeliveryReceipt?.total, 1);
+      assert.equal(message.aggregatedDeliveryReceipt?.sent, 'all');
+      assert.equal(message.aggregatedDeliveryReceipt?.delivered, 'none');
+      const detailed = await within(message.getDetailedDeliveryReceipts(), 'getDetailedDeliveryReceipts');
+      assert.deepEqual(detailed.map((r) => [r.status, r.messageSid, r.conversationSid]), [['sent', message.sid, sid]]);
+      assert.ok(sms.requests.some((r) => r.params.Body === 'to the phone'));
+    });
+
+    test('online state, where the service enables reachability: a user is seen coming online and going offline', async () => {
+      const cv = t.client.conversations.v1;
+      const service = (await cv.configuration().fetch()).defaultChatServiceSid;
+      await cv.services(service).configuration().update({ reachabilityEnabled: true });
+      try {
+        const sid = await conversationWith('alice-12', 'bob-12');
+        const alice = await connect('alice-12');
+        assert.equal(alice.reachabilityEnabled, true);
+        await subscribed(alice, sid);
+        const bobAtAlice = await within(alice.getUser('bob-12'), 'getUser');
+        assert.equal(bobAtAlice.isOnline, false);
+        const online = nextEvent(bobAtAlice, 'updated', (e: { updateReasons: string[] }) => e.updateReasons.includes('reachabilityOnline'));
+        const bob = await connectSdk(t.baseUrl, chatToken(t.account, 'bob-12'));
+        await online;
+        assert.equal(bobAtAlice.isOnline, true);
+        const offline = nextEvent(bobAtAlice, 'updated', (e: { updateReasons: string[] }) => e.updateReasons.includes('reachabilityOnline'));
+        await within(bob.shutdown(), 'shutdown');
+        await offline;
+        assert.equal(bobAtAlice.isOnline, false);
+      } finally {
+        await cv.services(service).configuration().update({ reachabilityEnabled: false });
+      }
     });
 
     test("an action the identity's roles do not grant is refused with 50107, and nothing changes", async () => {
