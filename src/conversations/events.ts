@@ -8,7 +8,7 @@ import { settledSeq } from '../store/outbox.ts';
  * (on PostgreSQL, provided a reader passes gaps only as `settledEventsSince` does).
  *
  * Event names are Twilio's post-event webhook names. `data` is a snapshot of the rows involved
- * (conversation, participant, message, receipt, webhook) at the time of the event, plus for
+ * (conversation, participant, message, receipt, webhook, user) at the time of the event, plus for
  * onConversationStateUpdated `state_from`, `state_to` and `reason` ('api' | 'timer' | 'activity').
  */
 export type ConversationEventType =
@@ -22,13 +22,14 @@ export type ConversationEventType =
   | 'onMessageAdded'
   | 'onMessageUpdated'
   | 'onMessageRemoved'
-  | 'onDeliveryUpdated';
+  | 'onDeliveryUpdated'
+  | 'onUserUpdated';
 
 export interface ConversationEvent {
   accountSid: string;
   conversationSid: string | null;
   type: ConversationEventType;
-  /** The SID of the resource the event is about (CH, MB, IM, DY). */
+  /** The SID of the resource the event is about (CH, MB, IM, DY, US). */
   resourceSid: string;
   /** Who caused it: a REST call, a timer, a gateway (inbound message, delivery result), or the official SDK. */
   source: 'api' | 'timer' | 'gateway' | 'sdk';

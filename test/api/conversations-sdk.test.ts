@@ -231,6 +231,14 @@ for (const backend of backends()) {
       const user = await t.client.conversations.v1.users('alice-8').fetch();
       assert.equal(user.friendlyName, 'Alice A.');
       assert.deepEqual(JSON.parse(user.attributes), { team: 'blue' });
+      // An administrator's change through REST reaches both.
+      const renamed = nextEvent(aliceAtBob, 'updated', (e: { updateReasons: string[] }) => e.updateReasons.includes('friendlyName'));
+      const own = nextEvent(alice.user, 'updated', (e: { updateReasons: string[] }) => e.updateReasons.includes('friendlyName'));
+      await t.client.conversations.v1.users('alice-8').update({ friendlyName: 'Alice (admin)' });
+      await renamed;
+      await own;
+      assert.equal(aliceAtBob.friendlyName, 'Alice (admin)');
+      assert.equal(alice.user.friendlyName, 'Alice (admin)');
     });
 
     test('delivery receipts: a message to an SMS participant shows it sent, in aggregate and in detail', async () => {

@@ -2,6 +2,7 @@ import { invalidParameter, notFound } from '../../core/errors.ts';
 import { isSid, newSid } from '../../core/sid.ts';
 import { isUniqueViolation, type Executor } from '../../store/database.ts';
 import { identityLooksLikeSid, identityMissing, userExists } from '../errors.ts';
+import { recordEvent } from '../events.ts';
 import type { ConversationRow } from '../model.ts';
 import { users, type UserRow } from '../model-users.ts';
 import { requireService, type Deps } from './deps.ts';
@@ -107,7 +108,7 @@ export class UserService {
   async update(accountSid: string, serviceSid: string | undefined, sidOrIdentity: string, input: UserInput): Promise<UserRow> {
     const service = await requireService(this.deps, accountSid, serviceSid);
     const now = this.deps.clock.now();
-    return inService(this.deps, service, async (tx) => {
+    const updated = await inService(this.deps, service, async (tx) => {
       const user = await findUser(tx, service, sidOrIdentity, this.path(serviceSid, sidOrIdentity));
       const next: UserRow = { ...user, date_updated: now };
       if (input.friendlyName !== undefined) next.friendly_name = input.friendlyName;
@@ -115,8 +116,12 @@ export class UserService {
       if (input.roleSid !== undefined) next.role_sid = (await roleOfType(tx, service, input.roleSid, 'service')).sid;
       const { sid: _sid, ...patch } = next;
       await users.update(tx, user.sid, patch);
+      // For the SDK's live data (the user's info map), whoever changed it; no webhook fires for it.
+      await recordEvent(tx, now, { accountSid, conversationSid: null, type: 'onUserUpdated', resourceSid: user.sid, source: 'api', webhooksEnabled: false, data: { user: next, previous: user } });
       return next;
     });
+    this.deps.changed();
+    return updated;
   }
 
   /** The user goes; the participants standing for its identity stay in their conversations. */

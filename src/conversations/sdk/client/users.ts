@@ -1,6 +1,5 @@
 import { ok, type SdkCtx, type SdkRoute } from '../context.ts';
 import type { SdkApi } from '../api.ts';
-import { appendEvents, userInfoEvents } from '../sync/append.ts';
 import { isOnline } from '../sync/presence.ts';
 import { MAX_ATTRIBUTES, parseOr, permit, requireOwnService, userInfoName } from './common.ts';
 
@@ -39,12 +38,8 @@ export function userRoutes(api: SdkApi): SdkRoute[] {
         const friendlyName = ctx.body.string('friendly_name', { maxLength: 256 });
         const attributes = ctx.body.jsonText('attributes', MAX_ATTRIBUTES);
         await permit(api, ctx, null, target.identity === p.identity ? 'editOwnUserInfo' : 'editAnyUserInfo');
-        const user = await us.update(p.accountSid, p.serviceSid, target.sid, { friendlyName, attributes });
-        const keys = [...(friendlyName !== undefined ? (['friendlyName'] as const) : []), ...(attributes !== undefined ? (['attributes'] as const) : [])];
-        const now = api.clock.now();
-        await appendEvents(api.db, api.clock, userInfoEvents(p.accountSid, p.serviceSid, user.identity, user, await isOnline(api.db, p.serviceSid, user.identity, now), keys, now));
-        api.changed();
-        return ok(await body(ctx, user));
+        // The users service records the change; its info map follows through the projector.
+        return ok(await body(ctx, await us.update(p.accountSid, p.serviceSid, target.sid, { friendlyName, attributes })));
       },
     },
   ];

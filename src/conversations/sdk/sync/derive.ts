@@ -3,11 +3,15 @@ import type { Executor } from '../../../store/database.ts';
 import type { EventRow } from '../../events.ts';
 import { conversations, messages, type ConversationRow, type MessageRow, type ParticipantRow } from '../../model.ts';
 import { deliveries } from '../../service/messages.ts';
+import type { UserRow } from '../../model-users.ts';
+import { userInfoEvents } from './append.ts';
 import { conversationObjects, userObjects } from './names.ts';
+import { isOnline } from './presence.ts';
 import type { NewSdkEvent } from './store.ts';
 import { conversationData, messageData, participantData, userConversationData } from './views.ts';
 
 interface Snapshot {
+  user?: UserRow;
   conversation?: ConversationRow;
   participant?: ParticipantRow;
   previous?: ParticipantRow;
@@ -20,8 +24,9 @@ interface Snapshot {
  * Item data comes from the event's snapshot; what the snapshot lacks (a document's last message, a
  * message's delivery summary) is read as it is now, which is at least as new.
  */
-export async function syncEventsOf(tx: Executor, ev: EventRow): Promise<NewSdkEvent[]> {
+export async function syncEventsOf(tx: Executor, ev: EventRow, now: number): Promise<NewSdkEvent[]> {
   const data = JSON.parse(ev.data) as Snapshot;
+  if (ev.event_type === 'onUserUpdated') return userEvents(tx, ev, data, now);
   const ch = ev.conversation_sid;
   if (!ch) return [];
   const names = conversationObjects(ch);
@@ -91,6 +96,14 @@ export async function syncEventsOf(tx: Executor, ev: EventRow): Promise<NewSdkEv
     }
   }
   return out;
+}
+
+/** A user changed (name, attributes): its info map's items, as they now are. */
+async function userEvents(tx: Executor, ev: EventRow, data: Snapshot, now: number): Promise<NewSdkEvent[]> {
+  const u = data.user;
+  if (!u) return [];
+  const online = await isOnline(tx, u.chat_service_sid, u.identity, now);
+  return userInfoEvents(ev.account_sid, u.chat_service_sid, u.identity, u, online, ['friendlyName', 'attributes'], Number(ev.date_created));
 }
 
 /** The conversation's latest message, for its document. */

@@ -48,9 +48,10 @@ export class SyncProjector {
     return this.db.transaction(async (tx) => {
       // Another node moved the cursor meanwhile: it wrote these; read again on the next run.
       if ((await lockWriter(this.db, tx)) !== cursor) return 0;
+      const now = this.clock.now();
       const out: NewSdkEvent[] = [];
-      for (const ev of events) out.push(...(await syncEventsOf(tx, ev)));
-      await insertEvents(tx, this.clock.now(), out);
+      for (const ev of events) out.push(...(await syncEventsOf(tx, ev, now)));
+      await insertEvents(tx, now, out);
       await tx.run("UPDATE conversation_cursors SET seq = ? WHERE name = 'sdk'", [Number(events[events.length - 1].seq)]);
       return events.length;
     });
