@@ -249,6 +249,44 @@ for (const backend of backends()) {
       await stillServing();
     });
 
+    test('the media service: a token or it is 401, only one\'s own service, a size limit, only readable media, signed content URLs', async () => {
+      const s = await open();
+      await s.init(chatToken(t.account, 'uploader'));
+      const config = (await s.request(AIM, 'GET', '/Client/v2/Configuration')).body;
+      const media: string = config.links.media_service;
+      const upload = (headers: Record<string, string>, body: Buffer | string, url = media) =>
+        fetch(`${url}?Filename=a.txt`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body });
+      const token = chatToken(t.account, 'uploader');
+      assert.deepEqual(await upload({}, 'x').then(async (r) => [r.status, (await r.json()).code]), [401, 20101]);
+      assert.equal((await upload({ 'x-twilio-token': 'nope' }, 'x')).status, 401);
+      assert.equal((await upload({ 'x-twilio-token': token }, 'x', media.replace(/IS[0-9a-f]{32}/, 'IS' + '0'.repeat(32)))).status, 404);
+      const big = await upload({ 'x-twilio-token': token }, Buffer.alloc(5 * 1024 * 1024 + 1));
+      assert.deepEqual([big.status, (await big.json()).code], [413, 20001]);
+      const ok = await upload({ 'x-twilio-token': token }, 'hello');
+      assert.equal(ok.status, 201);
+      const record = await ok.json();
+      assert.equal(record.size, 5);
+      // Someone else may neither read it nor send it as their own.
+      const other = { 'x-twilio-token': chatToken(t.account, 'snoop') };
+      assert.equal((await fetch(`${media}/${record.sid}`, { headers: other })).status, 403);
+      const set = await fetch(`${config.links.media_set_service}`, { method: 'POST', headers: { ...other, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'get', list: [{ media_sid: record.sid }] }) });
+      assert.deepEqual((await set.json()).map((i: { code: number }) => i.code), [403]);
+      assert.equal((await fetch(`${config.links.media_set_service}`, { method: 'POST', headers: { ...other, 'content-type': 'application/json' }, body: '{"command":' })).status, 400);
+      const direct: string = record.links.content_direct_temporary;
+      assert.equal((await (await fetch(direct)).text()), 'hello');
+      assert.equal((await fetch(direct.replace(/Signature=[^&]+/, 'Signature=forged'))).status, 403);
+      assert.equal((await fetch(direct.replace(/Expires=\d+/, `Expires=${t.clock.now() + 10 ** 9}`))).status, 403);
+      const snoop = await open();
+      await snoop.init(chatToken(t.account, 'snoop'));
+      const cv = t.client.conversations.v1;
+      const sid = (await cv.conversations.create({})).sid;
+      await cv.conversations(sid).participants.create({ identity: 'snoop' });
+      const stolen = await snoop.request(AIM, 'POST', `/Client/v2/Services/${config.service_sid}/Conversations/${sid}/Messages`, { media_sids: [record.sid] });
+      assert.deepEqual([stolen.status, stolen.body.code], [400, 20001]);
+      s.close();
+      snoop.close();
+    });
+
     test("a conversation the identity is not in: refused through the client API and Sync, and its events never reach it", async () => {
       const cv = t.client.conversations.v1;
       const sid = (await cv.conversations.create({ friendlyName: 'private' })).sid;

@@ -281,6 +281,22 @@ for (const backend of backends()) {
       }
     });
 
+    test("the token's service scopes everything: conversations of another service are not its own, and what it creates lands in its service", async () => {
+      const cv = t.client.conversations.v1;
+      const second = await cv.services.create({ friendlyName: 'second service' });
+      const there = await cv.services(second.sid).conversations.create({ friendlyName: 'in the second service' });
+      await cv.services(second.sid).conversations(there.sid).participants.create({ identity: 'alice-13' });
+      const here = await conversationWith('alice-13');
+      const scoped = await connectSdk(t.baseUrl, chatToken(t.account, 'alice-13', { serviceSid: second.sid }));
+      clients.push(scoped);
+      const plain = await connect('alice-13');
+      assert.deepEqual((await within(scoped.getSubscribedConversations(), 'scoped list')).items.map((c) => c.sid), [there.sid]);
+      assert.deepEqual((await within(plain.getSubscribedConversations(), 'default list')).items.map((c) => c.sid), [here]);
+      await assert.rejects(within(scoped.getConversationBySid(here), 'getConversationBySid of another service'));
+      const made = await within(scoped.createConversation({ friendlyName: 'made in the second' }), 'createConversation');
+      assert.equal((await cv.services(second.sid).conversations(made.sid).fetch()).chatServiceSid, second.sid);
+    });
+
     test("an action the identity's roles do not grant is refused with 50107, and nothing changes", async () => {
       const sid = await conversationWith('alice-10');
       const alice = await connect('alice-10');
