@@ -255,7 +255,7 @@ for (const backend of backends()) {
       const config = (await s.request(AIM, 'GET', '/Client/v2/Configuration')).body;
       const media: string = config.links.media_service;
       const upload = (headers: Record<string, string>, body: Buffer | string, url = media) =>
-        fetch(`${url}?Filename=a.txt`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body });
+        fetch(`${url}?Filename=a.txt`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
       const token = chatToken(t.account, 'uploader');
       assert.deepEqual(await upload({}, 'x').then(async (r) => [r.status, (await r.json()).code]), [401, 20101]);
       assert.equal((await upload({ 'x-twilio-token': 'nope' }, 'x')).status, 401);
