@@ -25,6 +25,7 @@ import { mapRoutes } from './sync/maps.ts';
 import { Presence } from './sync/presence.ts';
 import { SyncProjector } from './sync/projector.ts';
 import { SyncPusher } from './sync/pusher.ts';
+import { pruneNotifications } from './sync/store.ts';
 import { subscriptionRoutes } from './sync/subscriptions.ts';
 
 export { TWILSOCK_PATH } from '../../twilsock/endpoint.ts';
@@ -44,6 +45,8 @@ export interface SdkOptions {
   /** How long a client has to send init, and to close after the server said goodbye (tests shorten them). */
   initTimeoutMs?: number;
   closeGraceMs?: number;
+  /** Events replayed per object at a time (default REPLAY_LIMIT): tests lower it to see a replay come in parts. */
+  replayLimit?: number;
 }
 
 /**
@@ -66,7 +69,7 @@ export class ConversationsSdk {
     const db = conversations.db;
     const onError = (err: unknown) => app.log.error({ err }, 'conversations SDK: live data could not be pushed');
     const active = () => !this.closed;
-    this.pusher = new SyncPusher(db, () => this.endpoint.all, (sid) => members(conversations, sid), onError, active);
+    this.pusher = new SyncPusher(db, () => this.endpoint.all, (sid) => members(conversations, sid), onError, active, options.replayLimit);
     this.projector = new SyncProjector(db, clock, () => this.pusher.wake(), onError, active);
     this.presence = new Presence(db, clock, () => this.pusher.wake());
     const api: SdkApi = { db, clock, conversations, pusher: this.pusher, changed: () => this.pusher.wake() };
@@ -103,7 +106,10 @@ export class ConversationsSdk {
     );
     mediaRoutes(app, api);
     const poll = setInterval(() => this.wake(), options.pollMs ?? 1_000);
-    const renew = setInterval(() => this.presence.renew().catch(onError), 20_000);
+    const renew = setInterval(() => {
+      this.presence.renew().catch(onError);
+      pruneNotifications(db, clock.now()).catch(onError);
+    }, 20_000);
     for (const t of [poll, renew]) t.unref();
     this.timers.push(poll, renew);
     this.wake();

@@ -27,7 +27,7 @@ interface Job {
   objects: Accepted[];
 }
 
-/** Events replayed per object and poke; more make the replay 'interrupted', and the client asks again from where it got. */
+/** Events replayed per object and poke unless configured; more make the replay 'interrupted', and the client asks again from where it got. */
 export const REPLAY_LIMIT = 200;
 const BATCH = 500;
 const LIVE_TYPE: Record<SyncType, string> = { document: 'com.twilio.rtd.cds.document', list: 'com.twilio.rtd.cds.list', map: 'com.twilio.rtd.cds.map' };
@@ -55,7 +55,7 @@ function wire(row: SdkEventRow, type: SyncType): Record<string, unknown> {
 export class SyncPusher {
   private cursor: number | null = null;
   private readonly jobs: Job[] = [];
-  private readonly subscriptions = new Map<Session, Map<string, SyncType>>();
+  private readonly follows = new Follows();
   private readonly pump: Pump;
 
   constructor(
@@ -65,6 +65,7 @@ export class SyncPusher {
     private readonly members: (conversationSid: string) => Promise<Set<string>>,
     onError: (err: unknown) => void,
     active: () => boolean,
+    private readonly replayLimit = REPLAY_LIMIT,
   ) {
     this.pump = new Pump(() => this.run(), { onError, active });
   }
@@ -91,8 +92,7 @@ export class SyncPusher {
   }
 
   cancel(session: Session, correlationId: unknown, objects: { objectSid: string; type: SyncType }[]): void {
-    const subs = this.subscriptions.get(session);
-    for (const o of objects) subs?.delete(o.objectSid);
+    for (const o of objects) this.follows.drop(session, o.objectSid);
     session.notify(SYNC_EVENT, {
       event_type: 'subscription_canceled',
       correlation_id: correlationId,
@@ -101,7 +101,7 @@ export class SyncPusher {
   }
 
   forget(session: Session): void {
-    this.subscriptions.delete(session);
+    this.follows.forget(session);
   }
 
   private async run(): Promise<void> {
@@ -122,18 +122,14 @@ export class SyncPusher {
     if (!session.open) return;
     const established = [];
     for (const o of job.objects) {
-      const rows = await eventsOf(this.db, o.objectSid, o.lastEventId, upTo, REPLAY_LIMIT + 1);
-      const complete = rows.length <= REPLAY_LIMIT;
+      const rows = await eventsOf(this.db, o.objectSid, o.lastEventId, upTo, this.replayLimit + 1);
+      const complete = rows.length <= this.replayLimit;
       let last = o.lastEventId;
-      for (const row of rows.slice(0, REPLAY_LIMIT)) {
+      for (const row of rows.slice(0, this.replayLimit)) {
         session.notify(SYNC_EVENT, { event_type: row.event_type, correlation_id: job.correlationId, event: wire(row, o.type) });
         last = Number(row.seq);
       }
-      if (complete) {
-        let subs = this.subscriptions.get(session);
-        if (!subs) this.subscriptions.set(session, (subs = new Map()));
-        subs.set(o.objectSid, o.type);
-      }
+      if (complete) this.follows.add(session, o.objectSid);
       established.push({ object_sid: o.objectSid, object_type: o.type, replay_status: complete ? 'completed' : 'interrupted', last_event_id: last });
     }
     session.notify(SYNC_EVENT, { event_type: 'subscription_established', correlation_id: job.correlationId, events: established });
@@ -144,7 +140,7 @@ export class SyncPusher {
     const type = typeOf(row.event_type);
     if (!type) return;
     const payload = { event_type: row.event_type, event: wire(row, type) };
-    for (const [session, subs] of this.subscriptions) if (subs.has(row.object_sid) && session.open) session.notify(LIVE_TYPE[type], payload);
+    for (const session of this.follows.of(row.object_sid)) if (session.open) session.notify(LIVE_TYPE[type], payload);
     if (row.conversation_sid) this.afterDelivery(row, row.conversation_sid);
   }
 
@@ -162,11 +158,9 @@ export class SyncPusher {
       if (!identity) return;
       who = (p) => p.identity === identity && p.accountSid === row.account_sid;
     } else return;
-    for (const [session, subs] of this.subscriptions) {
+    for (const session of [...this.follows.of(names.document), ...this.follows.of(names.messages), ...this.follows.of(names.roster)]) {
       if (!session.principal || !who(session.principal)) continue;
-      subs.delete(names.document);
-      subs.delete(names.messages);
-      subs.delete(names.roster);
+      for (const name of Object.values(names)) this.follows.drop(session, name);
     }
   }
 
@@ -178,5 +172,36 @@ export class SyncPusher {
     if (listeners.length === 0) return;
     const members = await this.members(row.conversation_sid);
     for (const s of listeners) if (members.has((s.principal as SdkPrincipal).identity)) s.notify(row.event_type, payload);
+  }
+}
+
+/** Who follows which object, both ways (an event finds its followers without going through every session). */
+class Follows {
+  private readonly bySession = new Map<Session, Set<string>>();
+  private readonly byObject = new Map<string, Set<Session>>();
+
+  add(session: Session, objectSid: string): void {
+    let objects = this.bySession.get(session);
+    if (!objects) this.bySession.set(session, (objects = new Set()));
+    objects.add(objectSid);
+    let sessions = this.byObject.get(objectSid);
+    if (!sessions) this.byObject.set(objectSid, (sessions = new Set()));
+    sessions.add(session);
+  }
+
+  drop(session: Session, objectSid: string): void {
+    this.bySession.get(session)?.delete(objectSid);
+    const sessions = this.byObject.get(objectSid);
+    sessions?.delete(session);
+    if (sessions?.size === 0) this.byObject.delete(objectSid);
+  }
+
+  forget(session: Session): void {
+    for (const objectSid of [...(this.bySession.get(session) ?? [])]) this.drop(session, objectSid);
+    this.bySession.delete(session);
+  }
+
+  of(objectSid: string): ReadonlySet<Session> {
+    return this.byObject.get(objectSid) ?? new Set();
   }
 }

@@ -55,3 +55,11 @@ export function eventsAfter(db: Executor, after: number, limit: number): Promise
 export async function maxSeq(db: Executor): Promise<number> {
   return Number((await db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM sdk_events'))?.seq ?? 0);
 }
+
+/** How long a notification (typing) is kept for pushers on other nodes to read; it means nothing later. */
+export const NOTIFICATION_TTL_MS = 60_000;
+
+/** Drops notifications older than their use; Sync events stay, for replays however late. */
+export async function pruneNotifications(db: Executor, now: number): Promise<void> {
+  await db.run('DELETE FROM sdk_events WHERE object_sid IS NULL AND date_created < ?', [now - NOTIFICATION_TTL_MS]);
+}
