@@ -34,10 +34,12 @@ class RawTwilsock {
     });
   }
 
-  static open(baseUrl: string): Promise<RawTwilsock> {
-    const ws = new WebSocket(twilsockUri(baseUrl));
+  static open(baseUrl: string, byHost?: string): Promise<RawTwilsock> {
+    // As tsock.<region>.twilio.com is reached through a proxy: path /v3/wsconnect, that Host.
+    const ws = byHost ? new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v3/wsconnect`, { headers: { host: byHost } }) : new WebSocket(twilsockUri(baseUrl));
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawTwilsock(ws)));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       ws.once('error', reject);
     });
   }
@@ -127,6 +129,15 @@ for (const backend of backends()) {
     after(async () => {
       for (const s of sockets) s.close();
       await t.close();
+    });
+
+    test('the endpoint answers at /tsock/v3/wsconnect, and at /v3/wsconnect for Host tsock.<region>.twilio.com only', async () => {
+      const s = await RawTwilsock.open(t.baseUrl, 'tsock.us1.twilio.com');
+      sockets.push(s);
+      assert.equal(((await s.init(chatToken(t.account, 'by-host'))).header.status as { code: number }).code, 200);
+      assert.equal((await s.request(AIM, 'GET', '/Client/v2/Configuration')).body.identity, 'by-host');
+      s.close();
+      await assert.rejects(RawTwilsock.open(t.baseUrl, 'example.com'), /HTTP 404/);
     });
 
     test('malformed frames are answered with a 406 close frame, and the socket is closed', async () => {
