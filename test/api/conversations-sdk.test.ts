@@ -136,6 +136,29 @@ for (const backend of backends()) {
       await gone;
     });
 
+    test('messages page backwards from the newest, and forward from an index; a conversation is found by its unique name', async () => {
+      const cv = t.client.conversations.v1;
+      const sid = (await cv.conversations.create({ uniqueName: 'paged-14' })).sid;
+      await cv.conversations(sid).participants.create({ identity: 'alice-14' });
+      for (let i = 0; i < 25; i++) await cv.conversations(sid).messages.create({ author: 'system', body: `m${i}` });
+      const alice = await connect('alice-14');
+      const c = await within(alice.getConversationByUniqueName('paged-14'), 'getConversationByUniqueName');
+      assert.equal(c.sid, sid);
+      const last = await within(c.getMessages(10), 'getMessages');
+      assert.deepEqual(last.items.map((m) => m.index), [15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+      assert.equal(last.hasPrevPage, true);
+      assert.equal(last.hasNextPage, false);
+      const before = await within(last.prevPage(), 'prevPage');
+      assert.deepEqual(before.items.map((m) => m.body), ['m5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12', 'm13', 'm14']);
+      const first = await within(before.prevPage(), 'prevPage');
+      assert.deepEqual(first.items.map((m) => m.index), [0, 1, 2, 3, 4]);
+      assert.equal(first.hasPrevPage, false);
+      const forward = await within(c.getMessages(4, 20, 'forward'), 'getMessages forward');
+      assert.deepEqual(forward.items.map((m) => m.index), [20, 21, 22, 23]);
+      assert.equal(forward.hasNextPage, true);
+      assert.deepEqual((await within(forward.nextPage(), 'nextPage')).items.map((m) => m.index), [24]);
+    });
+
     test('typing is seen by the others, and ends when the typist sends', async () => {
       const sid = await conversationWith('alice-4', 'bob-4');
       const alice = await connect('alice-4');
