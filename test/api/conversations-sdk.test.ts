@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import twilio from 'twilio';
 import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 import { chatToken, connectSdk, nextEvent, within, type Client, type Conversation, type Message, type Participant } from '../support/conversations-sdk.ts';
@@ -157,6 +158,28 @@ for (const backend of backends()) {
       assert.deepEqual(forward.items.map((m) => m.index), [20, 21, 22, 23]);
       assert.equal(forward.hasNextPage, true);
       assert.deepEqual((await within(forward.nextPage(), 'nextPage')).items.map((m) => m.index), [24]);
+    });
+
+    test('what the SMS gateway and timers change reaches the SDK too: an inbound SMS, a conversation gone inactive', async () => {
+      const cv = t.client.conversations.v1;
+      const sid = await conversationWith('alice-15');
+      await cv.conversations(sid).participants.create({ 'messagingBinding.address': '+15550005555', 'messagingBinding.proxyAddress': '+15550006666' });
+      const alice = await connect('alice-15');
+      const c = await subscribed(alice, sid);
+      const sms = nextEvent<Message>(c, 'messageAdded');
+      const inbound = '/conversations/v1/Gateway/Messaging/Inbound';
+      const params = { AccountSid: t.account.accountSid, MessageSid: 'SM' + '3'.repeat(32), NumMedia: '0', From: '+15550005555', To: '+15550006666', Body: 'texted in' };
+      const signature = twilio.getExpectedTwilioSignature(t.account.authToken, t.baseUrl + inbound, params);
+      const res = await t.http('POST', inbound, { body: new URLSearchParams(params).toString(), headers: { 'x-twilio-signature': signature }, auth: null });
+      assert.equal(res.status, 200);
+      const m = await sms;
+      assert.deepEqual([m.body, m.author], ['texted in', '+15550005555']);
+      const inactive = nextEvent<{ conversation: Conversation; updateReasons: string[] }>(alice, 'conversationUpdated', (e) => e.conversation.sid === sid && e.updateReasons.includes('state'));
+      await cv.conversations(sid).update({ 'timers.inactive': 'PT1M' });
+      t.clock.advance(61_000);
+      await t.server.conversations.tick();
+      const { conversation } = await inactive;
+      assert.equal(conversation.state?.current, 'inactive');
     });
 
     test('typing is seen by the others, and ends when the typist sends', async () => {
