@@ -8,7 +8,7 @@ import { TwilioError, notFound } from '../core/errors.ts';
 import { routeUpgrade } from '../http/upgrades.ts';
 import { refuseUpgrade, SocketEndpoint, type SocketLimits } from '../http/websocket-limits.ts';
 import { decodeFrame, type Frame } from './frame.ts';
-import { OK, TwilsockSession, type Principal, type Status } from './session.ts';
+import { OK, TwilsockSession, type Principal } from './session.ts';
 import { parseUpstream, type UpstreamRequest, type UpstreamResponse } from './upstream.ts';
 
 /** The twilsock endpoint's paths: by prefix on this server, or as tsock.<region>.twilio.com is reached (Host). */
@@ -152,12 +152,15 @@ export class TwilsockEndpoint<P extends Principal> {
 
   private async init(session: TwilsockSession<P>, frame: Frame): Promise<void> {
     const { header } = frame;
-    if (session.principal) return session.reply(header.id, { code: 400, status: 'BAD_REQUEST', description: 'Already initialised' });
+    if (session.principal || session.initialising) return session.reply(header.id, { code: 400, status: 'BAD_REQUEST', description: 'Already initialised' });
+    session.initialising = true;
     let principal: P;
     try {
       principal = await this.product.authenticate(typeof header.token === 'string' ? header.token : '', null);
     } catch (err) {
       return this.refuse(session, header.id, err);
+    } finally {
+      session.initialising = false;
     }
     if (!session.ws || session.ws.readyState !== session.ws.OPEN) return;
     if (!this.endpoint.admit(principal.key, session.ws)) {
@@ -241,7 +244,7 @@ export class TwilsockEndpoint<P extends Principal> {
 }
 
 /** A failure as the tunnelled HTTP answer: a TwilioError's status and Twilio's body; anything else a 500. */
-export function errorResponse(err: unknown): UpstreamResponse {
+function errorResponse(err: unknown): UpstreamResponse {
   const e = err instanceof TwilioError ? err : new TwilioError(20500, 500, 'An internal server error occurred');
   return { status: e.status, body: { code: e.code, message: e.message, more_info: e.moreInfo, status: e.status } };
 }
@@ -274,4 +277,3 @@ class Limiter {
   }
 }
 
-export type { Status };

@@ -29,6 +29,8 @@ export const MAX_UNACKNOWLEDGED = 1_000;
 export class TwilsockSession<P extends Principal = Principal> {
   readonly id = randomUUID();
   principal: P | null = null;
+  /** An init is being answered: a second one meanwhile is refused, not run twice. */
+  initialising = false;
   /** Whether the client was told its token is about to expire (reset by a renewal). */
   warned = false;
   /** Whether the server has said goodbye (a close frame): nothing more is sent. */

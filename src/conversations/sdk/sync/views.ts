@@ -48,7 +48,7 @@ export function messageData(m: MessageRow, delivery: DeliverySummary | null) {
     memberSid: m.participant_sid,
     medias: medias.length > 0 ? medias : null,
     media: medias[0] ?? null,
-    delivery: delivery ? { ...delivery, total: delivery.total } : null,
+    delivery,
     channelMetadata: false,
   };
 }
