@@ -8,7 +8,7 @@ import { TwilioError, notFound } from '../core/errors.ts';
 import { routeUpgrade } from '../http/upgrades.ts';
 import { refuseUpgrade, SocketEndpoint, type SocketLimits } from '../http/websocket-limits.ts';
 import { decodeFrame, type Frame } from './frame.ts';
-import { OK, TwilsockSession, type Principal } from './session.ts';
+import { NOTIFICATION_FLOW, OK, TwilsockSession, type Principal } from './session.ts';
 import { parseUpstream, type UpstreamRequest, type UpstreamResponse } from './upstream.ts';
 
 /** The twilsock endpoint's paths: by prefix on this server, or as tsock.<region>.twilio.com is reached (Host). */
@@ -49,9 +49,11 @@ export interface TwilsockOptions {
   closeGraceMs?: number;
   /** Tunnelled requests one session may have under way at once; more wait their turn. */
   concurrentRequests?: number;
+  /** Notifications sent ahead of acknowledgements, and waiting at most before a client is closed as too slow. */
+  notificationFlow?: { window: number; queue: number };
 }
 
-const DEFAULTS = { warnBeforeMs: 3 * 60_000, checkEveryMs: 1_000, initTimeoutMs: 10_000, closeGraceMs: 5_000, concurrentRequests: 16 };
+const DEFAULTS = { warnBeforeMs: 3 * 60_000, checkEveryMs: 1_000, initTimeoutMs: 10_000, closeGraceMs: 5_000, concurrentRequests: 16, notificationFlow: NOTIFICATION_FLOW };
 
 /**
  * The twilsock endpoint of the official client SDKs (`@twilio/conversations`, twilio-sync): one
@@ -97,7 +99,7 @@ export class TwilsockEndpoint<P extends Principal> {
   }
 
   private open(ws: WebSocket, origin: string): void {
-    const session = new TwilsockSession<P>(ws, origin);
+    const session = new TwilsockSession<P>(ws, origin, this.settings.notificationFlow);
     this.sessions.add(session);
     const initTimer = setTimeout(() => {
       if (!session.principal) ws.close(1008, 'init expected');

@@ -19,8 +19,13 @@ export interface Status {
 
 export const OK: Status = { code: 200, status: 'OK' };
 
-/** Notifications the client has not acknowledged yet beyond which it is too slow to keep: it is closed (it reconnects and replays). */
-export const MAX_UNACKNOWLEDGED = 1_000;
+/**
+ * Flow control of notifications, unless configured: at most `window` sent and not yet acknowledged,
+ * the rest waiting in order; a client with more than `queue` waiting is too slow to keep and is
+ * closed (it reconnects and replays from where it got). A replay is at most REPLAY_LIMIT events for
+ * each of MAX_BATCH objects, which the queue holds.
+ */
+export const NOTIFICATION_FLOW = { window: 500, queue: 25_000 };
 
 /**
  * One twilsock connection: its socket, who it acts for once initialised, and what it was sent and
@@ -36,11 +41,13 @@ export class TwilsockSession<P extends Principal = Principal> {
   /** Whether the server has said goodbye (a close frame): nothing more is sent. */
   closing = false;
   private readonly unacknowledged = new Set<string>();
+  private readonly waiting: { id: string; messageType: string; payload: unknown }[] = [];
 
   constructor(
     readonly ws: WebSocket,
     /** http(s)://host the client reached the server at, for links it follows over plain HTTP (media). */
     readonly origin: string,
+    private readonly flow = NOTIFICATION_FLOW,
   ) {}
 
   get open(): boolean {
@@ -57,20 +64,27 @@ export class TwilsockSession<P extends Principal = Principal> {
     this.send({ method: 'reply', id: id ?? `TM${randomUUID()}`, status, ...extra }, payload);
   }
 
-  /** Pushes a notification of `messageType`; a client that leaves too many unacknowledged is closed. */
+  /** Pushes a notification of `messageType`, in order, as the client's acknowledgements let it. */
   notify(messageType: string, payload: unknown): void {
     if (!this.open) return;
-    if (this.unacknowledged.size >= MAX_UNACKNOWLEDGED) {
-      this.ws.close(1008, 'Too many unacknowledged notifications');
+    if (this.waiting.length >= this.flow.queue) {
+      this.ws.close(1008, 'Too many notifications waiting for acknowledgement');
       return;
     }
-    const id = `TM${randomUUID()}`;
-    this.unacknowledged.add(id);
-    this.send({ method: 'notification', id, message_type: messageType }, payload);
+    this.waiting.push({ id: `TM${randomUUID()}`, messageType, payload });
+    this.drain();
   }
 
   acknowledged(id: string | undefined): void {
-    if (id !== undefined) this.unacknowledged.delete(id);
+    if (id !== undefined && this.unacknowledged.delete(id)) this.drain();
+  }
+
+  private drain(): void {
+    while (this.waiting.length > 0 && this.unacknowledged.size < this.flow.window && this.open) {
+      const n = this.waiting.shift() as { id: string; messageType: string; payload: unknown };
+      this.unacknowledged.add(n.id);
+      this.send({ method: 'notification', id: n.id, message_type: n.messageType }, n.payload);
+    }
   }
 
   /**

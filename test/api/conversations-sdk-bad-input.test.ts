@@ -124,7 +124,7 @@ for (const backend of backends()) {
     };
 
     before(async () => {
-      t = await startServer(backend, { sdk: { closeGraceMs: 300 }, socketsPerIdentity: 2 });
+      t = await startServer(backend, { sdk: { closeGraceMs: 300, notificationFlow: { window: 3, queue: 10 } }, socketsPerIdentity: 2 });
     });
     after(async () => {
       for (const s of sockets) s.close();
@@ -296,6 +296,45 @@ for (const backend of backends()) {
       assert.deepEqual([stolen.status, stolen.body.code], [400, 20001]);
       s.close();
       snoop.close();
+    });
+
+    test('notifications wait for acknowledgements: a client that leaves too many waiting is closed (it would reconnect and replay); one that acknowledges gets them all, in order', async () => {
+      const cv = t.client.conversations.v1;
+      const sid = (await cv.conversations.create({})).sid;
+      for (const identity of ['lazy', 'diligent']) await cv.conversations(sid).participants.create({ identity });
+      for (let i = 0; i < 8; i++) await cv.conversations(sid).messages.create({ author: 'system', body: `m${i}` });
+      await t.server.sdk.idle();
+      // Not waiting for the reply: the replay may close the socket before it is sent.
+      const subscribe = (s: RawTwilsock) =>
+        s.send(
+          { method: 'message', payload_type: 'application/json', http_request: { host: CDS, path: '/v4/Subscriptions', method: 'POST', params: {}, headers: {} } },
+          JSON.stringify({ event_protocol_version: 4, action: 'establish', correlation_id: 1, requests: [{ object_sid: `${sid}.messages`, object_type: 'list', last_event_id: 0 }] }),
+        );
+      const diligent = await open();
+      await diligent.init(chatToken(t.account, 'diligent'));
+      const heard: string[] = [];
+      diligent.ws.on('message', (data: Buffer) => {
+        const f = decodeFrame(data);
+        if (f.header.method !== 'notification') return;
+        const text = (JSON.parse(f.payload) as { event?: { item_data?: { text?: string } } }).event?.item_data?.text;
+        if (text) heard.push(text);
+        diligent.send({ method: 'reply', id: f.header.id, status: { code: 200, status: 'OK' } });
+      });
+      subscribe(diligent);
+      await diligent.next((f) => f.header.method === 'notification' && f.payload.includes('subscription_established'), 'subscription_established');
+      const lazy = await open();
+      await lazy.init(chatToken(t.account, 'lazy'));
+      subscribe(lazy);
+      // The replay (8 messages and the confirmation) fits: 3 sent, 6 waiting. Then more come live.
+      await lazy.next((f) => f.header.method === 'reply', 'the subscription acknowledged');
+      await t.server.sdk.idle();
+      assert.equal(lazy.closed, null);
+      for (let i = 0; i < 5; i++) await cv.conversations(sid).messages.create({ author: 'system', body: `later ${i}` });
+      assert.equal((await lazy.whenClosed()).code, 1008);
+      await diligent.next((f) => f.header.method === 'notification' && f.payload.includes('later 4'), 'the last live message');
+      assert.deepEqual(heard, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'later 0', 'later 1', 'later 2', 'later 3', 'later 4']);
+      assert.equal(diligent.closed, null);
+      diligent.close();
     });
 
     test("a conversation the identity is not in: refused through the client API and Sync, and its events never reach it", async () => {

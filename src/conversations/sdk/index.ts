@@ -47,6 +47,8 @@ export interface SdkOptions {
   closeGraceMs?: number;
   /** Events replayed per object at a time (default REPLAY_LIMIT): tests lower it to see a replay come in parts. */
   replayLimit?: number;
+  /** Notifications sent ahead of acknowledgements, and waiting at most before a client is closed as too slow (default NOTIFICATION_FLOW). */
+  notificationFlow?: { window: number; queue: number };
 }
 
 /**
@@ -102,6 +104,7 @@ export class ConversationsSdk {
         checkEveryMs: options.tokenCheckMs,
         initTimeoutMs: options.initTimeoutMs,
         closeGraceMs: options.closeGraceMs,
+        notificationFlow: options.notificationFlow,
       },
     );
     mediaRoutes(app, api);

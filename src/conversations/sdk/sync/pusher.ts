@@ -27,7 +27,11 @@ interface Job {
   objects: Accepted[];
 }
 
-/** Events replayed per object and poke unless configured; more make the replay 'interrupted', and the client asks again from where it got. */
+/**
+ * Events replayed per object and poke unless configured; more make the replay 'interrupted', and
+ * the client asks again from where it got. A whole poke (× MAX_BATCH objects) fits the
+ * notification queue of twilsock/session.ts.
+ */
 export const REPLAY_LIMIT = 200;
 const BATCH = 500;
 const LIVE_TYPE: Record<SyncType, string> = { document: 'com.twilio.rtd.cds.document', list: 'com.twilio.rtd.cds.list', map: 'com.twilio.rtd.cds.map' };
