@@ -20,7 +20,6 @@ import { ensureBuiltinRoles } from './conversations/service/deps.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
 import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
-import { ChatGateway } from './conversations/gateway/chat.ts';
 import { ConversationsSdk, type SdkOptions } from './conversations/sdk/index.ts';
 import { flexProduct } from './flex/product.ts';
 import { servePages } from './web/static.ts';
@@ -80,8 +79,6 @@ export interface Server {
   deliveries: Deliveries;
   /** Conversations post-event webhooks and outbound messages: sent on their own, or (timers: 'manual') on `flush()`. */
   conversationDeliveries: ConversationDeliverer;
-  /** The chat WebSocket (/conversations/v1/Gateway/Chat). */
-  chat: ChatGateway;
   /** The official Conversations SDK: twilsock (/tsock/v3/wsconnect), its client API, Sync and media. */
   sdk: ConversationsSdk;
   /** Flex Interactions; `flex.poll()` catches up on setups cut short and on other nodes' changes (timers: 'manual'). */
@@ -127,9 +124,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   inboundGateway(app, conversations);
   webchatRoutes(app, publicApi, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
   const socketsPerIdentity = config.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY;
-  const chat = new ChatGateway(app, conversations, clock, socketsPerIdentity);
-  conversations.onChange(() => chat.wake());
-  const sdk = new ConversationsSdk(app, conversations, clock, { socketsPerIdentity, ...config.sdk });
+  const sdk = new ConversationsSdk(app, conversations, clock, { socketsPerIdentity, auto: config.timers !== 'manual', ...config.sdk });
   conversations.onChange(() => sdk.wake());
   const eventBridge = new EventBridge(app, db, clock, taskRouter, { socketsPerIdentity: config.socketsPerIdentity, ...config.eventBridge });
   taskRouter.engine.onChange(() => eventBridge.wake());
@@ -166,7 +161,6 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     clock,
     deliveries,
     conversationDeliveries,
-    chat,
     sdk,
     eventBridge,
     flex,
@@ -177,7 +171,6 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
       conversations.timers.stop();
       await deliveries.stop();
       await conversationDeliveries.stop();
-      await chat.close();
       await sdk.close();
       await eventBridge.close();
       await app.close();

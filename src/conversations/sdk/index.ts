@@ -45,6 +45,11 @@ export interface SdkOptions {
   /** How long a client has to send init, and to close after the server said goodbye (tests shorten them). */
   initTimeoutMs?: number;
   closeGraceMs?: number;
+  /**
+   * Whether the projector and the presence upkeep write on their own (default); false under
+   * `timers: 'manual'`, where nothing writes unless a request does and tests call flush().
+   */
+  auto?: boolean;
   /** Events replayed per object at a time (default REPLAY_LIMIT): tests lower it to see a replay come in parts. */
   replayLimit?: number;
   /** Notifications sent ahead of acknowledgements, and waiting at most before a client is closed as too slow (default NOTIFICATION_FLOW). */
@@ -66,6 +71,7 @@ export class ConversationsSdk {
   private readonly routers: Record<string, SdkRouter>;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly auto: boolean;
 
   constructor(app: FastifyInstance, conversations: ConversationsApi, clock: Clock, options: SdkOptions = {}) {
     const db = conversations.db;
@@ -108,25 +114,29 @@ export class ConversationsSdk {
       },
     );
     mediaRoutes(app, api);
+    this.auto = options.auto ?? true;
     const poll = setInterval(() => this.wake(), options.pollMs ?? 1_000);
-    const renew = setInterval(() => {
-      this.presence.renew().catch(onError);
-      pruneNotifications(db, clock.now()).catch(onError);
-    }, 20_000);
-    for (const t of [poll, renew]) t.unref();
-    this.timers.push(poll, renew);
+    this.timers.push(poll);
+    if (this.auto) {
+      const renew = setInterval(() => {
+        this.presence.renew().catch(onError);
+        pruneNotifications(db, clock.now()).catch(onError);
+      }, 20_000);
+      this.timers.push(renew);
+    }
+    for (const t of this.timers) t.unref();
     this.wake();
   }
 
-  /** Something committed (here, or found by polling): project it and push what is new. */
+  /** Something committed (here, or found by polling): project it (unless manual) and push what is new (pushing only reads). */
   wake(): void {
-    this.projector.wake();
+    if (this.auto) this.projector.wake();
     this.pusher.wake();
   }
 
-  /** Waits until what was committed so far is projected and pushed (tests). */
-  async idle(): Promise<void> {
-    await this.projector.idle();
+  /** Projects what was committed so far and pushes it, then waits for the pushes (tests; the only projection under manual timers). */
+  async flush(): Promise<void> {
+    await this.projector.catchUp();
     this.pusher.wake();
     await this.pusher.idle();
   }

@@ -36,6 +36,12 @@ export class SyncProjector {
     return this.pump.idle();
   }
 
+  /** Projects everything committed so far, now (a run under way elsewhere on this node yields to it: see project). */
+  async catchUp(): Promise<void> {
+    await this.pump.idle();
+    await this.drain();
+  }
+
   private async drain(): Promise<void> {
     while ((await this.project()) > 0) this.projected();
   }
