@@ -1,23 +1,24 @@
-// The customer's web chat: plain JS, no build. It starts a session (POST /webchat/v1/Sessions),
-// then talks over the chat WebSocket (frames: ready, message, participant, ack, error). The session
-// is kept in sessionStorage, so a reload resumes the same chat; the token is renewed before it
-// expires, and a dropped socket reconnects and reads back what it missed (the transcript).
+// The customer's web chat: plain JS, no build. It starts a session (POST /webchat/v1/Sessions) and
+// then runs Twilio's official Conversations SDK (window.Twilio.Conversations, served from
+// /vendor/twilio-conversations.js) with the session's token, pointed at this server's twilsock
+// endpoint: messages both ways, who joins and leaves, reconnecting and catching up are the SDK's.
+// The session is kept in sessionStorage, so a reload resumes the same chat; the token is renewed
+// when the server says it is about to expire (the SDK's tokenAboutToExpire) and handed to the SDK.
 'use strict';
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const widget = new URLSearchParams(location.search).get('widget') || '';
+  const params = new URLSearchParams(location.search);
+  const widget = params.get('widget') || '';
   const storeKey = 'switchyard.webchat.' + widget;
 
-  let session = null; // {conversation_sid, identity, token, expires, ttl, chat_url, name}
-  let ws = null;
-  let closing = false;
-  let retry = 0;
-  let renewTimer = null;
-  let reconnectTimer = null;
-  let ref = 0;
+  let session = null; // {conversation_sid, identity, token, expires, ttl, twilsock_url, name}
+  let client = null;
+  let conversation = null;
+  let wasConnected = false;
+  let closed = false; // the agent closed the chat
   const seen = new Set(); // message SIDs already shown
-  const names = new Map(); // identity → display name
+  const names = new Map(); // participant SID or identity → display name
 
   function problem(text) {
     $('problem').textContent = text;
@@ -29,10 +30,17 @@
     $('status').classList.toggle('error', !!isError);
   }
 
-  function displayName(identity, attributes) {
-    const a = attributes || {};
+  function displayName(p) {
+    const a = (p && p.attributes) || {};
     for (const k of ['friendlyName', 'friendly_name', 'name']) if (typeof a[k] === 'string' && a[k].trim()) return a[k].trim();
-    return identity || 'Someone';
+    return p.identity || 'Someone';
+  }
+
+  function remember(p) {
+    const name = displayName(p);
+    names.set(p.sid, name);
+    if (p.identity) names.set(p.identity, name);
+    return name;
   }
 
   function line(cls, author, text) {
@@ -55,7 +63,8 @@
     if (seen.has(m.sid)) return;
     seen.add(m.sid);
     const mine = m.author === session.identity;
-    const li = line(mine ? 'mine' : 'theirs', mine ? 'You' : names.get(m.author) || m.author, m.body || '');
+    const author = mine ? 'You' : names.get(m.participantSid) || names.get(m.author) || m.author;
+    const li = line(mine ? 'mine' : 'theirs', author, m.body || '');
     li.dataset.sid = m.sid;
   }
 
@@ -75,23 +84,14 @@
     }
   }
 
-  async function post(path, body, token) {
-    const headers = { 'content-type': 'application/json' };
-    if (token) headers.authorization = 'Bearer ' + token;
-    const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body || {}) });
+  async function post(path, body) {
+    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
     const data = await res.json().catch(() => ({}));
     if (!res.ok) throw Object.assign(new Error(data.message || 'HTTP ' + res.status), { status: res.status, code: data.code });
     return data;
   }
 
-  // ---- Token: renewed at 80% of its life, and whenever a reconnect finds it close to expiry.
-  function scheduleRenewal() {
-    clearTimeout(renewTimer);
-    const ms = Math.max(5, Math.floor((session.ttl || 3600) * 0.8)) * 1000;
-    session.renewAt = Date.now() + ms;
-    renewTimer = setTimeout(() => renew().catch(() => {}), ms);
-  }
-
+  // ---- Token: renewed while still valid; a 401 (expired) or 404 (the chat was closed) ends it.
   async function renew() {
     try {
       const fresh = await post('/webchat/v1/Sessions/Token', { Token: session.token });
@@ -99,88 +99,98 @@
       session.expires = fresh.expires;
       session.ttl = fresh.ttl;
       save();
-      scheduleRenewal();
+      if (client) await client.updateToken(session.token);
     } catch (err) {
       if (err.status === 401 || err.status === 404) ended(err.status === 404 ? 'This chat has ended.' : 'Your chat session expired.');
       throw err;
     }
   }
 
-  // ---- Socket
+  // ---- The SDK
   function connect() {
-    clearTimeout(reconnectTimer);
-    closing = false;
-    status(retry === 0 ? 'Connecting…' : 'Reconnecting…');
-    const socket = new WebSocket(session.chat_url + '?token=' + encodeURIComponent(session.token));
-    ws = socket;
-    socket.onmessage = (e) => {
-      let f;
-      try {
-        f = JSON.parse(e.data);
-      } catch (_) {
-        return;
+    status('Connecting…');
+    const logLevel = params.get('log') || 'error';
+    client = new window.Twilio.Conversations.Client(session.token, { twilsock: { uri: session.twilsock_url }, logLevel });
+    client.on('stateChanged', (state) => {
+      if (state === 'initialized') opened();
+      else if (state === 'failed') status('The chat could not connect. Reload the page to try again.', true);
+    });
+    client.on('connectionStateChanged', (state) => {
+      if (closed) return;
+      if (state === 'connected' && wasConnected && conversation) {
+        // The SDK has reconnected and replays what it missed.
+        $('send').disabled = false;
+        status('Connected again.');
+      } else if (state === 'connecting' && wasConnected) {
+        $('send').disabled = true;
+        status('Connection lost. Reconnecting…', true);
+      } else if (state === 'denied') {
+        // The token was refused (it ran out while offline): a valid one is asked for once.
+        renew().catch(() => {});
       }
-      onFrame(f);
-    };
-    socket.onclose = () => {
-      if (ws !== socket || closing) return;
-      ws = null;
-      $('send').disabled = true;
-      // Back off 1, 2, 4... up to 15 s; a token near its end is renewed first (a 401 closes the socket too).
-      const wait = Math.min(15000, 1000 * 2 ** retry++);
-      status('Connection lost. Reconnecting in ' + Math.round(wait / 1000) + ' s…', true);
-      reconnectTimer = setTimeout(async () => {
-        if (retry > 1 || Date.now() > (session.renewAt || 0)) {
-          try {
-            await renew();
-          } catch (_) {
-            /* ended() has said so when the chat is over; otherwise the socket tries anyway */
-          }
-        }
-        if (session && !closing) connect();
-      }, wait);
-    };
+    });
+    client.on('tokenAboutToExpire', () => renew().catch(() => {}));
+    client.on('tokenExpired', () => ended('Your chat session expired.'));
+    client.on('messageAdded', (m) => {
+      if (m.conversation.sid === session.conversation_sid) showMessage(m);
+    });
+    client.on('participantJoined', (p) => participantLine(p, 'joined'));
+    client.on('participantLeft', (p) => participantLine(p, 'left'));
+    client.on('conversationUpdated', ({ conversation: c, updateReasons }) => {
+      if (c.sid === session.conversation_sid && updateReasons.includes('state') && isClosed(c)) chatClosed();
+    });
   }
 
-  function onFrame(f) {
-    if (f.type === 'ready') {
-      retry = 0;
-      $('send').disabled = false;
-      status('Connected. An agent will be with you shortly.');
-      catchUp();
-    } else if (f.type === 'message') {
-      if (f.conversation_sid === session.conversation_sid) showMessage(f.message);
-    } else if (f.type === 'participant') {
-      if (f.conversation_sid !== session.conversation_sid || f.identity === session.identity) return;
-      const name = displayName(f.identity, f.attributes);
-      if (f.identity) names.set(f.identity, name);
-      line('system', '', f.event === 'joined' ? name + ' joined' : name + ' left the chat');
-      if (f.event === 'joined') status('Connected. ' + name + ' is here.');
-    } else if (f.type === 'error') {
-      status('Your message was not sent: ' + (f.message || 'error ' + f.code), true);
-    }
-  }
-
-  /** After (re)connecting: messages that arrived while the socket was away, and who is in the chat. */
-  async function catchUp() {
+  /** The SDK is ready: the conversation so far (who is in it, its last messages), then live events. */
+  async function opened() {
     try {
-      const res = await fetch('/webchat/v1/Sessions/Transcript', { headers: { authorization: 'Bearer ' + session.token } });
-      if (res.status === 404) return ended('This chat has ended.');
-      if (!res.ok) return;
-      const t = await res.json();
-      for (const p of t.participants) if (p.identity && p.identity !== session.identity) names.set(p.identity, displayName(p.identity, p.attributes));
-      for (const m of t.messages) showMessage(m);
-    } catch (_) {
-      /* offline again: the next reconnect tries once more */
+      conversation = await client.getConversationBySid(session.conversation_sid);
+      const people = await conversation.getParticipants();
+      for (const p of people) remember(p);
+      const page = await conversation.getMessages(100);
+      const earlier = page.hasPrevPage ? (await page.prevPage()).items : [];
+      for (const m of earlier.concat(page.items)) showMessage(m);
+      if (isClosed(conversation)) return chatClosed();
+      wasConnected = true;
+      $('send').disabled = false;
+      const here = people.filter((p) => p.identity && p.identity !== session.identity).map(displayName);
+      status(here.length ? 'Connected. ' + here.join(', ') + (here.length > 1 ? ' are here.' : ' is here.') : 'Connected. An agent will be with you shortly.');
+    } catch (err) {
+      status('The chat could not be opened: ' + err.message, true);
     }
+  }
+
+  function participantLine(p, event) {
+    if (p.conversation.sid !== session.conversation_sid || p.identity === session.identity) return;
+    const name = remember(p);
+    line('system', '', event === 'joined' ? name + ' joined' : name + ' left the chat');
+    if (event === 'joined') status('Connected. ' + name + ' is here.');
+  }
+
+  function shutdown() {
+    const c = client;
+    client = null;
+    conversation = null;
+    wasConnected = false;
+    if (c) {
+      c.removeAllListeners();
+      c.shutdown().catch(() => {});
+    }
+  }
+
+  const isClosed = (c) => !!(c.state && c.state.current === 'closed');
+
+  /** The agent closed the chat: nothing more can be written, but the SDK stays to show who leaves. */
+  function chatClosed() {
+    closed = true;
+    forget();
+    $('send').disabled = true;
+    $('message').disabled = true;
+    status('This chat has ended. Start a new chat to talk to us again.');
   }
 
   function ended(text) {
-    closing = true;
-    clearTimeout(renewTimer);
-    clearTimeout(reconnectTimer);
-    if (ws) ws.close();
-    ws = null;
+    shutdown();
     forget();
     $('send').disabled = true;
     $('message').disabled = true;
@@ -189,12 +199,12 @@
 
   function open(s) {
     session = s;
+    closed = false;
     save();
     $('start').hidden = true;
     $('chat').hidden = false;
     $('message').disabled = false;
     $('send').disabled = true;
-    scheduleRenewal();
     connect();
     $('message').focus();
   }
@@ -221,16 +231,21 @@
     }
   });
 
-  function send() {
+  async function send() {
     const body = $('message').value;
     if (!body.trim()) return;
-    if (!ws || ws.readyState !== WebSocket.OPEN) {
+    if (!conversation || $('send').disabled) {
       status('Not connected: your message was kept, send it again once connected.', true);
       return;
     }
-    ws.send(JSON.stringify({ type: 'message', conversation_sid: session.conversation_sid, body, ref: ++ref }));
     $('message').value = '';
     $('message').focus();
+    try {
+      await conversation.sendMessage(body);
+    } catch (err) {
+      if (!$('message').value) $('message').value = body;
+      status('Your message was not sent: ' + err.message, true);
+    }
   }
 
   $('compose').addEventListener('submit', (e) => {
@@ -244,11 +259,7 @@
     }
   });
   $('end').addEventListener('click', () => {
-    closing = true;
-    if (ws) ws.close();
-    ws = null;
-    clearTimeout(renewTimer);
-    clearTimeout(reconnectTimer);
+    shutdown();
     forget();
     session = null;
     seen.clear();
@@ -278,7 +289,7 @@
     stored = null;
   }
   // A reload resumes the chat; its token is renewed first (the server's clock, not this one, says whether it is still valid).
-  if (stored && stored.token) {
+  if (stored && stored.token && stored.twilsock_url) {
     session = stored;
     renew().then(
       () => open(session),

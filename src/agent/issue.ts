@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { accountDefaults } from '../conversations/service/deps.ts';
-import { CHAT_PATH } from '../conversations/gateway/chat.ts';
 import { TwilioError } from '../core/errors.ts';
+import { TWILSOCK_PATH } from '../twilsock/endpoint.ts';
+import { requestOrigin } from '../web/origin.ts';
 import { agentIdentity } from '../flex/service/deps.ts';
 import type { WorkerRow } from '../taskrouter/model.ts';
 import { GUEST_PREFIX } from '../webchat/sessions.ts';
@@ -10,11 +11,13 @@ import { TOKEN_TTL_SECONDS, type AgentDeps } from './deps.ts';
 const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
 
 /**
- * What the desktop needs to work as this worker: a worker token for the official SDK (TaskRouter
- * grant), a chat token for the chat socket (Chat grant, for the identity the worker has in
- * conversations: contact_uri without `client:`, else the worker's name, as Flex Interactions
- * adds agents), and where to connect, as the caller reached this server. The worker's own token
- * cannot change that identity (the event bridge refuses it); only an administrator can.
+ * What the desktop needs to work as this worker: a worker token for the official worker SDK
+ * (TaskRouter grant), a chat token for the official Conversations SDK (Chat grant on the account's
+ * default service, for the identity the worker has in conversations: contact_uri without
+ * `client:`, else the worker's name, as Flex Interactions adds agents), and where each SDK
+ * connects (the event bridge; twilsock, the Conversations SDK's `twilsock.uri`), as the caller
+ * reached this server. The worker's own token cannot change that identity (the event bridge
+ * refuses it); only an administrator can.
  */
 export async function issueTokens(deps: AgentDeps, req: FastifyRequest, worker: WorkerRow) {
   const identity = agentIdentity(worker);
@@ -29,10 +32,7 @@ export async function issueTokens(deps: AgentDeps, req: FastifyRequest, worker: 
     TOKEN_TTL_SECONDS,
   );
   const chatToken = await deps.tokens.mint(worker.account_sid, identity, { chat: { service_sid: service.sid } }, TOKEN_TTL_SECONDS);
-  const forwarded = req.headers['x-forwarded-proto'];
-  const scheme = (typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '') || req.protocol;
-  const host = req.headers.host ?? 'localhost';
-  const ws = scheme === 'https' ? 'wss' : 'ws';
+  const origin = requestOrigin(req);
   return {
     account_sid: worker.account_sid,
     workspace_sid: worker.workspace_sid,
@@ -43,7 +43,7 @@ export async function issueTokens(deps: AgentDeps, req: FastifyRequest, worker: 
     chat_token: chatToken.token,
     expires: new Date(Math.min(workerToken.expires, chatToken.expires)).toISOString(),
     ttl: TOKEN_TTL_SECONDS,
-    event_bridge: { ebServer: `${scheme}://${host}${EVENT_BRIDGE_PATH}`, wsServer: `${ws}://${host}${EVENT_BRIDGE_PATH}` },
-    chat_url: `${ws}://${host}${CHAT_PATH}`,
+    event_bridge: { ebServer: `${origin.http}${EVENT_BRIDGE_PATH}`, wsServer: `${origin.ws}${EVENT_BRIDGE_PATH}` },
+    twilsock_url: `${origin.ws}${TWILSOCK_PATH}`,
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { taskRouterBrowserBundle } from '../agent/sdk-bundle.ts';
+import { vendorBundle } from './vendor.ts';
 
 /** The browser pages (agent desktop, customer web chat, supervisor view): plain files, no build step. */
 const PUBLIC = resolve(fileURLToPath(new URL('../../public', import.meta.url)));
@@ -16,14 +16,8 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** Third-party browser bundles served from node_modules, by a fixed name (never a path from the request). */
-const VENDOR = new Map<string, () => string>([
-  // The npm package's window build still requires its dependencies: served bundled with them.
-  ['twilio-taskrouter.js', taskRouterBrowserBundle],
-]);
-
 /**
- * GET /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle>. Paths are resolved
+ * GET /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle> (the official SDKs, vendor.ts). Paths are resolved
  * inside public/ and never outside it; unknown files are 404 with Twilio's error body shape.
  */
 export function servePages(app: FastifyInstance): void {
@@ -49,8 +43,5 @@ export function servePages(app: FastifyInstance): void {
       return send(file, reply);
     });
   }
-  app.get('/vendor/:name', (req, reply) => {
-    const resolveFile = VENDOR.get((req.params as { name: string }).name);
-    return send(resolveFile ? resolveFile() : '', reply);
-  });
+  app.get('/vendor/:name', async (req, reply) => send((await vendorBundle((req.params as { name: string }).name)) ?? '', reply));
 }

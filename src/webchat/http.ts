@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isoDate } from '../core/clock.ts';
 import { TwilioError, invalidParameter } from '../core/errors.ts';
-import { CHAT_PATH } from '../conversations/gateway/chat.ts';
 import { isSid } from '../core/sid.ts';
 import { crossOrigin, publicRoutes, type PublicApi } from '../http/public-api.ts';
 import type { Limiter } from '../http/rate-limit.ts';
+import { TWILSOCK_PATH } from '../twilsock/endpoint.ts';
+import { requestOrigin } from '../web/origin.ts';
 import { customerName, TOKEN_TTL_SECONDS, type SessionService } from './sessions.ts';
 import { WIDGET_PREFIX } from './model.ts';
 import type { WidgetService } from './widgets.ts';
@@ -17,11 +18,12 @@ export const WEBCHAT_PREFIX = '/webchat/v1';
  * product and take no Basic auth. The chat page is served by this server (embed.js opens it in an
  * iframe), so it calls from the server's own origin; a page elsewhere gets CORS for the origins
  * its widget allows, and is refused a session (403) at any other. Starting sessions and renewing
- * their tokens are rate-limited (src/http/rate-limit.ts).
+ * their tokens are rate-limited (src/http/rate-limit.ts). The token is for the official
+ * Conversations SDK (`new Client(token, {twilsock: {uri: twilsock_url}})`), which the page runs
+ * for everything else: messages, who joins and leaves, catching up.
  *
- *   POST /webchat/v1/Sessions          Widget, Name → 201 {conversation_sid, interaction_sid, identity, token, expires, ttl, chat_url}
+ *   POST /webchat/v1/Sessions          Widget, Name → 201 {conversation_sid, interaction_sid, identity, token, expires, ttl, twilsock_url}
  *   POST /webchat/v1/Sessions/Token    Token (or Authorization: Bearer) → 200 {identity, conversation_sid, token, expires, ttl}
- *   GET  /webchat/v1/Sessions/Transcript  Authorization: Bearer → 200 {conversation_sid, identity, messages, participants}
  *   GET  /webchat/v1/Widgets/{Sid}     → 200 {sid, friendly_name}: what the page shows as its title
  *
  * Errors are Twilio's bodies (app.ts's error handler renders every TwilioError thrown here).
@@ -49,7 +51,7 @@ function webchatScope(app: FastifyInstance, limiter: Limiter, sessions: SessionS
       token: s.token,
       expires: isoDate(s.expires),
       ttl: TOKEN_TTL_SECONDS,
-      chat_url: chatUrl(req),
+      twilsock_url: `${requestOrigin(req).ws}${TWILSOCK_PATH}`,
     });
   });
 
@@ -59,12 +61,6 @@ function webchatScope(app: FastifyInstance, limiter: Limiter, sessions: SessionS
     if (typeof given !== 'string' || given === '') throw invalidParameter('Missing required parameter Token');
     const r = await sessions.renew(given);
     return reply.send({ identity: r.identity, conversation_sid: r.conversationSid, token: r.token, expires: isoDate(r.expires), ttl: TOKEN_TTL_SECONDS });
-  });
-
-  app.get('/Sessions/Transcript', async (req, reply) => {
-    const given = bearer(req);
-    if (!given) throw new TwilioError(20101, 401, 'Give the chat token as Authorization: Bearer <token>');
-    return reply.send(await sessions.transcript(given));
   });
 
   app.get('/Widgets/:Sid', async (req, reply) => {
@@ -105,11 +101,4 @@ function fields(req: FastifyRequest): { get(name: string): unknown } {
 
 function bearer(req: FastifyRequest): string | undefined {
   return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-}
-
-/** Where the page opens its socket, as the customer reached us (X-Forwarded-Proto honoured). */
-function chatUrl(req: FastifyRequest): string {
-  const forwarded = req.headers['x-forwarded-proto'];
-  const scheme = (typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : req.protocol) === 'https' ? 'wss' : 'ws';
-  return `${scheme}://${req.headers.host}${CHAT_PATH}`;
 }

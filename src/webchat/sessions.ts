@@ -2,8 +2,6 @@ import { AccessTokenError, verifyAccessToken } from '../core/access-token.ts';
 import type { Clock } from '../core/clock.ts';
 import { TwilioError, forbidden, invalidParameter } from '../core/errors.ts';
 import type { TokenMinter } from '../accounts/tokens.ts';
-import { messageView } from '../conversations/gateway/chat.ts';
-import type { MessageRow } from '../conversations/model.ts';
 import type { Cause } from '../conversations/service/deps.ts';
 import type { ConversationsApi } from '../conversations/services.ts';
 import { GUEST_PREFIX, guestIdentity } from '../flex/service/web-chats.ts';
@@ -28,6 +26,9 @@ export interface Session {
   expires: number;
 }
 
+/** The grant of a customer's token: their conversation's service, where the SDK finds it. */
+const chatGrant = (serviceSid: string) => ({ chat: { service_sid: serviceSid } });
+
 export interface SessionDeps {
   clock: Clock;
   conversations: ConversationsApi;
@@ -40,7 +41,7 @@ export interface SessionDeps {
  * A customer's web chat: a conversation with the customer in it as a chat participant, and a
  * `web` interaction initiated by the customer bound to that conversation, routed as the widget
  * says. Nothing here takes account credentials: the widget SID picks the account and routing,
- * and the customer's own access token is all they get.
+ * and the customer's own access token (for the official Conversations SDK) is all they get.
  */
 export class SessionService {
   constructor(private readonly deps: SessionDeps) {}
@@ -81,7 +82,8 @@ export class SessionService {
           throw new TwilioError(20001, 400, `Web chat widget ${widgetSid} cannot route chats: ${err.message}`);
         throw err;
       });
-    const { token, expires } = await this.deps.tokens.mint(accountSid, identity, { chat: {} }, TOKEN_TTL_SECONDS);
+    const { serviceSid } = await this.verifiedChat(accountSid, identity);
+    const { token, expires } = await this.deps.tokens.mint(accountSid, identity, chatGrant(serviceSid), TOKEN_TTL_SECONDS);
     return { accountSid, conversationSid, interactionSid: interactionSid as string, identity, token, expires };
   }
 
@@ -89,7 +91,7 @@ export class SessionService {
    * Checks a customer's token: well signed, not expired, a chat token of a web chat guest, and that
    * guest still in a conversation that is not closed (a closed chat's token is not renewed).
    */
-  async verify(token: string): Promise<{ accountSid: string; identity: string; conversationSid: string }> {
+  async verify(token: string): Promise<{ accountSid: string; identity: string; conversationSid: string; serviceSid: string }> {
     const db = this.deps.conversations.db;
     let t;
     try {
@@ -104,48 +106,24 @@ export class SessionService {
       throw err;
     }
     if (!t.identity.startsWith(GUEST_PREFIX)) throw new TwilioError(20101, 401, 'Not a web chat token');
-    const row = await db.get<{ conversation_sid: string }>(
-      "SELECT p.conversation_sid FROM conversation_participants p JOIN conversations c ON c.sid = p.conversation_sid WHERE p.account_sid = ? AND p.identity = ? AND c.state <> 'closed' ORDER BY p.seq DESC LIMIT 1",
-      [t.accountSid, t.identity],
+    return this.verifiedChat(t.accountSid, t.identity);
+  }
+
+  /** The guest's open chat: its conversation and service; 404 once it is closed. */
+  private async verifiedChat(accountSid: string, identity: string) {
+    const row = await this.deps.conversations.db.get<{ conversation_sid: string; chat_service_sid: string }>(
+      "SELECT p.conversation_sid, c.chat_service_sid FROM conversation_participants p JOIN conversations c ON c.sid = p.conversation_sid WHERE p.account_sid = ? AND p.identity = ? AND c.state <> 'closed' ORDER BY p.seq DESC LIMIT 1",
+      [accountSid, identity],
     );
     if (!row) throw new TwilioError(20404, 404, 'This chat has ended');
-    return { accountSid: t.accountSid, identity: t.identity, conversationSid: row.conversation_sid };
+    return { accountSid, identity, conversationSid: row.conversation_sid, serviceSid: row.chat_service_sid };
   }
 
   /** A fresh token for the same guest, while the current one is still valid. */
   async renew(token: string): Promise<{ identity: string; conversationSid: string; token: string; expires: number }> {
     const s = await this.verify(token);
-    const fresh = await this.deps.tokens.mint(s.accountSid, s.identity, { chat: {} }, TOKEN_TTL_SECONDS);
+    const fresh = await this.deps.tokens.mint(s.accountSid, s.identity, chatGrant(s.serviceSid), TOKEN_TTL_SECONDS);
     return { identity: s.identity, conversationSid: s.conversationSid, ...fresh };
-  }
-
-  /**
-   * What the customer missed while their socket was away (a reload, a network drop): the
-   * conversation's messages (the last 200) and who is in it now.
-   */
-  async transcript(token: string) {
-    const s = await this.verify(token);
-    const db = this.deps.conversations.db;
-    const rows = await db.all<MessageRow>('SELECT * FROM conversation_messages WHERE conversation_sid = ? ORDER BY message_index DESC LIMIT 200', [s.conversationSid]);
-    const people = await db.all<{ sid: string; identity: string | null; attributes: string }>(
-      'SELECT sid, identity, attributes FROM conversation_participants WHERE conversation_sid = ? ORDER BY seq',
-      [s.conversationSid],
-    );
-    return {
-      conversation_sid: s.conversationSid,
-      identity: s.identity,
-      messages: rows.reverse().map(messageView),
-      participants: people.map((p) => ({ participant_sid: p.sid, identity: p.identity, attributes: parseAttributes(p.attributes) })),
-    };
-  }
-}
-
-export function parseAttributes(text: string | null | undefined): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text ?? '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
   }
 }
 
