@@ -339,6 +339,29 @@ for (const backend of backends()) {
       diligent.close();
     });
 
+    test('an update with nothing in it changes nothing and needs no permission (a raw client could otherwise write without one)', async () => {
+      const cv = t.client.conversations.v1;
+      const sid = (await cv.conversations.create({ friendlyName: 'quiet' })).sid;
+      const speaker = await cv.conversations(sid).participants.create({ identity: 'speaker' });
+      const only = await cv.roles.create({ friendlyName: 'speaks only', type: 'conversation', permission: ['sendMessage'] });
+      const mute = await cv.conversations(sid).participants.create({ identity: 'mute', roleSid: only.sid });
+      const said = await cv.conversations(sid).messages.create({ author: 'speaker', body: 'hello' });
+      const s = await open();
+      await s.init(chatToken(t.account, 'mute'));
+      const service = (await s.request(AIM, 'GET', '/Client/v2/Configuration')).body.service_sid;
+      const base = `/Client/v2/Services/${service}/Conversations/${sid}`;
+      const events = async () => Number((await t.server.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM conversation_events WHERE conversation_sid = ?', [sid]))!.n);
+      const before = await events();
+      for (const path of [base, `${base}/Messages/${said.sid}`, `${base}/Participants/${mute.sid}`, `${base}/Participants/${speaker.sid}`]) {
+        const r = await s.request(AIM, 'POST', path, {});
+        assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+      }
+      assert.equal(await events(), before, 'nothing recorded, so no webhook fires');
+      // With something in it, the same update needs the permission the role lacks.
+      const edit = await s.request(AIM, 'POST', `${base}/Messages/${said.sid}`, { attributes: '{"a":1}' });
+      assert.deepEqual([edit.status, edit.body.code], [403, 50107]);
+    });
+
     test("a conversation the identity is not in: refused through the client API and Sync, and its events never reach it", async () => {
       const cv = t.client.conversations.v1;
       const sid = (await cv.conversations.create({ friendlyName: 'private' })).sid;

@@ -59,6 +59,8 @@ export function conversationRoutes(api: SdkApi): SdkRoute[] {
         const friendlyName = ctx.body.string('friendly_name', { maxLength: 256 });
         const uniqueName = ctx.body.string('unique_name', { maxLength: 256 });
         const attributes = ctx.body.jsonText('attributes', MAX_ATTRIBUTES);
+        // Nothing to change is not a change: no permission to check, nothing written, no webhook.
+        if (friendlyName === undefined && uniqueName === undefined && attributes === undefined) return ok(conversationBody(ctx, c));
         if (friendlyName !== undefined || uniqueName !== undefined) await permit(api, ctx, c.sid, 'editConversationName');
         if (attributes !== undefined) await permit(api, ctx, c.sid, 'editConversationAttributes');
         await askFirst(api, ctx, 'onConversationUpdate', { ConversationSid: c.sid, FriendlyName: friendlyName, UniqueName: uniqueName, Attributes: attributes });

@@ -73,6 +73,8 @@ export function messageRoutes(api: SdkApi): SdkRoute[] {
         const m = await message(ctx, c.sid);
         const text = ctx.body.string('body', { maxLength: MAX_BODY });
         const attributes = ctx.body.jsonText('attributes', MAX_ATTRIBUTES);
+        // Nothing to change is not a change: no permission to check, nothing written, no webhook.
+        if (text === undefined && attributes === undefined) return ok(body(ctx, m));
         if (text !== undefined) await permit(api, ctx, c.sid, own(ctx, m) ? 'editOwnMessage' : 'editAnyMessage');
         if (attributes !== undefined) await permit(api, ctx, c.sid, own(ctx, m) ? 'editOwnMessageAttributes' : 'editAnyMessageAttributes');
         await askFirst(api, ctx, 'onMessageUpdate', { ConversationSid: c.sid, MessageSid: m.sid, Body: text, Attributes: attributes });

@@ -50,7 +50,9 @@ export function participantRoutes(api: SdkApi): SdkRoute[] {
         const c = await conversationOf(api, ctx, ctx.params.Sid);
         const who = await target(ctx, c.sid);
         const attributes = ctx.body.jsonText('attributes', MAX_ATTRIBUTES);
-        if (attributes !== undefined) await permit(api, ctx, c.sid, who.identity === ctx.principal.identity ? 'editOwnParticipantAttributes' : 'editAnyParticipantAttributes');
+        // Nothing to change is not a change: no permission to check, nothing written, no webhook.
+        if (attributes === undefined) return ok(participantBody(ctx, who));
+        await permit(api, ctx, c.sid, who.identity === ctx.principal.identity ? 'editOwnParticipantAttributes' : 'editAnyParticipantAttributes');
         await askFirst(api, ctx, 'onParticipantUpdate', { ConversationSid: c.sid, ParticipantSid: who.sid, Attributes: attributes });
         return ok(participantBody(ctx, await ps.update(ctx.principal.accountSid, c.sid, who.sid, { attributes }, SDK)));
       },
