@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openChatSocket, type ChatSocket } from '../support/chat-socket.ts';
+import { nextEvent, within, type Client, type Message } from '../support/conversations-sdk.ts';
+import { collect, conversationOf, sdkFor, shutdownAll } from '../support/sdk-chat.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { connectWorker, envelope, type SdkWorker } from './event-bridge-support.ts';
 import { flexWorkspace, type FlexFixture } from './flex-helpers.ts';
@@ -27,7 +28,7 @@ function expect403(res: { status: number; body: any }, message: RegExp) {
 for (const backend of backends()) {
   describe(`agent identity: a worker token cannot make its agent someone else (${backend.name})`, () => {
     let t: TestServer;
-    const sockets: ChatSocket[] = [];
+    const clients: Client[] = [];
     const workers: SdkWorker[] = [];
     before(async () => {
       t = await startServer(backend);
@@ -35,7 +36,7 @@ for (const backend of backends()) {
       t.clock.set(Date.now());
     });
     after(async () => {
-      for (const s of sockets) s.ws.terminate();
+      await shutdownAll(clients);
       for (const w of workers) w.disconnect();
       await t.close();
     });
@@ -54,16 +55,14 @@ for (const backend of backends()) {
     };
     const messages = async (conversationSid: string) =>
       (await t.client.conversations.v1.conversations(conversationSid).messages.list()).map((m) => [m.author, m.body]);
-    /** Sends a message frame on the socket; resolves with the server's answer to it (ack or error). */
-    const write = async (sock: ChatSocket, conversationSid: string, body: string, ref: number) => {
-      sock.ws.send(JSON.stringify({ type: 'message', conversation_sid: conversationSid, body, ref }));
-      return sock.next((fr) => fr.ref === ref);
-    };
+    /** The Conversations SDK as the holder of this chat token, with every message it is told of. */
     const open = async (token: string) => {
-      const s = await openChatSocket(t.baseUrl, token);
-      sockets.push(s);
-      return s;
+      const client = await sdkFor(t, token, clients);
+      return { client, heard: collect<Message>(client, 'messageAdded') };
     };
+    /** The SDK will not open a conversation its identity is not in, so it has nothing to write there with. */
+    const refusedIn = async (client: Client, conversationSid: string) =>
+      assert.rejects(within(client.getConversationBySid(conversationSid), 'getConversationBySid'), (err: Error) => !/no answer within/.test(err.message));
 
     /**
      * bob (signed in) is chatting with a web chat customer, who has told him a secret; mallory (signed
@@ -114,17 +113,19 @@ for (const backend of backends()) {
       assert.equal(decode(renewed.chat_token).grants.identity, 'mallory');
       assert.equal(decode(renewed.worker_token).grants.identity, 'mallory');
 
-      // Not on bob's chat: the chat socket will not write there, the agent routes will not read it.
-      const sock = await open(renewed.chat_token);
-      const answer = await write(sock, customer.conversation_sid, 'hi, this is bob', 1);
-      assert.equal(answer.type, 'error', JSON.stringify(answer));
-      // Nor push to it what is said there: once bob's socket has the customer's next message, an
-      // answer on mallory's socket comes after anything pushed to it for that message.
-      const bobSock = await open(bob.chat_token);
+      // Not on bob's chat: mallory's SDK cannot open it to write there, the agent routes will not read it.
+      const sdk = await open(renewed.chat_token);
+      assert.equal(sdk.client.user.identity, 'mallory');
+      await refusedIn(sdk.client, customer.conversation_sid);
+      // Nor is what is said there pushed to her: once bob's SDK has the customer's next message, every push of it is done.
+      const bobSdk = await open(bob.chat_token);
+      const bobChat = await conversationOf(t, bobSdk.client, customer.conversation_sid);
+      const heardByBob = nextEvent<Message>(bobChat, 'messageAdded', (m) => m.body === 'are you there?');
       await t.client.conversations.v1.conversations(customer.conversation_sid).messages.create({ author: customer.identity, body: 'are you there?' });
-      await bobSock.next((fr) => fr.type === 'message' && fr.message.body === 'are you there?');
-      assert.equal((await write(sock, customer.conversation_sid, 'still me', 2)).type, 'error');
-      assert.deepEqual(sock.frames.filter((fr) => fr.type === 'message'), [], 'no message of that chat reached mallory');
+      await t.server.sdk.flush();
+      await heardByBob;
+      await refusedIn(sdk.client, customer.conversation_sid);
+      assert.deepEqual(sdk.heard, [], 'no message of that chat reached mallory');
       expect403(await agentCall('GET', `/Tasks/${taskSid}/Messages`, renewed.worker_token), /not assigned/);
       assert.deepEqual(await messages(customer.conversation_sid), [
         [customer.identity, 'my card is 4242'],
@@ -141,19 +142,19 @@ for (const backend of backends()) {
       assert.equal((await renew(mallory.worker_token)).identity, 'mallory.k');
     });
 
-    test("contact_uri set to a web chat customer's identity: refused; no customer token, transcript or socket for the agent", async () => {
+    test("contact_uri set to a web chat customer's identity: refused; no customer token, renewal or conversation for the agent", async () => {
       const { f, mallory, customer } = await scene();
       expect403(await updateSelf(f, mallory.worker_token, { Attributes: JSON.stringify({ contact_uri: `client:${customer.identity}` }) }), /identity/);
 
       const renewed = await renew(mallory.worker_token);
       assert.equal(renewed.identity, 'mallory');
       assert.equal(decode(renewed.chat_token).grants.identity, 'mallory');
-      // The customer's transcript takes the customer's token only.
-      const transcript = await t.http('GET', '/webchat/v1/Sessions/Transcript', { auth: `Bearer ${renewed.chat_token}` });
-      assert.equal(transcript.status, 401, JSON.stringify(transcript.body));
-      const sock = await open(renewed.chat_token);
-      const answer = await write(sock, customer.conversation_sid, 'please send your card again', 2);
-      assert.equal(answer.type, 'error', JSON.stringify(answer));
+      // The customer's token renewal takes the customer's token only; mallory's SDK cannot open the customer's chat.
+      const renewal = await t.http('POST', '/webchat/v1/Sessions/Token', { auth: `Bearer ${renewed.chat_token}` });
+      assert.equal(renewal.status, 401, JSON.stringify(renewal.body));
+      const sdk = await open(renewed.chat_token);
+      await refusedIn(sdk.client, customer.conversation_sid);
+      assert.deepEqual(sdk.heard, []);
       assert.deepEqual(await messages(customer.conversation_sid), [[customer.identity, 'my card is 4242']]);
 
       // Even set by an administrator, a customer's identity is no agent's: no tokens for it.

@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import WebSocket from 'ws';
 import { backends, startServer, type TestServer } from '../support/server.ts';
+import { connectSdk, type Client } from '../support/conversations-sdk.ts';
+import { sdkFor, shutdownAll } from '../support/sdk-chat.ts';
 import { assertTwilioError } from '../support/twilio-error.ts';
 import { connectWorker, type SdkWorker } from './event-bridge-support.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from './flex-helpers.ts';
@@ -20,21 +21,11 @@ function decode(token: string): any {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 }
 
-/** Opens the chat socket with a token; resolves with the `ready` frame, or rejects with the HTTP status. */
-function chatSocket(url: string, token: string): Promise<{ ws: WebSocket; ready: any }> {
-  const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`);
-  return new Promise((resolve, reject) => {
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.on('error', reject);
-    ws.once('message', (data) => resolve({ ws, ready: JSON.parse(data.toString()) }));
-  });
-}
-
 for (const backend of backends()) {
   describe(`agent: credentials, sign-in, tokens and agent actions (${backend.name})`, () => {
     let t: TestServer;
     const workers: SdkWorker[] = [];
-    const sockets: WebSocket[] = [];
+    const clients: Client[] = [];
     before(async () => {
       t = await startServer(backend);
       // The SDK's socket lives on real timers: the server's clock starts at the real time.
@@ -42,7 +33,7 @@ for (const backend of backends()) {
     });
     after(async () => {
       for (const w of workers) w.disconnect();
-      for (const s of sockets) s.terminate();
+      await shutdownAll(clients);
       await t.close();
     });
 
@@ -167,7 +158,7 @@ for (const backend of backends()) {
       assert.equal((await t.http('POST', credentialsPath(f.wsSid, f.agents.dave), { body: form({ Password: PASSWORD }), auth: null })).status, 401);
     });
 
-    test('sign-in: tokens with the right grants, which the event bridge and the chat socket accept', async () => {
+    test('sign-in: tokens with the right grants, which the event bridge and the Conversations SDK accept', async () => {
       const { f, sessions } = await agents(['alice']);
       const s = sessions.alice;
       assert.equal(s.account_sid, t.account.accountSid);
@@ -179,7 +170,8 @@ for (const backend of backends()) {
       assert.equal(Date.parse(s.expires), t.clock.now() - (t.clock.now() % 1000) + 3600_000);
       const host = t.baseUrl.replace(/^http:\/\//, '');
       assert.deepEqual(s.event_bridge, { ebServer: `http://${host}/event-bridge/v1/wschannels`, wsServer: `ws://${host}/event-bridge/v1/wschannels` });
-      assert.equal(s.chat_url, `ws://${host}/conversations/v1/Gateway/Chat`);
+      assert.equal(s.twilsock_url, `ws://${host}/tsock/v3/wsconnect`, "the Conversations SDK's twilsock.uri");
+      assert.equal(s.chat_url, undefined, 'the chat socket is gone');
 
       const w = decode(s.worker_token);
       assert.equal(w.sub, t.account.accountSid);
@@ -197,11 +189,10 @@ for (const backend of backends()) {
       assert.equal(worker.sid, f.agents.alice);
       assert.equal(worker.friendlyName, 'alice');
 
-      // The chat socket takes the chat token (as alice), and refuses the worker token.
-      const chat = await chatSocket(s.chat_url, s.chat_token);
-      sockets.push(chat.ws);
-      assert.deepEqual(chat.ready, { type: 'ready', identity: 'alice' });
-      await assert.rejects(chatSocket(s.chat_url, s.worker_token), /HTTP 401/);
+      // The official Conversations SDK takes the chat token (as alice), and refuses the worker token.
+      const chat = await sdkFor(t, s.chat_token, clients);
+      assert.equal(chat.user.identity, 'alice');
+      await assert.rejects(connectSdk(t.baseUrl, s.worker_token), /SDK (connection error|init failed)/);
 
       // A form or a JSON body.
       const json = await t.http('POST', '/switchyard/v1/Agent/Sessions', {

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HttpDeliveryAdapter } from '../../src/conversations/gateway/outbound.ts';
-import { openChatSocket } from '../support/chat-socket.ts';
+import { chatToken, within, type Message } from '../support/conversations-sdk.ts';
+import { conversationOf, sdkFor, seenAfter } from '../support/sdk-chat.ts';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 import { inbound } from './conversations-helpers.ts';
 import { flexWorkspace, members, routedTask } from './flex-helpers.ts';
-import twilio from 'twilio';
 
 const PROXY = '+15550007777';
 const CUSTOMER = '+15551110001';
-
-/** The chat WebSocket of an identity, with a token minted as an application would. */
-function chatSocket(t: TestServer, identity: string) {
-  const token = new twilio.jwt.AccessToken(t.account.accountSid, t.account.apiKey, t.account.apiSecret, { identity, ttl: 600 });
-  token.addGrant(new twilio.jwt.AccessToken.ChatGrant({}));
-  return openChatSocket(t.baseUrl, token.toJwt());
-}
 
 for (const backend of backends()) {
   describe(`flex: the whole life of an inbound SMS interaction (${backend.name})`, () => {
@@ -73,18 +66,17 @@ for (const backend of backends()) {
       const agent = parts.find((p) => p.type === 'agent')!;
       assert.deepEqual(agent.routingProperties, { workspace_sid: f.wsSid, task_sid: task.sid, reservation_sid: offer.sid, worker_sid: f.agents.alice });
 
-      // Messages both ways through the gateways: the customer's SMS comes in through the inbound
-      // gateway and reaches alice's chat socket; alice writes on the socket and it goes out as SMS.
-      const chat = await chatSocket(t, 'alice');
+      // Messages both ways: the customer's SMS comes in through the inbound gateway and reaches
+      // alice's Conversations SDK (a token minted as an application would); alice writes with the
+      // SDK and it goes out as SMS.
+      const alice = await sdkFor(t, chatToken(t.account, 'alice', { ttl: 600 }));
       try {
-        await inbound(t, { From: CUSTOMER, To: PROXY, Body: 'Order 42' });
-        const seen = await chat.next((f) => f.type === 'message' && f.message.body === 'Order 42');
-        assert.equal(seen.conversation_sid, conversationSid);
-        assert.equal(seen.message.author, CUSTOMER);
-        chat.ws.send(JSON.stringify({ type: 'message', conversation_sid: conversationSid, body: 'Let me look into order 42' }));
-        await chat.next((f) => f.type === 'ack');
+        const chat = await conversationOf(t, alice, conversationSid);
+        const seen = await seenAfter<Message>(t, chat, 'messageAdded', (m) => m.body === 'Order 42', () => inbound(t, { From: CUSTOMER, To: PROXY, Body: 'Order 42' }));
+        assert.equal(seen.author, CUSTOMER);
+        await within(chat.sendMessage('Let me look into order 42'), 'sendMessage');
       } finally {
-        chat.ws.close();
+        await within(alice.shutdown(), 'shutdown');
       }
       await t.server.conversationDeliveries.flush();
       const out = sink.requests.map((r) => [r.params.To, r.params.From, r.params.Body]);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
-import { openChatSocket } from '../support/chat-socket.ts';
+import { within, type Message, type Participant } from '../support/conversations-sdk.ts';
+import { conversationOf, sdkFor, seenAfter } from '../support/sdk-chat.ts';
 import { backends, conformanceChecks, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
 import { flexRowCounts, flexWorkspace, members, type FlexFixture } from './flex-helpers.ts';
 import { expectError } from './routing-helpers.ts';
@@ -102,22 +103,24 @@ for (const backend of backends()) {
       const [offer] = await a.f.pending(task.sid);
       assert.equal(offer.workerSid, a.f.agents.alice);
 
-      // The browser's side: a chat token the backend minted for that identity reaches the conversation.
-      await t.server.chat.idle();
-      const sock = await openChatSocket(t.baseUrl, chatToken(a, wc.identity, c.chatServiceSid));
+      // The browser's side: the official Conversations SDK, with a chat token the backend minted for that identity.
+      const browser = await sdkFor(t, chatToken(a, wc.identity, c.chatServiceSid));
       try {
-        sock.ws.send(JSON.stringify({ type: 'message', conversation_sid: c.sid, body: 'Hello?', ref: 1 }));
-        const ack = await sock.next('ack');
-        assert.equal((await cv.conversations(c.sid).messages(ack.message_sid).fetch()).author, wc.identity);
-        await a.f.w.tasks(task.sid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
-        const joined = await sock.next((x) => x.type === 'participant' && x.event === 'joined');
+        const chat = await conversationOf(t, browser, c.sid);
+        const index = await within(chat.sendMessage('Hello?'), 'sendMessage');
+        const [sent] = await cv.conversations(c.sid).messages.list({ limit: 1 });
+        assert.deepEqual([sent.index, sent.author, sent.body], [index, wc.identity, 'Hello?']);
+        const joined = await seenAfter<Participant>(t, chat, 'participantJoined', () => true, () =>
+          a.f.w.tasks(task.sid).reservations(offer.sid).update({ reservationStatus: 'accepted' }),
+        );
         assert.equal(joined.identity, 'alice');
-        await cv.conversations(c.sid).messages.create({ author: 'alice', body: 'Hi Ada, let me look.' });
-        const reply = await sock.next((x) => x.type === 'message' && x.message.author === 'alice');
-        assert.equal(reply.message.body, 'Hi Ada, let me look.');
+        const reply = await seenAfter<Message>(t, chat, 'messageAdded', (m) => m.author === 'alice', () =>
+          cv.conversations(c.sid).messages.create({ author: 'alice', body: 'Hi Ada, let me look.' }),
+        );
+        assert.equal(reply.body, 'Hi Ada, let me look.');
         assert.deepEqual(await members({ ...t, client: a.client } as TestServer, c.sid), ['alice', wc.identity].sort());
       } finally {
-        sock.ws.close();
+        await within(browser.shutdown(), 'shutdown');
       }
     });
 

@@ -10,7 +10,8 @@ import { channels, interactions } from '../../src/flex/model.ts';
 import { planInteraction, type SetupPlan } from '../../src/flex/plan.ts';
 import { STALE_SETUP_MS } from '../../src/flex/service/setup.ts';
 import { isPermanent } from '../../src/store/failures.ts';
-import { openChatSocket } from '../support/chat-socket.ts';
+import { within, type Client } from '../support/conversations-sdk.ts';
+import { conversationOf, sdkFor, shutdownAll } from '../support/sdk-chat.ts';
 import { backends, startServer, type Backend, type TestServer } from '../support/server.ts';
 import { assertTwilioError } from '../support/twilio-error.ts';
 import { EB_PATH, workerToken } from './event-bridge-support.ts';
@@ -84,7 +85,11 @@ for (const backend of backends()) {
       conversation = task.attrs.conversationSid;
       aliceToken = workerToken(t, f.wsSid, f.agents.alice);
     });
-    after(() => t.close());
+    const clients: Client[] = [];
+    after(async () => {
+      await shutdownAll(clients);
+      await t.close();
+    });
 
     const refusedRow = (row: () => Row) => async () => {
       const r = row();
@@ -129,23 +134,17 @@ for (const backend of backends()) {
       ];
       for (const [why, row] of rows) test(why, refusedRow(row));
 
-      test('a chat socket message body: an error frame, and no message', async () => {
+      test('a message the Conversations SDK sends: refused, and no message', async () => {
         await t.client.conversations.v1.conversations(conversation).participants.create({ identity: 'nul-writer' });
-        const chat = await openChatSocket(t.baseUrl, chatToken(t, 'nul-writer'));
-        try {
-          const before = await snapshot(t, backend);
-          chat.ws.send(JSON.stringify({ type: 'message', conversation_sid: conversation, body: 'hi\u0000there', ref: 1 }));
-          const error = await chat.next('error');
-          assert.equal(error.code, 20001);
-          assert.match(error.message, /NUL/);
-          chat.ws.send(JSON.stringify({ type: 'message', conversation_sid: conversation, body: 'fine', attributes: JSON.stringify({ a: '\u0000' }), ref: 2 }));
-          const second = await chat.next('error');
-          assert.equal(second.ref, 2);
-          assert.match(second.message, /attributes.*NUL/);
-          assert.deepEqual(await snapshot(t, backend), before, 'nothing was written');
-        } finally {
-          chat.ws.close();
-        }
+        const sdk = await sdkFor(t, chatToken(t, 'nul-writer'), clients);
+        const chat = await conversationOf(t, sdk, conversation);
+        const before = await snapshot(t, backend);
+        // The SDK rejects with the tunnelled answer: its status and Twilio's body.
+        const refused = (message: RegExp) => (e: { status?: number; body?: { code?: number; message?: string } }) =>
+          e.status === 400 && e.body?.code === 20001 && message.test(e.body.message ?? '');
+        await assert.rejects(within(chat.sendMessage('hi\u0000there'), 'sendMessage'), refused(/NUL/));
+        await assert.rejects(within(chat.sendMessage('fine', { a: '\u0000' }), 'sendMessage'), refused(/NUL/));
+        assert.deepEqual(await snapshot(t, backend), before, 'nothing was written');
       });
     });
 

@@ -15,6 +15,7 @@ import { configFromEnv } from '../../src/config.ts';
 import { INBOUND_PATH } from '../../src/conversations/gateway/inbound.ts';
 import { routeUpgrade } from '../../src/http/upgrades.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
+import { rawTwilsock, statusOf } from '../support/sdk-chat.ts';
 
 /** How long a test waits for the server to answer or close before calling it a failure. */
 const WAIT_MS = 5000;
@@ -278,26 +279,22 @@ for (const backend of backends()) {
       await assertServing(t);
     });
 
-    test('a chat socket whose token cannot be checked for a store failure gets 500, not 401', async () => {
-      const { token } = await t.server.tokens.mint(t.account.accountSid, 'ada', { chat: { service_sid: 'IS00000000000000000000000000000000' } }, 600);
-      const path = `/conversations/v1/Gateway/Chat?token=${token}`;
-      const answer = async () => {
-        const s = await open(portOf(t));
-        s.write(upgrade(path));
-        const o = await outcome(s);
-        s.destroy();
-        return o;
-      };
-      assert.equal((await answer()).status, 101, 'the token is good');
+    test('a twilsock init whose token cannot be checked for a store failure closes the socket as an internal error (1011), not a 401', async () => {
+      const { token } = await t.server.tokens.mint(t.account.accountSid, 'ada', { chat: {} }, 600);
+      const good = await rawTwilsock(t);
+      assert.equal(statusOf(await good.call({ method: 'init', token, registrations: [] })), 200, 'the token is good');
+      good.ws.terminate();
       const db = t.server.db as unknown as Record<string, unknown>;
       const get = db.get;
+      const s = await rawTwilsock(t);
+      let reply: unknown;
       db.get = async () => {
         throw new Error('a store failure');
       };
       try {
-        const o = await answer();
-        assert.equal(o.status, 500, o.data);
-        assert.deepEqual(JSON.parse(o.data.slice(o.data.indexOf('\r\n\r\n') + 4)), INTERNAL);
+        reply = s.call({ method: 'init', token, registrations: [] }).catch(() => 'no reply');
+        assert.equal(await s.closed, 1011);
+        assert.equal(await reply, 'no reply', 'no reply saying the token is bad');
       } finally {
         db.get = get;
       }

@@ -12,7 +12,7 @@ describe('pages: served as plain files, nothing outside public/', () => {
   });
   after(() => t.close());
 
-  test('a page file and the worker SDK bundle are served with their content types, without authentication', async () => {
+  test('a page file and the official SDKs\' bundles are served with their content types, without authentication', async () => {
     const css = await t.http('GET', '/shared/style.css', { auth: null });
     assert.equal(css.status, 200);
     assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
@@ -21,6 +21,13 @@ describe('pages: served as plain files, nothing outside public/', () => {
     assert.equal(sdk.status, 200);
     assert.match(sdk.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.ok((await sdk.text()).length > 10_000, 'the browser bundle of twilio-taskrouter');
+    // Two requests at once while it is built: one build, the same script for both.
+    const [chat, again] = await Promise.all([fetch(`${t.baseUrl}/vendor/twilio-conversations.js`), fetch(`${t.baseUrl}/vendor/twilio-conversations.js`)]);
+    assert.deepEqual([chat.status, again.status], [200, 200]);
+    assert.match(chat.headers.get('content-type') ?? '', /^text\/javascript/);
+    const script = await chat.text();
+    assert.equal(await again.text(), script);
+    assert.match(script, /window\.Twilio\.Conversations=/, 'the @twilio/conversations browser build, as Twilio.Conversations');
   });
 
   test('unknown files, vendor names and escapes from public/ are 404 with a Twilio error body', async () => {
@@ -33,7 +40,8 @@ describe('pages: served as plain files, nothing outside public/', () => {
   });
 
   test('a WebSocket upgrade on a path no endpoint serves is refused with 404', async () => {
-    for (const path of ['/nowhere', '/conversations/v1/Gateway/Chatty', '/event-bridge/v1']) {
+    // The chat socket's path too: the Conversations SDK's twilsock endpoint replaced it.
+    for (const path of ['/nowhere', '/conversations/v1/Gateway/Chat', '/event-bridge/v1']) {
       const status = await new Promise<number>((resolve, reject) => {
         const ws = new WebSocket(`${t.baseUrl.replace('http', 'ws')}${path}`);
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
-import { openChatSocket } from '../support/chat-socket.ts';
+import { connectSdk, within, type Client, type Message, type Participant } from '../support/conversations-sdk.ts';
+import { conversationOf, sdkFor, seenAfter, shutdownAll } from '../support/sdk-chat.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from './flex-helpers.ts';
 import { advance } from './routing-helpers.ts';
@@ -41,7 +42,11 @@ for (const backend of backends()) {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       widgetSid = res.body.sid;
     });
-    after(() => t.close());
+    const clients: Client[] = [];
+    after(async () => {
+      await shutdownAll(clients);
+      await t.close();
+    });
 
     test('widgets: create, list, fetch, delete; TaskChannel defaults to chat, WorkflowSid to the only workflow', async () => {
       const res = await t.http('POST', WIDGETS, { body: form({ WorkspaceSid: f.wsSid }) });
@@ -153,11 +158,11 @@ for (const backend of backends()) {
       const res = await t.http('POST', SESSIONS, { body: form({ Widget: widgetSid, Name: 'Ada Lovelace' }), auth: null });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       const s = res.body;
-      assert.deepEqual(Object.keys(s).sort(), ['chat_url', 'conversation_sid', 'expires', 'identity', 'interaction_sid', 'token', 'ttl']);
+      assert.deepEqual(Object.keys(s).sort(), ['conversation_sid', 'expires', 'identity', 'interaction_sid', 'token', 'ttl', 'twilsock_url']);
       assert.match(s.identity, /^guest-[0-9a-f]{24}$/);
       assert.match(s.conversation_sid, /^CH[0-9a-f]{32}$/);
       assert.match(s.interaction_sid, /^KD[0-9a-f]{32}$/);
-      assert.equal(s.chat_url, `${t.baseUrl.replace('http', 'ws')}/conversations/v1/Gateway/Chat`);
+      assert.equal(s.twilsock_url, `${t.baseUrl.replace('http', 'ws')}/tsock/v3/wsconnect`, "the Conversations SDK's twilsock.uri");
       assert.equal(s.ttl, 3600);
       assert.equal(Date.parse(s.expires), t.clock.now() - (t.clock.now() % 1000) + 3600_000);
 
@@ -165,6 +170,8 @@ for (const backend of backends()) {
       const cv = t.client.conversations.v1;
       const people = await cv.conversations(s.conversation_sid).participants.list();
       assert.equal(people.length, 1);
+      const grant = JSON.parse(Buffer.from(s.token.split('.')[1], 'base64url').toString()).grants;
+      assert.deepEqual(grant, { identity: s.identity, chat: { service_sid: (await cv.conversations(s.conversation_sid).fetch()).chatServiceSid } });
       assert.equal(people[0].identity, s.identity);
       assert.deepEqual(JSON.parse(people[0].attributes), { friendlyName: 'Ada Lovelace' });
 
@@ -186,42 +193,35 @@ for (const backend of backends()) {
       const [offer] = await f.pending(tasks[0].sid);
       assert.equal(offer.workerSid, f.agents.alice);
 
-      // The customer's socket: the agent joins when they accept, their reply arrives, the customer writes back.
-      await t.server.chat.idle(); // the customer's own joining was pushed (to nobody) before the socket opens
-      const sock = await openChatSocket(t.baseUrl, s.token);
-      try {
-        await f.w.tasks(tasks[0].sid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
-        const joined = await sock.next('participant');
-        assert.deepEqual(
-          { event: joined.event, identity: joined.identity, conversation_sid: joined.conversation_sid, member_type: joined.attributes.member_type },
-          { event: 'joined', identity: 'alice', conversation_sid: s.conversation_sid, member_type: 'agent' },
-        );
-        await cv.conversations(s.conversation_sid).messages.create({ author: 'alice', body: 'Hello Ada, how can I help?' });
-        const reply = await sock.next('message');
-        assert.equal(reply.message.author, 'alice');
-        assert.equal(reply.message.body, 'Hello Ada, how can I help?');
-        sock.ws.send(JSON.stringify({ type: 'message', conversation_sid: s.conversation_sid, body: 'My order never came', ref: 1 }));
-        const ack = await sock.next('ack');
-        assert.equal(ack.ref, 1);
-        const stored = await cv.conversations(s.conversation_sid).messages(ack.message_sid).fetch();
-        assert.equal(stored.author, s.identity);
+      // The customer's SDK: the agent joins when they accept, their reply arrives, the customer writes back.
+      const browser = await sdkFor(t, s.token, clients);
+      const chat = await conversationOf(t, browser, s.conversation_sid);
+      const joined = await seenAfter<Participant>(t, chat, 'participantJoined', () => true, () =>
+        f.w.tasks(tasks[0].sid).reservations(offer.sid).update({ reservationStatus: 'accepted' }),
+      );
+      assert.equal(joined.identity, 'alice');
+      assert.equal((joined.attributes as { member_type?: string }).member_type, 'agent');
+      const reply = await seenAfter<Message>(t, chat, 'messageAdded', () => true, () =>
+        cv.conversations(s.conversation_sid).messages.create({ author: 'alice', body: 'Hello Ada, how can I help?' }),
+      );
+      assert.deepEqual([reply.author, reply.body], ['alice', 'Hello Ada, how can I help?']);
+      const index = await within(chat.sendMessage('My order never came'), 'sendMessage');
+      const stored = await cv.conversations(s.conversation_sid).messages.list();
+      assert.deepEqual(stored.map((m) => [m.index, m.author, m.body]), [[0, 'alice', 'Hello Ada, how can I help?'], [index, s.identity, 'My order never came']]);
 
-        // What a reconnecting page reads back: the messages so far and who is in the chat.
-        const tr = await t.http('GET', `${SESSIONS}/Transcript`, { auth: `Bearer ${s.token}` });
-        assert.equal(tr.status, 200);
-        assert.deepEqual(tr.body.messages.map((m: any) => [m.author, m.body]), [['alice', 'Hello Ada, how can I help?'], [s.identity, 'My order never came']]);
-        assert.deepEqual(tr.body.participants.map((p: any) => p.identity), [s.identity, 'alice']);
+      // A reloaded page (another SDK client, the same token) reads back the messages so far and who is in the chat.
+      const reloaded = await sdkFor(t, s.token, clients);
+      const again = await conversationOf(t, reloaded, s.conversation_sid);
+      assert.deepEqual((await within(again.getMessages(), 'getMessages')).items.map((m) => [m.author, m.body]), [['alice', 'Hello Ada, how can I help?'], [s.identity, 'My order never came']]);
+      assert.deepEqual((await within(again.getParticipants(), 'getParticipants')).map((p) => p.identity).sort(), [s.identity, 'alice'].sort());
 
-        // The agent closes the chat: they leave, the customer sees it, and the token is no longer renewed.
-        await t.client.flexApi.v1.interaction(s.interaction_sid).channels(channel.sid).update({ status: 'closed', routing: { status: 'wrapup' } });
-        const left = await sock.next('participant');
-        assert.equal(left.event, 'left');
-        assert.equal(left.identity, 'alice');
-        assert.deepEqual(await members(t, s.conversation_sid), [s.identity]);
-        expectTwilioError(await t.http('POST', `${SESSIONS}/Token`, { body: form({ Token: s.token }), auth: null }), 404, 20404, /ended/);
-      } finally {
-        sock.ws.close();
-      }
+      // The agent closes the chat: they leave, the customer sees it, and the token is no longer renewed.
+      const left = await seenAfter<Participant>(t, chat, 'participantLeft', () => true, () =>
+        t.client.flexApi.v1.interaction(s.interaction_sid).channels(channel.sid).update({ status: 'closed', routing: { status: 'wrapup' } }),
+      );
+      assert.equal(left.identity, 'alice');
+      assert.deepEqual(await members(t, s.conversation_sid), [s.identity]);
+      expectTwilioError(await t.http('POST', `${SESSIONS}/Token`, { body: form({ Token: s.token }), auth: null }), 404, 20404, /ended/);
     });
 
     test('a session from a JSON body; the token is renewed while valid, and refused once expired', async () => {
@@ -237,6 +237,7 @@ for (const backend of backends()) {
       assert.equal(renewed.body.identity, s.identity);
       assert.equal(renewed.body.conversation_sid, s.conversation_sid);
       assert.notEqual(renewed.body.token, s.token);
+      assert.deepEqual(JSON.parse(Buffer.from(renewed.body.token.split('.')[1], 'base64url').toString()).grants.chat, JSON.parse(Buffer.from(s.token.split('.')[1], 'base64url').toString()).grants.chat, 'the same service');
       assert.equal(Date.parse(renewed.body.expires) - Date.parse(s.expires), 50 * 60 * 1000);
       // Bearer works as well as the Token field.
       const again = await t.http('POST', `${SESSIONS}/Token`, { auth: `Bearer ${renewed.body.token}` });
@@ -244,9 +245,9 @@ for (const backend of backends()) {
 
       await advance(t, 11 * 60); // the first token is past its hour; the renewed one is not
       expectTwilioError(await t.http('POST', `${SESSIONS}/Token`, { body: form({ Token: s.token }), auth: null }), 401, 20104);
-      await assert.rejects(openChatSocket(t.baseUrl, s.token), /HTTP 401/);
-      const sock = await openChatSocket(t.baseUrl, renewed.body.token);
-      sock.ws.close();
+      await assert.rejects(connectSdk(t.baseUrl, s.token), /expired/i);
+      const sdk = await sdkFor(t, renewed.body.token, clients);
+      assert.equal(sdk.user.identity, s.identity);
     });
 
     test('sessions: bad input is a 400 / 20001, unknown widgets 404 / 20404, bad tokens 401; nothing is created', async () => {
@@ -287,8 +288,6 @@ for (const backend of backends()) {
         assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
         expectTwilioError(res, status, code);
       }
-      expectTwilioError(await t.http('GET', `${SESSIONS}/Transcript`, { auth: null }), 401, 20101);
-      expectTwilioError(await t.http('GET', `${SESSIONS}/Transcript`, { auth: 'Bearer nope' }), 401, 20101);
       assert.deepEqual(
         { conversations: await rowCount(t, 'conversations'), interactions: await rowCount(t, 'interactions'), tasks: await rowCount(t, 'tasks') },
         before,

@@ -1,19 +1,20 @@
 /**
  * What every WebSocket endpoint is held to: a frame size fitted to what it carries (a larger frame
  * closes that socket with 1009, Message Too Big, before the server holds it), and a share of open
- * sockets per identity (the extra one is refused with 429; the others keep working). Both the chat
- * gateway and the event bridge.
+ * sockets per identity (the extra one is refused with 429; the others keep working). Both the
+ * twilsock endpoint of the official Conversations SDK and the event bridge.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { SDK_MAX_FRAME } from '../../src/conversations/sdk/index.ts';
 import { MAX_BODY } from '../../src/conversations/service/messages.ts';
-import { openChatSocket } from '../support/chat-socket.ts';
+import { nextEvent, type Client, type Message } from '../support/conversations-sdk.ts';
+import { conversationOf, rawTwilsock, sdkFor, seenAfter, shutdownAll, statusOf } from '../support/sdk-chat.ts';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { EB_PATH, within } from './event-bridge-support.ts';
 import { makeWorkspace } from './routing-helpers.ts';
 
-const CHAT_PATH = '/conversations/v1/Gateway/Chat';
 const PER_IDENTITY = 2;
 
 /** The close code the server ends a socket with (fails after the bounded wait). */
@@ -82,69 +83,79 @@ for (const backend of backends()) {
   describe(`WebSocket limits: frame size and sockets per identity (${backend.name})`, () => {
     let t: TestServer;
     const open: WebSocket[] = [];
+    const clients: Client[] = [];
     before(async () => {
       t = await startServer(backend, { socketsPerIdentity: PER_IDENTITY });
     });
     after(async () => {
       for (const ws of open) ws.terminate();
+      await shutdownAll(clients);
       await t.close();
     });
 
     const chatToken = async (identity: string) => (await t.server.tokens.mint(t.account.accountSid, identity, { chat: {} }, 3600)).token;
-    const chat = async (identity: string) => {
-      const s = await openChatSocket(t.baseUrl, await chatToken(identity));
+    /** A twilsock socket initialised for the identity (or refused: the status of init's reply). */
+    const raw = async (identity: string) => {
+      const s = await rawTwilsock(t);
       open.push(s.ws);
-      return s;
+      return { ...s, status: statusOf(await s.call({ method: 'init', token: await chatToken(identity), registrations: [] })) };
     };
-    const chatUrl = async (identity: string) => `${t.baseUrl.replace('http', 'ws')}${CHAT_PATH}?token=${encodeURIComponent(await chatToken(identity))}`;
 
-    test('chat: a frame over the limit closes that socket with 1009; the largest message, every character escaped, still goes through', async () => {
+    test('twilsock: a frame over the limit closes that socket with 1009; the largest message, every character escaped, still goes through', async () => {
       const cv = t.client.conversations.v1;
       const c = await cv.conversations.create({});
       await cv.conversations(c.sid).participants.create({ identity: 'ada' });
-      const big = await chat('ada');
-      const other = await chat('ada');
+      const big = await raw('ada');
+      const other = await raw('ada');
+      assert.deepEqual([big.status, other.status], [200, 200]);
 
-      const closed = closeCode(big.ws);
-      big.ws.send(JSON.stringify({ type: 'message', conversation_sid: c.sid, body: 'x'.repeat(1024 * 1024) }));
-      assert.equal(await closed, 1009, 'Message Too Big');
-      assert.equal(big.frames.length, 0, 'the frame was not read as a message');
+      big.ws.send(Buffer.alloc(SDK_MAX_FRAME + 1, 0x41));
+      assert.equal(await big.closed, 1009, 'Message Too Big');
 
       // A message of MAX_BODY characters and 16 KiB of attributes, each character written as
-      // \uXXXX (6 bytes): legal JSON any client may send, so the limit must leave room for it.
+      // \uXXXX (6 bytes), in a tunnelled request as the SDK sends it: legal JSON any client may
+      // send, so the limit must leave room for it.
       const escape = (s: string) => [...s].map((ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0')).join('');
       const body = 'é'.repeat(MAX_BODY);
       const attributes = JSON.stringify({ note: 'ü'.repeat(16 * 1024 - 11) });
-      const frame = `{"type":"message","conversation_sid":"${c.sid}","body":"${escape(body)}","attributes":"${escape(attributes)}","ref":1}`;
-      assert.ok(Buffer.byteLength(frame) > 100_000, `a big frame: ${Buffer.byteLength(frame)} bytes`);
-      other.ws.send(frame);
-      const ack = await other.next('ack');
-      assert.equal(ack.ref, 1);
-      const stored = await cv.conversations(c.sid).messages(ack.message_sid).fetch();
+      const payload = `{"body":"${escape(body)}","attributes":"${escape(attributes)}"}`;
+      const service = (await cv.conversations(c.sid).fetch()).chatServiceSid;
+      const header = { method: 'message', active_grant: 'ip_messaging', payload_type: 'application/json; charset=utf-8', http_request: { host: 'aim.us1.twilio.com', path: `/Client/v2/Services/${service}/Conversations/${c.sid}/Messages`, method: 'POST', params: {}, headers: {} } };
+      assert.ok(Buffer.byteLength(payload) > 100_000, `a big frame: ${Buffer.byteLength(payload)} bytes`);
+      const reply = await other.call(header, payload);
+      assert.equal((reply.header.http_status as { code: number }).code, 201, reply.payload);
+      const stored = await cv.conversations(c.sid).messages(JSON.parse(reply.payload).sid).fetch();
       assert.equal(stored.body, body);
       assert.equal(stored.attributes, attributes);
       assert.equal(other.ws.readyState, WebSocket.OPEN);
     });
 
-    test(`chat: at most ${PER_IDENTITY} open sockets per identity; the extra one is refused with 429 and the others keep working`, async () => {
+    test(`twilsock: at most ${PER_IDENTITY} open sockets per identity; the extra one is refused with 429 and the others keep working`, async () => {
       const cv = t.client.conversations.v1;
       const c = await cv.conversations.create({});
       await cv.conversations(c.sid).participants.create({ identity: 'bea' });
-      const first = await chat('bea');
-      const second = await chat('bea');
-      assertTooMany(await refusal(await chatUrl('bea')));
+      const first = await sdkFor(t, await chatToken('bea'), clients);
+      const second = await sdkFor(t, await chatToken('bea'), clients);
+      assert.equal((await raw('bea')).status, 429);
       // Someone else is not counted against bea.
-      await chat('cy');
+      assert.equal((await raw('cy')).status, 200);
 
-      await cv.conversations(c.sid).messages.create({ author: 'system', body: 'still here?' });
-      assert.equal((await first.next('message')).message.body, 'still here?');
-      assert.equal((await second.next('message')).message.body, 'still here?');
+      const [atFirst, atSecond] = [await conversationOf(t, first, c.sid), await conversationOf(t, second, c.sid)];
+      const heard = nextEvent<Message>(atSecond, 'messageAdded');
+      const m = await seenAfter<Message>(t, atFirst, 'messageAdded', () => true, () => cv.conversations(c.sid).messages.create({ author: 'system', body: 'still here?' }));
+      assert.equal(m.body, 'still here?');
+      assert.equal((await heard).body, 'still here?');
 
       // A closed socket gives its place back.
-      first.ws.close();
-      const third = await eventually(async () => openChatSocket(t.baseUrl, await chatToken('bea'), 1000));
-      open.push(third.ws);
-      assertTooMany(await refusal(await chatUrl('bea')));
+      await first.shutdown();
+      clients.splice(clients.indexOf(first), 1);
+      const third = await eventually(async () => {
+        const s = await raw('bea');
+        if (s.status !== 200) throw new Error(`init ${s.status}`);
+        return s;
+      });
+      assert.equal(third.ws.readyState, WebSocket.OPEN);
+      assert.equal((await raw('bea')).status, 429);
     });
 
     test('event bridge: a frame over the limit closes that socket with 1009; a small frame does not', async () => {

@@ -34,9 +34,8 @@ export function authenticate(route: FuzzRoute, c: Context, headers: Record<strin
       if (value !== undefined) headers.authorization = value;
       return;
     }
-    case 'worker-token':
-    case 'chat-token': {
-      const token = route.auth === 'worker-token' ? world.tokens.worker : world.tokens.customerChat;
+    case 'worker-token': {
+      const token = world.tokens.worker;
       if (!bad) return void (headers.authorization = `Bearer ${token}`);
       const value = r.pick([undefined, 'Bearer', 'Bearer x', `Bearer ${world.tokens.agentChat}`, `Bearer ${world.tokens.customerChat}`, `Bearer ${world.tokens.worker}`, `Bearer ${token.slice(0, -3)}abc`, good, `Bearer ${'a.'.repeat(5000)}`]);
       kinds.push('auth-token');

@@ -15,9 +15,9 @@ export interface RawOutcome {
   ms: number;
 }
 
-const UPGRADE_PATHS = ['/conversations/v1/Gateway/Chat', '/event-bridge/v1/wschannels', '/', '/taskrouter/v1/Workspaces', '/nope'];
+const UPGRADE_PATHS = ['/tsock/v3/wsconnect', '/v3/wsconnect', '/event-bridge/v1/wschannels', '/', '/taskrouter/v1/Workspaces', '/nope'];
 /** Request targets that are not valid URLs: `GET http://[` with Upgrade once ended the process. */
-const BAD_TARGETS = ['http://[', 'http://[::1', '//[', 'http://x:99999/', 'http://', 'http://[::1]:99999/x', '//', 'http:', '[', '%', '/%zz', '/\u0000', '/\u00ff\u00fe', 'http://user:pass@[/', '*', 'HTTP://[', '\\\\[', 'ws://[', '?token=%zz', '/#[', 'http://a b/', 'http://127.0.0.1:1/conversations/v1/Gateway/Chat'];
+const BAD_TARGETS = ['http://[', 'http://[::1', '//[', 'http://x:99999/', 'http://', 'http://[::1]:99999/x', '//', 'http:', '[', '%', '/%zz', '/\u0000', '/\u00ff\u00fe', 'http://user:pass@[/', '*', 'HTTP://[', '\\\\[', 'ws://[', '?token=%zz', '/#[', 'http://a b/', 'http://127.0.0.1:1/tsock/v3/wsconnect'];
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
 /** A raw case: malformed request lines, headers, hosts, bodies and WebSocket upgrades, with the tokens to make some upgrades real. */
@@ -59,10 +59,10 @@ export function rawCase(r: Random, tokens: { chat: string; worker: string }): Ra
       const method = r.pick(['GET', 'GET', 'POST', 'PUT', 'OPTIONS']);
       return { kind: `upgrade-${variant[0]}`, bytes: crlf([`${method} ${path}${q} HTTP/1.1`, ...variant[1]]) };
     }],
-    // A real chat socket, then frames the protocol or the gateway refuses.
+    // A real twilsock socket (the Conversations SDK's; its token goes in init), then frames WebSocket or twilsock refuses.
     [2, () => {
       const frames = Array.from({ length: 1 + r.int(3) }, () => frame(r));
-      return { kind: 'websocket-frames', bytes: crlf([`GET /conversations/v1/Gateway/Chat?token=${encodeURIComponent(tokens.chat)} HTTP/1.1`, ...upgradeHeaders()]), frames };
+      return { kind: 'websocket-frames', bytes: crlf(['GET /tsock/v3/wsconnect HTTP/1.1', ...upgradeHeaders()]), frames };
     }],
     // Malformed request lines.
     [5, () => {
@@ -123,6 +123,12 @@ function frame(r: Random): Buffer {
   };
   return r.pick<() => Buffer>([
     () => masked(1, Buffer.from('not json')),
+    // Twilsock frames (binary): a header cut short, a length past the end, no init first, a bad token in init, an unknown method.
+    () => masked(2, Buffer.from('TWILSOCK V3.0 9\r\n{"method":\r\n')),
+    () => masked(2, Buffer.from('TWILSOCK V3.0 99999999\r\n{}\r\n')),
+    () => masked(2, twilsock({ method: 'message', id: 'TM1', http_request: { host: 'aim.us1.twilio.com', path: '/Client/v2/Configuration', method: 'GET', params: {}, headers: {} } })),
+    () => masked(2, twilsock({ method: 'init', id: 'TM1', token: r.pick(['', 'x', 'a.b.c', 'a.'.repeat(3000)]), registrations: [] })),
+    () => masked(2, twilsock({ method: r.pick(['__proto__', 'update', 'reply', 'nope']), id: r.pick(['TM1', '\u0000', '']) })),
     () => masked(1, Buffer.from(JSON.stringify({ type: 'message', conversation_sid: 'CH' + r.hex(32), body: 'x' }))),
     () => masked(1, Buffer.from(JSON.stringify({ type: 'message', conversation_sid: 'x\u0000', body: '\u0000' }))),
     () => masked(1, Buffer.from('['.repeat(5000) + ']'.repeat(5000))),
@@ -138,6 +144,12 @@ function frame(r: Random): Buffer {
     () => Buffer.concat([Buffer.from([0x81, 0xff]), u64(2 ** 53), Buffer.from([1, 2, 3, 4])]),
     () => masked(8, Buffer.from([0x03, 0xe8, 0xff])),
   ])();
+}
+
+/** A twilsock frame as the SDK writes it: `TWILSOCK V3.0 <header length>\r\n<header>\r\n` and no payload. */
+function twilsock(header: Record<string, unknown>): Buffer {
+  const head = Buffer.from(JSON.stringify({ ...header, payload_size: 0 }));
+  return Buffer.concat([Buffer.from(`TWILSOCK V3.0 ${head.length}\r\n`), head, Buffer.from('\r\n')]);
 }
 
 function u64(n: number): Buffer {

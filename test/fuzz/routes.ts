@@ -6,7 +6,7 @@ import { facts, type FieldFact, type OperationFact, type Product } from '../supp
 export type Segment = { fixed: string } | { param: string; sid?: string } | { rest: true };
 
 /** How a route authenticates its caller. */
-export type Auth = 'basic' | 'none' | 'worker-token' | 'chat-token' | 'signature' | 'envelope';
+export type Auth = 'basic' | 'none' | 'worker-token' | 'signature' | 'envelope';
 
 export interface FuzzRoute {
   method: string;
@@ -68,7 +68,6 @@ const FLEX_SEGMENT_SIDS: Record<string, string> = { Channels: 'UO', Participants
 function authOf(path: string): Auth {
   if (path.startsWith('/switchyard/v1/Agent/Sessions')) return 'none';
   if (path.startsWith('/switchyard/v1/Agent/')) return 'worker-token';
-  if (path === '/webchat/v1/Sessions/Transcript') return 'chat-token';
   if (path.startsWith('/conversations/v1/Gateway/Messaging')) return 'signature';
   if (path.startsWith('/event-bridge/')) return 'envelope';
   if (/^\/(taskrouter|conversations|flex-api|switchyard)\//.test(path)) return 'basic';
