@@ -1,10 +1,13 @@
 // The agent desktop: plain JS, no build. The agent signs in (POST /switchyard/v1/Agent/Sessions)
 // and gets a worker token and a chat token. The worker token drives Twilio's official worker SDK
 // (window.TaskRouter, served from /vendor/twilio-taskrouter.js) through Switchyard's event bridge:
-// activity, offers, accept/reject, complete. The chat token opens the chat WebSocket, which
-// carries the transcripts and the agent's replies. What the SDK cannot do (end a chat with
-// wrap-up, transfer) goes to the agent endpoints with the worker token as a bearer. Tokens are
-// renewed before they expire; the session is kept in sessionStorage so a reload resumes it.
+// activity, offers, accept/reject, complete. The chat token drives Twilio's official Conversations
+// SDK (window.Twilio.Conversations, from /vendor/twilio-conversations.js) through the twilsock
+// endpoint: what is said in the agent's chats, who joins and leaves, and the agent's replies. A
+// task's history is read from the agent endpoints (the SDK no longer reads a chat the agent has
+// left, as in wrap-up), and so is what the SDKs cannot do (end a chat with wrap-up, transfer), with
+// the worker token as a bearer. Tokens are renewed before they expire and handed to both SDKs; the
+// session is kept in sessionStorage so a reload resumes it.
 'use strict';
 
 (function () {
@@ -16,16 +19,12 @@
 
   let session = null; // the sign-in answer, plus `offset`: local clock minus server clock (ms)
   let worker = null;
-  let chat = null; // the chat WebSocket
-  let chatRetry = 0;
-  let chatRef = 0;
+  let chat = null; // the Conversations SDK's client
   let renewTimer = null;
-  let reconnectTimer = null;
   let ticker = null;
   let directory = null; // { task_queues, workers } for transfer targets
   const offers = new Map(); // reservation SID → { reservation, li }
-  const cards = new Map(); // task SID → { reservation, el, conversationSid, seen:Set, ... }
-  const pendingReplies = new Map(); // chat ref → { card, text }
+  const cards = new Map(); // task SID → { reservation, el, conversationSid, conversation, names, seen:Set, ... }
 
   // ---------- small helpers ----------
 
@@ -129,9 +128,10 @@
   async function renew() {
     try {
       const data = await call('POST', '/Tokens');
+      if (worker) worker.updateToken(data.worker_token);
+      // Kept once both SDKs hold the new tokens (an SDK offline now takes it when it reconnects).
+      if (chat) await chat.updateToken(data.chat_token).catch(() => {});
       keep(data);
-      if (worker) worker.updateToken(session.worker_token);
-      // An open chat socket stays open; the next connection uses the new token.
       scheduleRenewal();
     } catch (err) {
       if (err.status === 401) return stop('Your session has ended (' + err.message + '). Please sign in again.');
@@ -142,7 +142,6 @@
 
   function stop(message) {
     clearTimeout(renewTimer);
-    clearTimeout(reconnectTimer);
     clearInterval(ticker);
     if (worker) {
       worker.removeAllListeners();
@@ -150,8 +149,8 @@
     }
     worker = null;
     if (chat) {
-      chat.onclose = null;
-      chat.close();
+      chat.removeAllListeners();
+      chat.shutdown().catch(() => {});
     }
     chat = null;
     session = null;
@@ -338,7 +337,7 @@
     const customer = customerOf(task);
     const channel = channelOf(task);
     const id = 'task-' + task.sid;
-    const card = { reservation: r, task, conversationSid: a.conversationSid || null, interaction: !!a.flexInteractionSid, seen: new Set(), customer };
+    const card = { reservation: r, task, conversationSid: a.conversationSid || null, customerAddress: a.customerAddress, interaction: !!a.flexInteractionSid, seen: new Set(), names: new Map(), conversation: null, customer };
     const transcript = el('ol', { class: 'transcript', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation with ' + customer, tabindex: '0' });
     const reply = el('textarea', { id: id + '-reply', rows: '2', maxlength: '1600', 'aria-describedby': id + '-reply-hint' });
     const send = el('button', { type: 'submit', class: 'send', text: 'Send' });
@@ -388,7 +387,7 @@
     $('tasks').append(elCard);
     $('no-tasks').hidden = true;
     updateTask(r);
-    if (card.conversationSid) loadTranscript(card);
+    if (card.conversationSid) openConversation(card);
     announce('You are now working on the ' + channel + ' from ' + customer + '.');
     if (card.conversationSid && r.status === 'accepted') reply.focus();
   }
@@ -490,49 +489,27 @@
     }
   }
 
-  // ---------- the chat socket and transcripts ----------
+  // ---------- chats: the Conversations SDK, and each task's history ----------
 
   function connectChat() {
     if (!session) return;
-    const ws = new WebSocket(session.chat_url + '?token=' + encodeURIComponent(session.chat_token));
-    chat = ws;
-    ws.onopen = () => {
-      chatRetry = 0;
-    };
-    ws.onmessage = (ev) => {
-      let f;
-      try {
-        f = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      if (f.type === 'ready') {
-        // Anything said while the socket was down is read back.
-        for (const card of cards.values()) if (card.conversationSid) loadTranscript(card);
-      } else if (f.type === 'message') {
-        const card = cardFor(f.conversation_sid);
-        if (card) showMessage(card, f.message);
-      } else if (f.type === 'participant') {
-        const card = cardFor(f.conversation_sid);
-        if (card && f.identity !== session.identity) systemLine(card, displayName(f.identity, f.attributes) + (f.event === 'joined' ? ' joined.' : ' left.'));
-      } else if (f.type === 'ack') {
-        pendingReplies.delete(f.ref);
-      } else if (f.type === 'error') {
-        const p = pendingReplies.get(f.ref);
-        pendingReplies.delete(f.ref);
-        if (p) {
-          p.card.note.textContent = 'Not sent: ' + f.message;
-          if (!p.card.reply.value) p.card.reply.value = p.text;
-        }
-      }
-    };
-    ws.onclose = () => {
-      if (chat !== ws || !session) return;
-      chat = null;
-      // Back off up to 15 s; the tokens may have been renewed meanwhile.
-      const wait = Math.min(15000, 500 * 2 ** chatRetry++);
-      reconnectTimer = setTimeout(connectChat, wait);
-    };
+    const logLevel = new URLSearchParams(location.search).get('log') || 'error';
+    chat = new window.Twilio.Conversations.Client(session.chat_token, { twilsock: { uri: session.twilsock_url }, logLevel });
+    chat.on('stateChanged', (state) => {
+      if (state === 'failed') problem('The chat could not connect: replies cannot be sent. Sign in again to retry.');
+    });
+    // The server warns before the token runs out (the desk renews earlier; this is in case its timer was held up).
+    chat.on('tokenAboutToExpire', () => renew());
+    chat.on('conversationJoined', (c) => {
+      const card = cardFor(c.sid);
+      if (card) card.conversation = c;
+    });
+    chat.on('messageAdded', (m) => {
+      const card = cardFor(m.conversation.sid);
+      if (card) showMessage(card, m);
+    });
+    chat.on('participantJoined', (p) => participantLine(p, 'joined'));
+    chat.on('participantLeft', (p) => participantLine(p, 'left'));
   }
 
   function cardFor(conversationSid) {
@@ -540,16 +517,42 @@
     return null;
   }
 
-  function displayName(identity, attributes) {
+  /** A participant's name, when their attributes give one (a customer's; an agent is known by identity). */
+  function nameOf(attributes) {
     const a = attributes || {};
     for (const k of ['friendlyName', 'friendly_name', 'name']) if (typeof a[k] === 'string' && a[k].trim()) return a[k].trim();
-    return identity || 'Someone';
+    return null;
+  }
+
+  function remember(card, p) {
+    const name = nameOf(p.attributes);
+    if (name) card.names.set(p.sid, name);
+    return name || p.identity || (p.bindings && p.bindings.sms && p.bindings.sms.address) || 'Someone';
+  }
+
+  function participantLine(p, event) {
+    const card = cardFor(p.conversation.sid);
+    if (!card || p.identity === session.identity) return;
+    systemLine(card, remember(card, p) + (event === 'joined' ? ' joined.' : ' left.'));
+  }
+
+  /** The chat so far (the agent endpoint: it answers in every state), and the SDK's conversation to reply in. */
+  async function openConversation(card) {
+    loadTranscript(card);
+    if (card.reservation.status !== 'accepted' || !chat) return;
+    try {
+      const c = await chat.getConversationBySid(card.conversationSid);
+      card.conversation = card.conversation || c;
+      for (const p of await c.getParticipants()) remember(card, p);
+    } catch (err) {
+      card.note.textContent = 'The chat is not reachable yet: ' + err.message;
+    }
   }
 
   async function loadTranscript(card) {
     try {
       const data = await call('GET', '/Tasks/' + card.task.sid + '/Messages');
-      for (const m of data.messages) showMessage(card, m);
+      for (const m of data.messages) showMessage(card, { sid: m.sid, index: m.index, author: m.author, body: m.body, participantSid: m.participant_sid });
     } catch (err) {
       card.note.textContent = 'Could not load the conversation so far: ' + err.message;
     }
@@ -559,8 +562,9 @@
     if (card.seen.has(m.sid)) return;
     card.seen.add(m.sid);
     const mine = m.author === session.identity;
-    const li = el('li', { class: mine ? 'mine' : 'theirs', 'data-sid': m.sid, 'data-index': String(m.index) }, el('span', { class: 'author', text: mine ? 'You' : card.customer }), m.body || '');
-    // Keep the order of the conversation, whatever order the socket and the read-back come in.
+    const author = mine ? 'You' : card.names.get(m.participantSid) || (m.author === card.customerAddress ? card.customer : m.author || card.customer);
+    const li = el('li', { class: mine ? 'mine' : 'theirs', 'data-sid': m.sid, 'data-index': String(m.index) }, el('span', { class: 'author', text: author }), m.body || '');
+    // Keep the order of the conversation, whatever order the SDK and the read-back come in.
     const after = [...card.transcript.children].find((x) => x.dataset.index && Number(x.dataset.index) > m.index);
     card.transcript.insertBefore(li, after || null);
     card.transcript.scrollTop = card.transcript.scrollHeight;
@@ -571,18 +575,21 @@
     card.transcript.scrollTop = card.transcript.scrollHeight;
   }
 
-  function sendReply(card) {
+  async function sendReply(card) {
     const text = card.reply.value.trim();
     if (!text || card.reply.disabled) return;
-    if (!chat || chat.readyState !== WebSocket.OPEN) {
+    if (!card.conversation) {
       card.note.textContent = 'Not connected to the chat yet; try again in a moment.';
       return;
     }
-    const ref = ++chatRef;
-    pendingReplies.set(ref, { card, text });
-    chat.send(JSON.stringify({ type: 'message', conversation_sid: card.conversationSid, body: text, ref }));
     card.reply.value = '';
     card.note.textContent = '';
+    try {
+      await card.conversation.sendMessage(text);
+    } catch (err) {
+      card.note.textContent = 'Not sent: ' + ((err.body && err.body.message) || err.message);
+      if (!card.reply.value) card.reply.value = text;
+    }
   }
 
   // ---------- start ----------

@@ -6,11 +6,12 @@ import { flexWorkspace, members, routedTask, type FlexFixture } from '../api/fle
 import { launchBrowser, screenshot, setAgentPassword } from './support.ts';
 
 /**
- * The agent desktop in a real browser, with Twilio's official worker SDK unmodified, against a
- * real server: the agent signs in, goes Available, sees two chats offered (customer, channel and a
- * countdown), accepts one and rejects the other, reads the customer's message, replies, ends the
- * chat (wrap-up) and completes the task; every effect is checked over REST. Then the page renews
- * its tokens. Every wait is on something the page shows (locators with timeouts), never a sleep.
+ * The agent desktop in a real browser, with Twilio's official worker and Conversations SDKs
+ * unmodified, against a real server: the agent signs in, goes Available, sees two chats offered
+ * (customer, channel and a countdown), accepts one and rejects the other, reads the customer's
+ * message, replies, ends the chat (wrap-up) and completes the task; every effect is checked over
+ * REST. Then the page renews its tokens and hands them to both SDKs. Every wait is on something the
+ * page shows (locators with timeouts), never a sleep.
  */
 
 const [sqlite] = backends();
@@ -22,8 +23,9 @@ describe('browser: agent desktop', () => {
   let f: FlexFixture;
   let browser: Browser;
   before(async () => {
-    t = await startServer(sqlite);
-    // The page and the SDK run on real time: so does the server, so countdowns and tokens agree.
+    // The page and the SDKs run on real time: so does the server, so countdowns and tokens agree;
+    // the Conversations SDK's live data is projected and pushed on its own, as in production.
+    t = await startServer(sqlite, { timers: 'auto' });
     t.clock.set(Date.now());
     f = await flexWorkspace(t, ['alice'], { available: false });
     // Two chats at once: alice's chat channel holds two.
@@ -171,6 +173,13 @@ describe('browser: agent desktop', () => {
     const renewed = await page.evaluate(() => JSON.parse(sessionStorage.getItem('switchyard.agent.session') ?? '{}'));
     const iat = (tok: string) => JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString()).iat as number;
     assert.ok(iat(renewed.worker_token) >= iat(before) + 55 * 60, 'a token issued later');
+    // The Conversations SDK holds the new chat token too: past the first one's hour, its connection lives on.
+    const chatSessions = () => [...t.server.sdk.endpoint.all].filter((s) => s.principal?.identity === 'alice');
+    const exp = (tok: string) => JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString()).exp as number;
+    assert.deepEqual(chatSessions().map((s) => s.principal?.expiresAt), [exp(renewed.chat_token) * 1000]);
+    t.clock.advance(5 * 60_000);
+    t.server.sdk.endpoint.checkTokens();
+    assert.deepEqual(chatSessions().map((s) => s.closing), [false], 'not closed for an expired token');
 
     // The desktop still works: back to Offline through the SDK, seen over REST.
     await page.getByLabel('Activity').selectOption({ label: 'Offline (not available)' });

@@ -7,9 +7,10 @@ import { createWidget, customerWrites, launchBrowser, screenshot, signInSupervis
 
 /**
  * The customer's web chat and the supervisor's board in a real browser, against a real server:
- * the customer starts a chat and writes; the supervisor sees the task waiting in its queue; an
- * agent accepts and replies over REST; the customer sees the agent join, the reply, and the agent
- * leave. Every wait is on something the page shows (locators with timeouts), never a sleep.
+ * the customer starts a chat and writes (the page runs Twilio's official Conversations SDK); the
+ * supervisor sees the task waiting in its queue; an agent accepts and replies over REST; the
+ * customer sees the agent join, the reply, the token renewed past its hour, and the agent leave.
+ * Every wait is on something the page shows (locators with timeouts), never a sleep.
  */
 
 const [sqlite] = backends();
@@ -21,7 +22,8 @@ describe('browser: web chat and supervisor', () => {
   let browser: Browser;
   let widgetSid: string;
   before(async () => {
-    t = await startServer(sqlite);
+    // The Conversations SDK's live data is projected and pushed on its own, as in production.
+    t = await startServer(sqlite, { timers: 'auto' });
     f = await flexWorkspace(t, ['alice']);
     widgetSid = await createWidget(t, f.wsSid);
     browser = await launchBrowser();
@@ -36,7 +38,8 @@ describe('browser: web chat and supervisor', () => {
 
   test('a customer chats with an agent; the supervisor sees the task counted in its queue', async () => {
     const customer = await browser.newPage();
-    await customer.goto(`${t.baseUrl}/webchat/?widget=${widgetSid}`);
+    if (process.env.DEBUG_PAGE) customer.on('console', (m) => console.log('page:', m.text()));
+    await customer.goto(`${t.baseUrl}/webchat/?widget=${widgetSid}${process.env.DEBUG_PAGE ? '&log=debug' : ''}`);
     await customer.getByRole('heading', { name: 'Acme support' }).waitFor(WAIT);
     await screenshot(customer, 'webchat-1-start');
 
@@ -93,6 +96,26 @@ describe('browser: web chat and supervisor', () => {
       WAIT,
     );
     await screenshot(supervisor, 'supervisor-2-task-assigned');
+
+    // The token: the server warns the SDK three minutes before it runs out (tokenAboutToExpire); the
+    // page renews it and hands it to the SDK (updateToken), which stays connected past the first hour.
+    const tokenOf = () => customer.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? '{}').token as string, `switchyard.webchat.${widgetSid}`);
+    const first = await tokenOf();
+    t.clock.advance(58 * 60_000 - 65_000);
+    await customer.waitForFunction((args) => JSON.parse(sessionStorage.getItem(args.key) ?? '{}').token !== args.first, { key: `switchyard.webchat.${widgetSid}`, first }, WAIT);
+    assert.notEqual(await tokenOf(), first);
+    t.clock.advance(3 * 60_000);
+    t.server.sdk.endpoint.checkTokens(); // the first token has run out: a connection still on it would be closed now
+    await t.client.conversations.v1.conversations(attrs.conversationSid).messages.create({ author: 'alice', body: 'Are you still there, Ada?' });
+    await customer.locator('#transcript li.theirs', { hasText: 'Are you still there, Ada?' }).waitFor(WAIT);
+    assert.equal(await customer.locator('#status').getAttribute('class'), 'muted small', 'no error shown');
+
+    // A reload resumes the chat: the page renews its token and the SDK reads back what was said.
+    await customer.reload();
+    await customer.locator('#status', { hasText: 'alice is here' }).waitFor(WAIT);
+    await customer.locator('#transcript li.theirs', { hasText: 'Are you still there, Ada?' }).waitFor(WAIT);
+    assert.deepEqual(await transcript(customer), ['You\nHello, my order never came', 'alice\nHi Ada, let me check that for you.', 'alice\nAre you still there, Ada?']);
+    await screenshot(customer, 'webchat-3b-reloaded');
 
     // The agent closes the chat: she leaves, and the customer is told.
     const interaction = await t.client.flexApi.v1.interaction(attrs.flexInteractionSid).fetch();
