@@ -8,8 +8,8 @@ const SIGNING_KEY_NAME = 'Switchyard token signing';
 /**
  * Mints Twilio access tokens for the pages (agents, web chat customers): the same JWT as
  * `twilio.jwt.AccessToken`, signed with an API key of the account that the server keeps for
- * itself (created on first use), so the verifiers of the event bridge and the chat socket take
- * them like any other token.
+ * itself (created on first use), so the verifiers of the event bridge and of twilsock (the
+ * Conversations SDK) take them like any other token.
  */
 export class TokenMinter {
   private readonly keys = new Map<string, { sid: string; secret: string }>();

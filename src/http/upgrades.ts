@@ -12,7 +12,7 @@ const routers = new WeakMap<FastifyInstance, Map<string, UpgradeHandler>>();
 /**
  * WebSocket upgrades by path, on the app's one HTTP server: Node hands every upgrade to every
  * 'upgrade' listener, so there is a single listener that gives each path to its endpoint (the
- * chat gateway, the event bridge) and answers 404 to any other. It is also the one guard of those
+ * Conversations SDK's twilsock, the event bridge) and answers 404 to any other. It is also the one guard of those
  * endpoints: a request target that is no URL is a 400, and a handler that throws or rejects is
  * logged and answered 500, never left to end the process.
  */

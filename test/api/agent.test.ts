@@ -2,7 +2,7 @@
  * The agent desktop's server side: credentials set and revoked by an administrator, sign-in and
  * token renewal, and the agent actions the worker SDK cannot do (EndChat, Transfer), each only on
  * the agent's own tasks. Tokens are checked where they are used: the official worker SDK on the
- * event bridge, and the chat socket.
+ * event bridge, the official Conversations SDK on twilsock.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { recordEvent, settledEventsSince } from '../../src/conversations/events.ts';
 import { backends, startServer } from '../support/server.ts';
 
-/** The chat gateway and the webhook fan-out read `conversation_events` behind a cursor. */
+/** The Conversations SDK's projector and the webhook fan-out read `conversation_events` behind a cursor. */
 for (const backend of backends()) {
   describe(`Conversations event cursors (${backend.name})`, () => {
     test('a reader is never handed an event past one that is still being written', async () => {

@@ -119,8 +119,7 @@ export function postEventParams(ev: EventRow, chatServiceSid: string, webhookSid
 
 /**
  * Twilio's Source: API for REST calls and timers; SDK for whatever the official SDK did (twilsock);
- * for gateway messages the channel the author writes from (SMS, WHATSAPP), or SDK for a chat
- * identity (the chat WebSocket).
+ * for gateway messages the channel the author writes from (SMS, WHATSAPP), else SDK.
  */
 function sourceOf(ev: EventRow, m: MessageRow | undefined): string {
   if (ev.source === 'sdk') return 'SDK';
