@@ -604,7 +604,8 @@
   } catch {
     session = null;
   }
-  if (session && Date.parse(session.expires) + session.offset > Date.now() + 10000) start();
+  // A session kept by an older page (no twilsock_url) signs in again rather than point the SDK elsewhere.
+  if (session && session.twilsock_url && Date.parse(session.expires) + session.offset > Date.now() + 10000) start();
   else {
     session = null;
     sessionStorage.removeItem(STORE);
