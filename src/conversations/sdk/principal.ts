@@ -13,7 +13,7 @@ export interface SdkPrincipal extends Principal {
 
 /**
  * Verifies the token of `init` (or of `update`, with the principal it renews): an AccessToken with a
- * ChatGrant, signed with an API key of the account it names, as the chat gateway verifies it. The
+ * ChatGrant, signed with an API key of the account it names, as web chat sessions verify it. The
  * grant's service_sid names the service (one of the account's), else the account's default. A
  * renewal must be for the same identity and service. The identity's user is made on first connection,
  * as Twilio makes users implicitly.
