@@ -61,7 +61,7 @@ type Entry = Op | { unserved: string };
 const zero = (prefix: string) => prefix + '0'.repeat(32);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const idOf = (item: Item) => String(item.sid ?? item.task_queue_sid);
+const idOf = (item: Item) => String(item.sid ?? item.task_queue_sid ?? item.conversation_sid);
 const attrs = (item: Item) => JSON.parse(item.attributes ?? '{}');
 
 /** Sorted by `key` in `dir` (ties allowed), and not every value the same (else the order proves nothing). */
@@ -301,6 +301,13 @@ async function fixture(t: TestServer): Promise<Record<string, Entry>> {
   await cv.conversations(c2.sid).update({ state: 'closed' });
   const day2 = t.clock.now();
   const chatService = (await conv.fetch()).chatServiceSid;
+  // Services, users, credentials and push bindings: two of each (roles: the four built-in ones).
+  await cv.services.create({ friendlyName: 'second service' });
+  await cv.users.create({ identity: 'sweep-other' });
+  const sweepUser = (await cv.users('sweep-agent').fetch()).sid;
+  for (const name of ['apn one', 'fcm two']) await cv.credentials.create({ type: name.startsWith('apn') ? 'apn' : 'fcm', friendlyName: name });
+  for (const [identity, bindingType, address] of [['sweep-agent', 'apn', 'device-a'], ['sweep-other', 'fcm', 'device-b']] as const)
+    await t.server.conversations.bindings.register(t.account.accountSid, chatService, { identity, bindingType, address, endpoint: `${identity}-endpoint` });
 
   // ---- TaskRouter: two workspaces; in the first, two queues, two workflows, three workers, four tasks.
   t.clock.advance(MINUTE);
@@ -568,15 +575,21 @@ async function fixture(t: TestServer): Promise<Record<string, Entry>> {
       whole: { Identity: 'sweep-agent' },
       params: participantConversationCases(),
     },
-    'conversations /v1/Credentials': unserved('push credentials: no push notifications'),
-    'conversations /v1/Roles': unserved('roles and permissions are not modelled'),
-    'conversations /v1/Services': unserved('one conversation service per account, not managed through the API'),
-    'conversations /v1/Services/{ChatServiceSid}/Bindings': unserved('push bindings: no push notifications'),
-    'conversations /v1/Services/{ChatServiceSid}/Roles': unserved('roles and permissions are not modelled'),
-    'conversations /v1/Services/{ChatServiceSid}/Users': unserved('conversation users are not modelled'),
-    'conversations /v1/Services/{ChatServiceSid}/Users/{UserSid}/Conversations': unserved('conversation users are not modelled'),
-    'conversations /v1/Users': unserved('conversation users are not modelled'),
-    'conversations /v1/Users/{UserSid}/Conversations': unserved('conversation users are not modelled'),
+    'conversations /v1/Credentials': { path: '/v1/Credentials', params: {} },
+    'conversations /v1/Roles': { path: '/v1/Roles', params: {} },
+    'conversations /v1/Services': { path: '/v1/Services', params: {} },
+    'conversations /v1/Services/{ChatServiceSid}/Bindings': {
+      path: `${SVC}/Bindings`,
+      params: {
+        BindingType: { match: { value: 'apn', holds: (b) => b.binding_type === 'apn' }, none: 'gcm', error: { value: 'pigeon', status: 400, code: 20001 } },
+        Identity: { match: { value: 'sweep-other', holds: (b) => b.identity === 'sweep-other' }, none: 'nobody' },
+      },
+    },
+    'conversations /v1/Services/{ChatServiceSid}/Roles': { path: `${SVC}/Roles`, params: {} },
+    'conversations /v1/Services/{ChatServiceSid}/Users': { path: `${SVC}/Users`, params: {} },
+    'conversations /v1/Services/{ChatServiceSid}/Users/{UserSid}/Conversations': { path: `${SVC}/Users/${sweepUser}/Conversations`, params: {} },
+    'conversations /v1/Users': { path: '/v1/Users', params: {} },
+    'conversations /v1/Users/{UserSid}/Conversations': { path: `/v1/Users/${sweepUser}/Conversations`, params: {} },
 
     // ---- Flex: Interactions; the rest of flex-api is outside Switchyard
     'flex /v1/Interactions/{InteractionSid}/Channels': { path: `/v1/Interactions/${kd}/Channels`, params: {}, single: true },
