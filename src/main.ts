@@ -1,9 +1,18 @@
-import { configFromEnv } from './config.ts';
+import { configOrExit, redactUrl } from './config.ts';
 import { createServer } from './server.ts';
 
-const config = configFromEnv();
-const server = await createServer(config);
-await server.app.listen({ port: config.port, host: config.host });
+/** A start that failed for an outside reason (store unreachable, port taken) is one line and exit 1; our own bugs keep their stack. */
+function cannotStart(what: string, err: unknown): never {
+  const e = err as { code?: unknown; message?: string };
+  if (e?.code === undefined) throw err;
+  console.error(`Switchyard could not ${what}: ${String(e.message).split('\n')[0]} (${e.code})`);
+  process.exit(1);
+}
+
+const config = configOrExit();
+const where = config.databaseUrl ? `PostgreSQL at ${redactUrl(config.databaseUrl)}${config.schema ? `, schema ${config.schema}` : ''}` : `SQLite file ${config.sqliteFile ?? 'data/switchyard.db'}`;
+const server = await createServer(config).catch((err) => cannotStart(`open its store (${where})`, err));
+await server.app.listen({ port: config.port, host: config.host }).catch((err) => cannotStart(`listen on ${config.host} port ${config.port}`, err));
 // Once serving, a failure nothing else caught is logged and the server goes on (why: docs/decisions.md);
 // a failure to start still ends the process.
 for (const event of ['uncaughtException', 'unhandledRejection'] as const)
