@@ -49,6 +49,7 @@ try {
       send({ id: m.id, result: null });
     } else if (m.cmd === 'read') {
       const used = process.cpuUsage(cpu);
+      const memory = process.memoryUsage();
       const sample = { wallMs: performance.now() - wall, elu: performance.eventLoopUtilization(elu).utilization };
       setSqlTiming(false);
       if (session) {
@@ -59,7 +60,15 @@ try {
       }
       send({
         id: m.id,
-        result: { ...sample, cpuMs: (used.user + used.system) / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, sql: sqlStats() },
+        result: {
+          ...sample,
+          cpuMs: (used.user + used.system) / 1000,
+          rssMb: memory.rss / 2 ** 20,
+          // The highest resident size the process ever had (a brief peak between two reads counts too).
+          maxRssMb: process.resourceUsage().maxRSS / 1024,
+          heapMb: memory.heapUsed / 2 ** 20,
+          sql: sqlStats(),
+        },
       });
     } else if (m.cmd === 'stop') {
       await target.close().catch(() => undefined);

@@ -12,6 +12,8 @@ export interface RequestSpec {
   /** Form-encoded (or any) body; its content type defaults to application/x-www-form-urlencoded. */
   body?: string;
   headers?: Record<string, string>;
+  /** Send to this port instead of the load's own (spreading one load over several servers). */
+  port?: number;
 }
 
 export interface LoadOptions {
@@ -51,7 +53,7 @@ export function send(agent: http.Agent, port: number, spec: RequestSpec): Promis
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
       headers['content-length'] = Buffer.byteLength(spec.body);
     }
-    const req = http.request({ host: '127.0.0.1', port, method: spec.method, path: spec.path, headers, agent }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: spec.port ?? port, method: spec.method, path: spec.path, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -99,5 +101,60 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   await Promise.all(Array.from({ length: o.concurrency }, client));
   const elapsedMs = performance.now() - started;
   if (!o.agent) agent.destroy();
+  return { completed, elapsedMs, outcomes, latencies, errorSamples };
+}
+
+/** One step of a flow: the response, or the reason to stop the flow there. */
+export type Sender = (spec: RequestSpec) => Promise<{ status: number; body: string }>;
+
+export interface FlowOptions {
+  port: number;
+  concurrency: number;
+  /** Most flows to start. */
+  count: number;
+  /** Start no new flow after this long (ms); those under way are still awaited. */
+  maxMs: number;
+  /**
+   * The i-th flow: several requests in a row (a task's whole life), sent with `send`; returns its
+   * outcome ('done', 'pending', 'error'...) and, for an error, what happened.
+   */
+  flow(i: number, send: Sender): Promise<{ outcome: string; detail?: string }>;
+  onResponse?(done: number): void;
+}
+
+/**
+ * The same closed loop as runLoad, but each client runs a whole flow of requests before starting
+ * the next one; latencies are per flow (first send to last answer).
+ */
+export async function runFlows(o: FlowOptions): Promise<LoadResult> {
+  const agent = newAgent(o.concurrency);
+  const outcomes: Record<string, number> = {};
+  const latencies: Record<string, number[]> = {};
+  const errorSamples: string[] = [];
+  let next = 0;
+  let completed = 0;
+  const started = performance.now();
+  const deadline = started + o.maxMs;
+  const sender: Sender = (spec) => send(agent, o.port, spec);
+  const client = async () => {
+    while (next < o.count && performance.now() < deadline) {
+      const i = next++;
+      const t0 = performance.now();
+      let result: { outcome: string; detail?: string };
+      try {
+        result = await o.flow(i, sender);
+      } catch (err) {
+        result = { outcome: 'error', detail: `transport: ${(err as Error).message}` };
+      }
+      outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+      (latencies[result.outcome] ??= []).push(performance.now() - t0);
+      if (result.detail && errorSamples.length < 5) errorSamples.push(result.detail);
+      o.onResponse?.(++completed);
+      if ((outcomes.error ?? 0) > 100) break;
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, client));
+  const elapsedMs = performance.now() - started;
+  agent.destroy();
   return { completed, elapsedMs, outcomes, latencies, errorSamples };
 }

@@ -9,6 +9,10 @@ export interface ServerSample {
   elu: number;
   cpuMs: number;
   rssMb: number;
+  /** Peak resident size of the process since it started. */
+  maxRssMb: number;
+  /** V8 heap in use at the read. */
+  heapMb: number;
   sql: SqlStat[];
 }
 
