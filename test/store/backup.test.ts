@@ -1,0 +1,240 @@
+/**
+ * Backup and restore while a server runs and keeps writing: the SQLite backup command
+ * (scripts/backup.ts, `npm run backup -- FILE`) and the PostgreSQL recipe of the README
+ * (pg_dump / pg_restore). Each backup is restored under a new server and compared, through the
+ * API, with what was committed before it started.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import type twilio from 'twilio';
+import { switchyardClient } from '../../src/client.ts';
+import type { StoreConfig } from '../../src/store/open.ts';
+import { backends, startServer, type Backend, type TestServer } from '../support/server.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-backup-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The README's PostgreSQL recipe, as written there. */
+export const PG_DUMP = 'pg_dump --format=custom --schema="$DATABASE_SCHEMA" --file=switchyard.dump "$DATABASE_URL"';
+export const PG_RESTORE = 'pg_restore --no-owner --single-transaction --dbname="$RESTORE_URL" switchyard.dump';
+
+/** A backend whose store is the one given (and kept): the test needs its file or schema. */
+const given = (name: Backend['name'], config: StoreConfig): Backend => ({ name, create: async () => ({ config, dispose: async () => {} }) });
+
+/** Runs a command to its end (at most 60 s) with only PATH, HOME and `env`. */
+function run(command: string, args: string[], env: Record<string, string>, cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not end within 60 s: ${stderr}`));
+    }, 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const backupScript = (file: string, env: Record<string, string>) => run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', file], env);
+
+/** What the test creates before the backup: a workspace, its workers, and tasks with some bulk. */
+interface Seeded {
+  workspaceSid: string;
+  workflowSid: string;
+  workers: string[];
+  tasks: string[];
+}
+
+async function seed(client: twilio.Twilio): Promise<Seeded> {
+  const ws = await client.taskrouter.v1.workspaces.create({ friendlyName: 'Backed up', template: 'FIFO' });
+  const [workflow] = await client.taskrouter.v1.workspaces(ws.sid).workflows.list();
+  const workers: string[] = [];
+  for (let i = 0; i < 5; i++)
+    workers.push((await client.taskrouter.v1.workspaces(ws.sid).workers.create({ friendlyName: `agent-${i}`, attributes: JSON.stringify({ skills: ['sms'], n: i }) })).sid);
+  const tasks: string[] = [];
+  // Some kilobytes each, so the copy has pages to go through.
+  const notes = 'x'.repeat(3000);
+  for (let i = 0; i < 60; i++)
+    tasks.push((await client.taskrouter.v1.workspaces(ws.sid).tasks.create({ workflowSid: workflow.sid, attributes: JSON.stringify({ i, notes }) })).sid);
+  return { workspaceSid: ws.sid, workflowSid: workflow.sid, workers, tasks };
+}
+
+/** Creates tasks one after another until stopped: the writes a backup must not disturb. */
+function keepWriting(client: twilio.Twilio, s: Seeded) {
+  let running = true;
+  let written = 0;
+  const failures: unknown[] = [];
+  const done = (async () => {
+    while (running) {
+      try {
+        await client.taskrouter.v1.workspaces(s.workspaceSid).tasks.create({ workflowSid: s.workflowSid, attributes: JSON.stringify({ during: written }) });
+        written++;
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+  })();
+  return {
+    written: () => written,
+    async stop() {
+      running = false;
+      await done;
+      return { written, failures };
+    },
+  };
+}
+
+/** Compares a restored store with the live one, through a server on each. */
+async function assertRestored(live: TestServer, restored: TestServer, s: Seeded) {
+  const before = live.account;
+  const client = switchyardClient(restored.baseUrl, before.accountSid, before.authToken);
+  const ws = client.taskrouter.v1.workspaces(s.workspaceSid);
+  assert.equal((await ws.fetch()).friendlyName, 'Backed up');
+  assert.deepEqual((await ws.workers.list()).map((w) => w.sid).sort(), [...s.workers].sort());
+  const restoredTasks = new Set((await ws.tasks.list()).map((t) => t.sid));
+  for (const sid of s.tasks) assert.ok(restoredTasks.has(sid), `task ${sid}, committed before the backup, is in it`);
+  const liveTasks = new Set((await live.client.taskrouter.v1.workspaces(s.workspaceSid).tasks.list()).map((t) => t.sid));
+  for (const sid of restoredTasks) assert.ok(liveTasks.has(sid), `task ${sid} of the backup was committed on the live server`);
+  const attributes = JSON.parse((await ws.tasks(s.tasks[7]).fetch()).attributes);
+  assert.equal(attributes.i, 7);
+  // The restored store goes on: its counters and sequences were restored too.
+  const added = await ws.tasks.create({ workflowSid: s.workflowSid, attributes: '{"after":"restore"}' });
+  assert.equal((await ws.tasks(added.sid).fetch()).sid, added.sid);
+}
+
+describe('SQLite: npm run backup -- FILE', () => {
+  test('a backup taken while the server keeps writing holds everything committed before it, passes its checks, and restores', async () => {
+    const file = join(dir, 'live.db');
+    const live = await startServer(given('sqlite', { sqliteFile: file }));
+    let restored: TestServer | undefined;
+    try {
+      const s = await seed(live.client);
+      // Where those rows are now: in the WAL, which a copy of the main file alone would miss.
+      copyFileSync(file, join(dir, 'cp.db'));
+      const cp = new BetterSqlite3(join(dir, 'cp.db'), { readonly: true });
+      const inCp = cp.prepare("SELECT name FROM sqlite_master WHERE name = 'tasks'").get() ? (cp.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n : 0;
+      cp.close();
+      assert.ok(inCp < s.tasks.length, `a cp of the main file has ${inCp} of ${s.tasks.length} tasks: the rest sit in the WAL`);
+
+      const writer = keepWriting(live.client, s);
+      const atStart = writer.written();
+      const backup = join(dir, 'backups', 'switchyard.db');
+      const r = await backupScript(backup, { SQLITE_FILE: file });
+      const duringBackup = writer.written() - atStart;
+      const { written, failures } = await writer.stop();
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Backed up ${file} to ${backup}: \\d+ pages, \\d+\\.\\d MB, integrity ok\\n$`));
+      assert.ok(duringBackup > 0, 'the server committed writes while the backup command ran');
+      assert.deepEqual(failures, [], `every write during the backup succeeded (${written} written)`);
+      // Still serving.
+      assert.equal((await live.client.taskrouter.v1.workspaces(s.workspaceSid).fetch()).sid, s.workspaceSid);
+
+      const check = new BetterSqlite3(backup, { readonly: true });
+      assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
+      assert.deepEqual(check.pragma('foreign_key_check'), []);
+      assert.equal(check.pragma('journal_mode', { simple: true }), 'delete', 'one self-contained file, no WAL beside it');
+      check.close();
+      assert.equal(existsSync(`${backup}-wal`), false);
+      assert.equal(existsSync(`${backup}.partial`), false);
+
+      restored = await startServer(given('sqlite', { sqliteFile: backup }));
+      await assertRestored(live, restored, s);
+    } finally {
+      await restored?.close();
+      await live.close();
+    }
+  });
+
+  test('refuses an existing FILE, a missing store, no FILE, and a PostgreSQL store (naming pg_dump)', async () => {
+    const existing = join(dir, 'existing.db');
+    copyFileSync(new URL(import.meta.url).pathname, existing);
+    const before = readFileSync(existing);
+    const store = join(dir, 'refusals.db');
+    const live = await startServer(given('sqlite', { sqliteFile: store }));
+    try {
+      const r = await backupScript(existing, { SQLITE_FILE: store });
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `backup failed: ${existing} exists already: a backup never overwrites a file, name a new one\n`);
+      assert.deepEqual(readFileSync(existing), before, 'left as it was');
+    } finally {
+      await live.close();
+    }
+
+    const missing = await backupScript(join(dir, 'nothing.db'), { SQLITE_FILE: join(dir, 'no-such-store.db') });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^backup failed: no SQLite store at .*no-such-store\.db \(SQLITE_FILE; by default data\/switchyard\.db/);
+    assert.equal(existsSync(join(dir, 'no-such-store.db')), false, 'no empty store created');
+
+    const none = await run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts'], {});
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^usage: npm run backup -- FILE/);
+
+    const pgStore = await backupScript(join(dir, 'pg.db'), { DATABASE_URL: 'postgres://u:hunter2@db.example/switchyard', DATABASE_SCHEMA: 'sy' });
+    assert.equal(pgStore.code, 2);
+    assert.equal(
+      pgStore.stderr,
+      'DATABASE_URL is set: the store is PostgreSQL, which this command does not copy. Use pg_dump (README.md, Backup and restore):\n' +
+        `  pg_dump --format=custom --schema=sy --file=${join(dir, 'pg.db')} "$DATABASE_URL"\n`,
+    );
+    assert.equal(existsSync(join(dir, 'pg.db')), false);
+
+    const badConfig = await backupScript(join(dir, 'bad.db'), { SQLITE_FILE: store, SWITCHYARD_CLOCK_CONTROL: 'yes' });
+    assert.equal(badConfig.code, 2);
+    assert.match(badConfig.stderr, /^SWITCHYARD_CLOCK_CONTROL must be 1, 0, true or false; got 'yes'\n/);
+  });
+});
+
+const postgres = backends().find((b) => b.name === 'postgres');
+if (postgres) {
+  describe('PostgreSQL: the pg_dump / pg_restore recipe', () => {
+    test('a dump taken while the server keeps writing, restored into a new database, serves what was committed before it', async () => {
+      const store = await postgres.create();
+      const url = store.config.databaseUrl!;
+      const schema = store.config.schema!;
+      const database = `sy_restore_${schema.slice('sy_test_'.length)}`;
+      const restoreUrl = Object.assign(new URL(url), { pathname: `/${database}` }).toString();
+      const live = await startServer(given('postgres', store.config));
+      let restored: TestServer | undefined;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const s = await seed(live.client);
+        const writer = keepWriting(live.client, s);
+        const atStart = writer.written();
+        const dump = await run('bash', ['-c', PG_DUMP], { DATABASE_URL: url, DATABASE_SCHEMA: schema }, dir);
+        const duringDump = writer.written() - atStart;
+        const { failures } = await writer.stop();
+        assert.equal(dump.code, 0, `pg_dump (is it installed, and as new as the server?): ${dump.stderr}`);
+        assert.ok(duringDump > 0, 'the server committed writes while pg_dump ran');
+        assert.deepEqual(failures, []);
+
+        await admin.query(`CREATE DATABASE ${database}`);
+        const restore = await run('bash', ['-c', PG_RESTORE], { RESTORE_URL: restoreUrl }, dir);
+        assert.equal(restore.code, 0, restore.stderr);
+
+        restored = await startServer(given('postgres', { databaseUrl: restoreUrl, schema }));
+        await assertRestored(live, restored, s);
+      } finally {
+        await restored?.close();
+        await live.close();
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.end();
+        await store.dispose();
+        rmSync(join(dir, 'switchyard.dump'), { force: true });
+      }
+    });
+  });
+}
