@@ -22,8 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-backup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The README's PostgreSQL recipe, as written there. */
-export const PG_DUMP = 'pg_dump --format=custom --schema="$DATABASE_SCHEMA" --file=switchyard.dump "$DATABASE_URL"';
-export const PG_RESTORE = 'pg_restore --no-owner --single-transaction --dbname="$RESTORE_URL" switchyard.dump';
+const PG_DUMP = 'pg_dump --format=custom --schema="$DATABASE_SCHEMA" --file=switchyard.dump "$DATABASE_URL"';
+const PG_RESTORE = 'pg_restore --no-owner --single-transaction --dbname="$RESTORE_URL" switchyard.dump';
 
 /** A backend whose store is the one given (and kept): the test needs its file or schema. */
 const given = (name: Backend['name'], config: StoreConfig): Backend => ({ name, create: async () => ({ config, dispose: async () => {} }) });
