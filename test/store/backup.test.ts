@@ -24,6 +24,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** The README's PostgreSQL recipe, as written there. */
 const PG_DUMP = 'pg_dump --format=custom --schema="$DATABASE_SCHEMA" --file=switchyard.dump "$DATABASE_URL"';
 const PG_RESTORE = 'pg_restore --no-owner --single-transaction --dbname="$RESTORE_URL" switchyard.dump';
+/** The README's SQLite restore, with the server stopped, as written there. */
+const SQLITE_RESTORE = `rm -f data/switchyard.db-wal data/switchyard.db-shm
+cp backups/switchyard-2026-01-15.db data/switchyard.db`;
 
 /** A backend whose store is the one given (and kept): the test needs its file or schema. */
 const given = (name: Backend['name'], config: StoreConfig): Backend => ({ name, create: async () => ({ config, dispose: async () => {} }) });
@@ -97,28 +100,35 @@ function keepWriting(client: twilio.Twilio, s: Seeded) {
   };
 }
 
-/** Compares a restored store with the live one, through a server on each. */
-async function assertRestored(live: TestServer, restored: TestServer, s: Seeded) {
-  const before = live.account;
-  const client = switchyardClient(restored.baseUrl, before.accountSid, before.authToken);
+/** The tasks a server holds now. */
+async function taskSids(client: twilio.Twilio, s: Seeded): Promise<Set<string>> {
+  return new Set((await client.taskrouter.v1.workspaces(s.workspaceSid).tasks.list()).map((t) => t.sid));
+}
+
+/** Checks, through the API of a server on the restored store, that it holds what the live one committed before the backup. */
+async function assertRestored(live: { account: TestServer['account']; tasks: Set<string> }, restored: TestServer, s: Seeded) {
+  const client = switchyardClient(restored.baseUrl, live.account.accountSid, live.account.authToken);
   const ws = client.taskrouter.v1.workspaces(s.workspaceSid);
   assert.equal((await ws.fetch()).friendlyName, 'Backed up');
   assert.deepEqual((await ws.workers.list()).map((w) => w.sid).sort(), [...s.workers].sort());
-  const restoredTasks = new Set((await ws.tasks.list()).map((t) => t.sid));
+  const restoredTasks = await taskSids(client, s);
   for (const sid of s.tasks) assert.ok(restoredTasks.has(sid), `task ${sid}, committed before the backup, is in it`);
-  const liveTasks = new Set((await live.client.taskrouter.v1.workspaces(s.workspaceSid).tasks.list()).map((t) => t.sid));
-  for (const sid of restoredTasks) assert.ok(liveTasks.has(sid), `task ${sid} of the backup was committed on the live server`);
+  for (const sid of restoredTasks) assert.ok(live.tasks.has(sid), `task ${sid} of the backup was committed on the live server`);
   const attributes = JSON.parse((await ws.tasks(s.tasks[7]).fetch()).attributes);
   assert.equal(attributes.i, 7);
   // The restored store goes on: its counters and sequences were restored too.
   const added = await ws.tasks.create({ workflowSid: s.workflowSid, attributes: '{"after":"restore"}' });
   assert.equal((await ws.tasks(added.sid).fetch()).sid, added.sid);
+  return restoredTasks;
 }
 
 describe('SQLite: npm run backup -- FILE', () => {
   test('a backup taken while the server keeps writing holds everything committed before it, passes its checks, and restores', async () => {
-    const file = join(dir, 'live.db');
+    // The README's paths, under a directory of the test's own.
+    const file = join(dir, 'data', 'switchyard.db');
+    const backup = join(dir, 'backups', 'switchyard-2026-01-15.db');
     const live = await startServer(given('sqlite', { sqliteFile: file }));
+    let liveOpen = true;
     let restored: TestServer | undefined;
     try {
       const s = await seed(live.client);
@@ -131,7 +141,6 @@ describe('SQLite: npm run backup -- FILE', () => {
 
       const writer = keepWriting(live.client, s);
       const atStart = writer.written();
-      const backup = join(dir, 'backups', 'switchyard.db');
       const r = await backupScript(backup, { SQLITE_FILE: file });
       const duringBackup = writer.written() - atStart;
       const { written, failures } = await writer.stop();
@@ -139,22 +148,30 @@ describe('SQLite: npm run backup -- FILE', () => {
       assert.match(r.stdout, new RegExp(`^Backed up ${file} to ${backup}: \\d+ pages, \\d+\\.\\d MB, integrity ok\\n$`));
       assert.ok(duringBackup > 0, 'the server committed writes while the backup command ran');
       assert.deepEqual(failures, [], `every write during the backup succeeded (${written} written)`);
-      // Still serving.
-      assert.equal((await live.client.taskrouter.v1.workspaces(s.workspaceSid).fetch()).sid, s.workspaceSid);
+      // Still serving, with everything it wrote.
+      const liveTasks = await taskSids(live.client, s);
+      assert.equal(liveTasks.size, s.tasks.length + written);
 
       const check = new BetterSqlite3(backup, { readonly: true });
       assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
       assert.deepEqual(check.pragma('foreign_key_check'), []);
       assert.equal(check.pragma('journal_mode', { simple: true }), 'delete', 'one self-contained file, no WAL beside it');
+      const inBackup = (check.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
       check.close();
       assert.equal(existsSync(`${backup}-wal`), false);
       assert.equal(existsSync(`${backup}.partial`), false);
 
-      restored = await startServer(given('sqlite', { sqliteFile: backup }));
-      await assertRestored(live, restored, s);
+      // The README's restore, as written: server stopped, its WAL and shared memory gone, the backup in place.
+      await live.close();
+      liveOpen = false;
+      const restore = await run('bash', ['-c', SQLITE_RESTORE], {}, dir);
+      assert.equal(restore.code, 0, restore.stderr);
+      restored = await startServer(given('sqlite', { sqliteFile: file }));
+      const restoredTasks = await assertRestored({ account: live.account, tasks: liveTasks }, restored, s);
+      assert.equal(restoredTasks.size, inBackup);
     } finally {
       await restored?.close();
-      await live.close();
+      if (liveOpen) await live.close();
     }
   });
 
@@ -226,7 +243,7 @@ if (postgres) {
         assert.equal(restore.code, 0, restore.stderr);
 
         restored = await startServer(given('postgres', { databaseUrl: restoreUrl, schema }));
-        await assertRestored(live, restored, s);
+        await assertRestored({ account: live.account, tasks: await taskSids(live.client, s) }, restored, s);
       } finally {
         await restored?.close();
         await live.close();
