@@ -130,9 +130,15 @@ describe('SQLite: npm run backup -- FILE', () => {
     const live = await startServer(given('sqlite', { sqliteFile: file }));
     let liveOpen = true;
     let restored: TestServer | undefined;
+    // A reader that holds its snapshot from before the data on: no checkpoint can move what follows into
+    // the main file, so all of it stays in the WAL, where the backup must find it (the server's automatic
+    // checkpoints would otherwise move most of it, and a plain copy would then look good enough).
+    const pin = new BetterSqlite3(file, { readonly: true });
+    pin.exec('BEGIN');
+    pin.prepare('SELECT COUNT(*) FROM workspaces').get();
     try {
       const s = await seed(live.client);
-      // Where those rows are now: in the WAL, which a copy of the main file alone would miss.
+      // Where those rows are now: in the WAL, which a copy of the main file alone misses.
       copyFileSync(file, join(dir, 'cp.db'));
       const cp = new BetterSqlite3(join(dir, 'cp.db'), { readonly: true });
       const inCp = cp.prepare("SELECT name FROM sqlite_master WHERE name = 'tasks'").get() ? (cp.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n : 0;
@@ -162,6 +168,7 @@ describe('SQLite: npm run backup -- FILE', () => {
       assert.equal(existsSync(`${backup}.partial`), false);
 
       // The README's restore, as written: server stopped, its WAL and shared memory gone, the backup in place.
+      pin.close();
       await live.close();
       liveOpen = false;
       const restore = await run('bash', ['-c', SQLITE_RESTORE], {}, dir);
@@ -170,6 +177,7 @@ describe('SQLite: npm run backup -- FILE', () => {
       const restoredTasks = await assertRestored({ account: live.account, tasks: liveTasks }, restored, s);
       assert.equal(restoredTasks.size, inBackup);
     } finally {
+      if (pin.open) pin.close();
       await restored?.close();
       if (liveOpen) await live.close();
     }
