@@ -13,10 +13,13 @@ RUN apt-get update \
 WORKDIR /app
 # The lockfile alone first, so a source change does not reinstall the dependencies (its own cached layer).
 COPY package.json package-lock.json ./
-RUN npm ci
+# --ignore-scripts: the project's own `prepare` (npm run build) needs the sources, which only come in the next layer.
+# The dependencies' install steps then run by name: better-sqlite3 fetches or compiles its native addon for this
+# image, esbuild checks its binary (core-js's only prints a banner, and package.json's allowScripts skips it).
+RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 esbuild
 COPY . .
-# dist/ (dist/main.js is the server), then the dev dependencies (TypeScript, types, playwright) go.
-RUN npm run build && npm prune --omit=dev
+# dist/ (dist/main.js is the server), then the dev dependencies (TypeScript, tsx, types, playwright) go.
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production
