@@ -22,7 +22,10 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-backup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The README's PostgreSQL recipe, as written there. */
-const PG_DUMP = 'pg_dump --format=custom --schema="$DATABASE_SCHEMA" --file=switchyard.dump "$DATABASE_URL"';
+const PG_DUMP = 'pg_dump --format=custom --file=switchyard.dump "$DATABASE_URL"';
+const PG_DUMP_SCHEMA = 'pg_dump --format=custom --schema="$DATABASE_SCHEMA" --file=switchyard.dump "$DATABASE_URL"';
+/** Run with the test's own database name in place of switchyard_restored. */
+const PG_CREATE = `psql "$DATABASE_URL" -c 'CREATE DATABASE switchyard_restored'`;
 const PG_RESTORE = 'pg_restore --no-owner --single-transaction --dbname="$RESTORE_URL" switchyard.dump';
 /** The README's SQLite restore, with the server stopped, as written there. */
 const SQLITE_RESTORE = `rm -f data/switchyard.db-wal data/switchyard.db-shm
@@ -225,41 +228,48 @@ describe('SQLite: npm run backup -- FILE', () => {
 const postgres = backends().find((b) => b.name === 'postgres');
 if (postgres) {
   describe('PostgreSQL: the pg_dump / pg_restore recipe', () => {
-    test('a dump taken while the server keeps writing, restored into a new database, serves what was committed before it', async () => {
-      const store = await postgres.create();
-      const url = store.config.databaseUrl!;
-      const schema = store.config.schema!;
-      const database = `sy_restore_${schema.slice('sy_test_'.length)}`;
-      const restoreUrl = Object.assign(new URL(url), { pathname: `/${database}` }).toString();
-      const live = await startServer(given('postgres', store.config));
-      let restored: TestServer | undefined;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        const s = await seed(live.client);
-        const writer = keepWriting(live.client, s);
-        const atStart = writer.written();
-        const dump = await run('bash', ['-c', PG_DUMP], { DATABASE_URL: url, DATABASE_SCHEMA: schema }, dir);
-        const duringDump = writer.written() - atStart;
-        const { failures } = await writer.stop();
-        assert.equal(dump.code, 0, `pg_dump (is it installed, and as new as the server?): ${dump.stderr}`);
-        assert.ok(duringDump > 0, 'the server committed writes while pg_dump ran');
-        assert.deepEqual(failures, []);
+    // With DATABASE_SCHEMA (a schema of its own, as the tests use), and without (the database's public schema).
+    for (const withSchema of [true, false])
+      test(`a dump taken while the server keeps writing, restored into a new database, serves what was committed before it (${withSchema ? 'DATABASE_SCHEMA' : 'whole database'})`, async () => {
+        const store = await postgres.create();
+        const testUrl = store.config.databaseUrl!;
+        const suffix = store.config.schema!.slice('sy_test_'.length);
+        const urlOf = (database: string) => Object.assign(new URL(testUrl), { pathname: `/${database}` }).toString();
+        const liveDb = `sy_live_${suffix}`;
+        const restoredDb = `sy_restore_${suffix}`;
+        const admin = new pg.Client({ connectionString: testUrl });
+        await admin.connect();
+        if (!withSchema) await admin.query(`CREATE DATABASE ${liveDb}`);
+        const config: StoreConfig = withSchema ? store.config : { databaseUrl: urlOf(liveDb) };
+        const env: Record<string, string> = { DATABASE_URL: config.databaseUrl!, ...(withSchema ? { DATABASE_SCHEMA: config.schema! } : {}) };
+        const live = await startServer(given('postgres', config));
+        let restored: TestServer | undefined;
+        try {
+          const s = await seed(live.client);
+          const writer = keepWriting(live.client, s);
+          const atStart = writer.written();
+          const dump = await run('bash', ['-c', withSchema ? PG_DUMP_SCHEMA : PG_DUMP], env, dir);
+          const duringDump = writer.written() - atStart;
+          const { failures } = await writer.stop();
+          assert.equal(dump.code, 0, `pg_dump (is it installed, and as new as the server?): ${dump.stderr}`);
+          assert.ok(duringDump > 0, 'the server committed writes while pg_dump ran');
+          assert.deepEqual(failures, []);
 
-        await admin.query(`CREATE DATABASE ${database}`);
-        const restore = await run('bash', ['-c', PG_RESTORE], { RESTORE_URL: restoreUrl }, dir);
-        assert.equal(restore.code, 0, restore.stderr);
+          const create = await run('bash', ['-c', PG_CREATE.replace('switchyard_restored', restoredDb)], env, dir);
+          assert.equal(create.code, 0, create.stderr);
+          const restore = await run('bash', ['-c', PG_RESTORE], { RESTORE_URL: urlOf(restoredDb) }, dir);
+          assert.equal(restore.code, 0, restore.stderr);
 
-        restored = await startServer(given('postgres', { databaseUrl: restoreUrl, schema }));
-        await assertRestored({ account: live.account, tasks: await taskSids(live.client, s) }, restored, s);
-      } finally {
-        await restored?.close();
-        await live.close();
-        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await admin.end();
-        await store.dispose();
-        rmSync(join(dir, 'switchyard.dump'), { force: true });
-      }
-    });
+          restored = await startServer(given('postgres', { ...config, databaseUrl: urlOf(restoredDb) }));
+          await assertRestored({ account: live.account, tasks: await taskSids(live.client, s) }, restored, s);
+        } finally {
+          await restored?.close();
+          await live.close();
+          for (const database of [restoredDb, liveDb]) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+          await admin.end();
+          await store.dispose();
+          rmSync(join(dir, 'switchyard.dump'), { force: true });
+        }
+      });
   });
 }
