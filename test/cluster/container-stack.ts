@@ -4,11 +4,11 @@
  * compose services' names swapped for the local nodes' addresses.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { IMAGE_UID } from './container-image.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -39,9 +39,24 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Whether the server can run as the image's user here: this process is root, and that user can reach the assembled
+ * /app and the node_modules it links to (the repository's, which may sit under a directory closed to others).
+ */
+export function runsAsImageUser(app: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const reachable = (path: string) => {
+    for (let dir = path; ; dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === dirname(dir)) return true;
+    }
+  };
+  return reachable(app) && reachable(realpathSync(join(app, 'node_modules')));
+}
+
 /** Starts a process and resolves once `ready` appears in its output (or fails with that output). */
 export async function start(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; asImageUser?: boolean; ready: string }): Promise<Proc> {
-  const asUser = opts.asImageUser && process.getuid?.() === 0 ? { uid: IMAGE_UID, gid: IMAGE_UID } : {};
+  const asUser = opts.asImageUser ? { uid: IMAGE_UID, gid: IMAGE_UID } : {};
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
   children.add(child);
   let log = '';
