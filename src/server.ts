@@ -65,6 +65,8 @@ export interface ServerConfig extends StoreConfig {
   trustProxy?: boolean | string;
   /** Timeouts of slow clients (headers 10 s, whole request 30 s, idle keep-alive 5 s) and connections per client address (128). */
   http?: ConnectionLimits;
+  /** After every routing change, compare the engine's memory with the store and refuse to commit a difference (tests; costs a reload per change). */
+  verifyRoutingState?: boolean;
 }
 
 export interface Server {
@@ -98,7 +100,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const db = await openDatabase({ ...config, log: { error: (obj, msg) => log.error(obj, msg) } });
   const accounts = new Accounts(db, clock);
   if (config.account) await accounts.ensure(config.account);
-  const taskRouter = taskRouterServices({ db, clock });
+  const taskRouter = taskRouterServices({ db, clock }, { verifyRoutingState: config.verifyRoutingState });
   const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
   const conversations = conversationsServices({ db, clock });
   await ensureBuiltinRoles(db, clock.now());

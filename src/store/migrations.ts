@@ -804,6 +804,17 @@ CREATE TABLE sdk_presence (
 CREATE INDEX sdk_presence_identity ON sdk_presence(chat_service_sid, identity);
 `,
   },
+  {
+    id: 17,
+    sql: `
+-- A workspace's routing version moves with every routing commit; a node routes from memory only
+-- while its memory carries the version the store holds (docs/architecture.md, "Routing state").
+CREATE TABLE routing_versions (
+  workspace_sid TEXT PRIMARY KEY,
+  version BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

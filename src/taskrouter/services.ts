@@ -16,8 +16,8 @@ import { WorkspaceService } from './service/workspaces.ts';
 
 export type TaskRouter = ReturnType<typeof taskRouterServices>;
 
-export function taskRouterServices(base: { db: Database; clock: Clock }) {
-  const engine = new Engine(base.db, base.clock);
+export function taskRouterServices(base: { db: Database; clock: Clock }, opts: { verifyRoutingState?: boolean } = {}) {
+  const engine = new Engine(base.db, base.clock, opts);
   const deps = { ...base, engine };
   return {
     engine,

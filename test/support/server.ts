@@ -82,7 +82,7 @@ export async function startServer(
   const store = await backend.create();
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 9, 0, 0));
   // Any server option a test names is passed on; timers stay manual unless the test says otherwise.
-  const server = await createServer({ timers: 'manual', ...options, ...store.config, clock });
+  const server = await createServer({ timers: 'manual', verifyRoutingState: true, ...options, ...store.config, clock });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

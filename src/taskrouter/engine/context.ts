@@ -3,6 +3,7 @@ import { parseWorkflowConfiguration, type WorkflowConfiguration } from '../../co
 import type { Database, Executor } from '../../store/database.ts';
 import type { WorkspaceRow } from '../model.ts';
 import type { ReservationRow, TaskRow } from '../routing-model.ts';
+import type { RoutingState } from './routing-state.ts';
 
 /** What the engine's parts share: the database, the clock, and what to do after a commit. */
 export interface EngineContext {
@@ -11,6 +12,8 @@ export interface EngineContext {
   /** Called after any transaction that produced events or timers: wakes the deliverer and scheduler. */
   afterCommit(): void;
   configs: ConfigCache;
+  /** What this node keeps in memory of each workspace's routing state (routing-state.ts). */
+  state: RoutingState;
   hooks: EngineHooks;
 }
 

@@ -1,10 +1,11 @@
 import type { Clock } from '../../core/clock.ts';
-import { notFound } from '../../core/errors.ts';
 import type { Database, Executor } from '../../store/database.ts';
-import { workspaces, type WorkspaceRow } from '../model.ts';
-import { ConfigCache, lockWorkspace, type EngineContext, type EngineHooks } from './context.ts';
+import type { WorkspaceRow } from '../model.ts';
+import { ConfigCache, type EngineContext, type EngineHooks } from './context.ts';
+import { GroupCommit } from './group-commit.ts';
 import { Lifecycle } from './lifecycle.ts';
-import { claimTimer, dueTimers, nextDue, postponeTimer } from './timers.ts';
+import { RoutingState } from './routing-state.ts';
+import { claimTimer, dueTimers, nextDue, postponeTimer, type DueTimer } from './timers.ts';
 
 /** The longest the engine goes without looking at the timers, so that timers set by other nodes fire too. */
 const POLL_MS = 1000;
@@ -20,7 +21,7 @@ const RETRY_FAILED_TIMER_MS = 5000;
 export class Engine {
   readonly lifecycle: Lifecycle;
   private readonly ctx: EngineContext;
-  private readonly queue = new WorkspaceQueue();
+  private readonly batches: GroupCommit;
   private running = false;
   private wake: { timer: NodeJS.Timeout; at: number } | null = null;
   private polling: Promise<void> | null = null;
@@ -34,15 +35,26 @@ export class Engine {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    opts: { verifyRoutingState?: boolean } = {},
   ) {
     this.ctx = {
       db,
       clock,
       configs: new ConfigCache(),
+      state: new RoutingState(opts.verifyRoutingState ?? false),
       afterCommit: () => this.changed(),
       hooks: { reservationCreated: async () => undefined },
     };
     this.lifecycle = new Lifecycle(this.ctx);
+    this.batches = new GroupCommit(db, this.ctx.state, async (workspaceSid) => {
+      this.changed();
+      await this.follow(workspaceSid);
+    });
+  }
+
+  /** What this node holds in memory of its workspaces' routing state. */
+  get state(): RoutingState {
+    return this.ctx.state;
   }
 
   /** Plugs an adapter into the engine (see EngineHooks). */
@@ -60,24 +72,13 @@ export class Engine {
   }
 
   /**
-   * Runs fn in a transaction holding the workspace's routing lock. On this node, changes to one
-   * workspace wait their turn in memory before taking a pooled connection, so a busy workspace
-   * never ties up the whole pool waiting for its lock (reads and other workspaces go on).
+   * Runs fn in a transaction holding the workspace's routing lock, with the workspace's routing
+   * state in memory (ctx.state) caught up with the store. Changes waiting for the same workspace
+   * share one transaction and one commit (group-commit.ts); each is answered after that commit and
+   * after the followers have run.
    */
-  async inWorkspace<T>(accountSid: string, workspaceSid: string, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
-    const result = await this.queue.run(workspaceSid, () =>
-      this.db.transaction(async (tx) => {
-        // The workspace row is not routing state (nothing changes it under the lock): read before
-        // taking the lock, so the lock is held no longer than the change needs it.
-        const ws = await workspaces.get(tx, workspaceSid, ['account_sid = ?', accountSid]);
-        if (!ws) throw notFound(`/v1/Workspaces/${workspaceSid}`);
-        await lockWorkspace(this.db, tx, workspaceSid);
-        return fn(tx, ws);
-      }),
-    );
-    this.changed();
-    await this.follow(workspaceSid);
-    return result;
+  inWorkspace<T>(accountSid: string, workspaceSid: string, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
+    return this.batches.run(workspaceSid, accountSid, fn);
   }
 
   /**
@@ -142,41 +143,33 @@ export class Engine {
     for (;;) {
       const due = await dueTimers(this.db, this.clock.now(), 100);
       if (due.length === 0) break;
-      let claimed = 0;
-      for (const timer of due) {
-        try {
-          const ok = await this.queue.run(timer.workspace_sid, () =>
-            this.db.transaction(async (tx) => {
-              await lockWorkspace(this.db, tx, timer.workspace_sid);
-              if (!(await claimTimer(tx, timer))) return false;
-              await this.lifecycle.fire(tx, timer);
-              return true;
-            }),
-          );
-          if (ok) {
-            claimed++;
-            await this.follow(timer.workspace_sid);
-          }
-        } catch (err) {
-          // One timer that cannot fire (a bug, a lost connection) must not stop every timer after it,
-          // on every node: it is put off and tried again later; the others go on.
-          console.error(`Switchyard: the ${timer.kind} timer of ${timer.ref_sid} failed to fire; trying again in ${RETRY_FAILED_TIMER_MS / 1000} s:`, err);
-          await this.queue
-            .run(timer.workspace_sid, () =>
-              this.db.transaction(async (tx) => {
-                await lockWorkspace(this.db, tx, timer.workspace_sid);
-                await postponeTimer(tx, timer, this.clock.now() + RETRY_FAILED_TIMER_MS);
-              }),
-            )
-            .catch(() => undefined);
-        }
-      }
+      // Due timers go together: those of one workspace share a transaction (each in its savepoint).
+      const results = await Promise.all(due.map((timer) => this.fireOne(timer)));
+      const claimed = results.filter(Boolean).length;
       fired += claimed;
       // Nothing claimed: other nodes are on these (or they failed and were put off).
       if (claimed === 0) break;
     }
     if (fired > 0) for (const l of this.listeners) l();
     return fired;
+  }
+
+  private async fireOne(timer: DueTimer): Promise<boolean> {
+    try {
+      return await this.batches.run(timer.workspace_sid, null, async (tx) => {
+        if (!(await claimTimer(tx, timer))) return false;
+        await this.lifecycle.fire(tx, timer);
+        return true;
+      });
+    } catch (err) {
+      // One timer that cannot fire (a bug, a lost connection) must not stop every timer after it,
+      // on every node: it is put off and tried again later; the others go on.
+      console.error(`Switchyard: the ${timer.kind} timer of ${timer.ref_sid} failed to fire; trying again in ${RETRY_FAILED_TIMER_MS / 1000} s:`, err);
+      await this.batches
+        .run(timer.workspace_sid, null, (tx) => postponeTimer(tx, timer, this.clock.now() + RETRY_FAILED_TIMER_MS))
+        .catch(() => undefined);
+      return false;
+    }
   }
 
   /** Starts firing timers on their own (with the system clock); tests drive `tick()` instead. */
@@ -226,25 +219,5 @@ export class Engine {
       this.polling = null;
       this.plan(this.pollAgain ? 0 : delay);
     })();
-  }
-}
-
-/** Routing changes to one workspace, one at a time on this node, in the order they were asked for. */
-class WorkspaceQueue {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(workspaceSid: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(workspaceSid) ?? Promise.resolve();
-    let done!: () => void;
-    const gate = new Promise<void>((resolve) => (done = resolve));
-    const mine = previous.then(() => gate);
-    this.tails.set(workspaceSid, mine);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      done();
-      if (this.tails.get(workspaceSid) === mine) this.tails.delete(workspaceSid);
-    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Executor } from '../../store/database.ts';
-import { activities, taskQueues, workers, workspaces, type WorkspaceRow } from '../model.ts';
+import { workers, workspaces, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { emit } from './events.ts';
 import { reservationEventData, taskEventData } from './event-data.ts';
@@ -57,7 +57,8 @@ export class Lifecycle extends Router {
     return { ...res, ...patch };
   }
 
-  private async release(tx: Executor, res: ReservationRow, wasAssigned: boolean) {
+  private async release(tx: Executor, ws: WorkspaceRow, res: ReservationRow, wasAssigned: boolean) {
+    this.memory(ws).pool.release(res.worker_sid, res.task_channel_sid, wasAssigned);
     await tx.run(
       `UPDATE worker_channels SET held = CASE WHEN held > 0 THEN held - 1 ELSE 0 END,
               assigned = CASE WHEN ? = 1 AND assigned > 0 THEN assigned - 1 ELSE assigned END
@@ -76,6 +77,7 @@ export class Lifecycle extends Router {
       res.worker_sid,
       res.task_channel_sid,
     ]);
+    this.memory(ws).pool.assign(res.worker_sid, res.task_channel_sid);
     const taskPatch = { assignment_status: 'assigned' as const, version: task.version + 1, date_updated: now };
     await tasks.update(tx, task.sid, taskPatch);
     task = { ...task, ...taskPatch };
@@ -85,9 +87,9 @@ export class Lifecycle extends Router {
     await this.reservationEvent(tx, ws, accepted, task, 'reservation.accepted');
     const others = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'pending'"]] });
     for (const other of others) await this.end(tx, ws, other, 'rescinded', { reroute: false });
-    const queue = res.task_queue_sid ? await taskQueues.get(tx, res.task_queue_sid) : undefined;
+    const queue = res.task_queue_sid ? this.memory(ws).queues.get(res.task_queue_sid) : undefined;
     if (!ws.multi_task_enabled && queue?.assignment_activity_sid)
-      await changeActivity(tx, ws, res.worker_sid, queue.assignment_activity_sid, now);
+      await changeActivity(tx, ws, res.worker_sid, queue.assignment_activity_sid, now, this.memory(ws).pool);
     if (res.transfer_sid) await this.transfers.accepted(tx, ws, accepted);
     // The workers whose offers were rescinded have their room back: they may take what waits.
     for (const other of others) await this.tryAssignWorker(tx, ws, other.worker_sid);
@@ -108,7 +110,7 @@ export class Lifecycle extends Router {
     const now = this.now();
     const ended = await this.setReservation(tx, res, status);
     await clearTimer(tx, 'reservation', res.sid);
-    await this.release(tx, res, false);
+    await this.release(tx, ws, res, false);
     let task = (await tasks.get(tx, res.task_sid))!;
     await this.reservationEvent(tx, ws, ended, task, `reservation.${status}`);
 
@@ -119,7 +121,7 @@ export class Lifecycle extends Router {
       const worker = await workers.get(tx, res.worker_sid);
       if (worker && worker.activity_sid !== res.worker_previous_activity_sid) activity = res.worker_previous_activity_sid;
     }
-    if (activity) await changeActivity(tx, ws, res.worker_sid, activity, now);
+    if (activity) await changeActivity(tx, ws, res.worker_sid, activity, now, this.memory(ws).pool);
 
     if (!opts.reroute) return ended;
     if (res.transfer_sid) {
@@ -192,7 +194,7 @@ export class Lifecycle extends Router {
     const held = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status IN ('accepted', 'wrapping')"]] });
     for (const r of held) {
       const done = await this.setReservation(tx, r, 'completed');
-      await this.release(tx, r, true);
+      await this.release(tx, ws, r, true);
       await this.reservationEvent(tx, ws, done, task, 'reservation.completed');
     }
     await this.closeTimers(tx, ws, task);
@@ -211,7 +213,7 @@ export class Lifecycle extends Router {
   /** One holder of a task completes while another still holds it: its reservation alone, and its capacity comes back. */
   async completeReservation(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow): Promise<ReservationRow> {
     const done = await this.setReservation(tx, res, 'completed');
-    await this.release(tx, res, true);
+    await this.release(tx, ws, res, true);
     await this.reservationEvent(tx, ws, done, task, 'reservation.completed');
     await this.tryAssignWorker(tx, ws, res.worker_sid);
     return done;
@@ -224,7 +226,7 @@ export class Lifecycle extends Router {
     });
     for (const r of held) {
       if (r.reservation_status === 'pending') await this.end(tx, ws, r, 'canceled', { reroute: false });
-      else await this.release(tx, r, true);
+      else await this.release(tx, ws, r, true);
     }
     for (const kind of ['ttl', 'target', 'assigned', 'cleanup'] as const) await clearTimer(tx, kind, task.sid);
     await this.transfers.taskDeleted(tx, ws, task);
@@ -273,8 +275,5 @@ export class Lifecycle extends Router {
     for (const r of pending) await this.end(tx, ws, r, 'rejected', { reroute: true, workerActivitySid: stay });
   }
 
-  async activityAvailable(tx: Executor, activitySid: string): Promise<boolean> {
-    return (await activities.get(tx, activitySid))?.available ?? false;
-  }
 }
 

@@ -3,15 +3,18 @@ import { advance, enter, isExit, resume, type Placement, type Step } from '../..
 import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
-import { taskQueues, workers, workflows, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
+import { workers, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, type ReservationRow, type TaskRow, type TransferRow } from '../routing-model.ts';
 import { parseAttributes } from '../service/deps.ts';
-import { CANDIDATE_PAGE, loadCandidates, type CandidateQuery } from './candidates.ts';
+import type { PoolQuery, WorkerPool } from '../../core/routing/worker-pool.ts';
 import type { EngineContext } from './context.ts';
 import { emit } from './events.ts';
 import { taskEventData, reservationEventData } from './event-data.ts';
 import { clearTimer, setTimer } from './timers.ts';
 import { changeActivity } from './worker-activity.ts';
+
+/** Candidates are ranked a page at a time, in longest-idle order. */
+const CANDIDATE_PAGE = 500;
 
 const ageOf = (task: TaskRow, now: number) => Math.max(0, Math.floor((now - task.date_created) / 1000));
 
@@ -27,6 +30,11 @@ export abstract class Router {
 
   protected now() {
     return this.ctx.clock.now();
+  }
+
+  /** The workspace's routing state in memory, current for the routing change under way. */
+  protected memory(ws: WorkspaceRow) {
+    return this.ctx.state.of(ws.sid);
   }
 
   async stepOf(tx: Executor, task: TaskRow): Promise<Step | null> {
@@ -74,7 +82,7 @@ export abstract class Router {
       return this.cancelTask(tx, ws, task, reason);
     }
     const step = placement;
-    const queue = await taskQueues.get(tx, step.spec.queue);
+    const queue = this.memory(ws).queues.get(step.spec.queue);
     if (!queue) return task;
     const movedQueue = task.task_queue_sid !== queue.sid;
     const patch: Partial<TaskRow> = {
@@ -109,13 +117,9 @@ export abstract class Router {
 
     const made = await this.tryAssignTask(tx, ws, task, step, queue);
     if (made === 0 && step.spec.skipIf && depth < 50) {
-      const members = await tx.all<{ available: number; activity_sid: string }>(
-        `SELECT a.available, w.activity_sid FROM queue_members m JOIN workers w ON w.sid = m.worker_sid
-           JOIN activities a ON a.sid = w.activity_sid WHERE m.queue_sid = ?`,
-        [queue.sid],
-      );
-      const activitySids = (await tx.all<{ sid: string }>('SELECT sid FROM activities WHERE workspace_sid = ?', [ws.sid])).map((a) => a.sid);
-      const counts = skipIfContext(members.map((m) => ({ available: Boolean(m.available), activitySid: m.activity_sid })), now, activitySids);
+      const { pool } = this.memory(ws);
+      const members = pool.membersOf(queue.sid).map((w) => ({ available: pool.isAvailable(w.sid), activitySid: w.activitySid }));
+      const counts = skipIfContext(members, now, [...pool.activities.keys()]);
       const skip = evaluate(step.spec.skipIf, counts);
       if (skip) {
         const config = (await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!))!;
@@ -138,7 +142,7 @@ export abstract class Router {
     const config = await this.ctx.configs.get(tx, task.workflow_sid!, task.workflow_revision!);
     if (!config) return task;
     const now = this.now();
-    const queue = await taskQueues.get(tx, step.spec.queue);
+    const queue = this.memory(ws).queues.get(step.spec.queue);
     await emit(tx, ws, now, {
       type: 'task-queue.timeout',
       description: `Task ${task.sid} timed out of TaskQueue ${queue?.friendly_name ?? step.spec.queue}`,
@@ -166,16 +170,18 @@ export abstract class Router {
       return 0;
     step ??= await this.stepOf(tx, task);
     if (!step) return 0;
-    queue ??= await taskQueues.get(tx, step.spec.queue);
+    queue ??= this.memory(ws).queues.get(step.spec.queue);
     if (!queue) return 0;
-    const pending = await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status = 'pending'"]);
+    // A task never reserved (assignment_count 0) has no reservation to count or to leave out.
+    const fresh = task.assignment_count === 0;
+    const pending = fresh ? 0 : await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status = 'pending'"]);
     const room = queue.max_reserved_workers - pending;
     if (room <= 0) return 0;
     const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
     const now = this.now();
-    const query = candidateQuery(ws, task, step, queue, routed);
+    const query = candidateQuery(ws, task, step, queue, routed, await excludedFor(tx, task));
     if (!query) return 0;
-    const chosen = await findWorkers(tx, routed, step, query, room, { multiTask: ws.multi_task_enabled, nowMs: now });
+    const chosen = findWorkers(this.memory(ws).pool, routed, step, query, room, { multiTask: ws.multi_task_enabled, nowMs: now });
     for (const c of chosen) await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
     return chosen.length;
   }
@@ -185,11 +191,7 @@ export abstract class Router {
    * waiting tasks, one at a time, until it has no room left or nothing it can take is waiting.
    */
   async tryAssignWorker(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<number> {
-    const activity = await tx.get<{ available: number | boolean }>(
-      'SELECT a.available FROM workers w JOIN activities a ON a.sid = w.activity_sid WHERE w.sid = ?',
-      [workerSid],
-    );
-    if (!activity || !Number(activity.available)) return 0;
+    if (!this.memory(ws).pool.isAvailable(workerSid)) return 0;
     // Tasks this worker cannot take (target expression, known worker) are remembered, so a long
     // queue of them is read past, not stopped at: the worker still finds the task it can take.
     const refused = new Set<string>();
@@ -222,12 +224,12 @@ export abstract class Router {
   private async offerTo(tx: Executor, ws: WorkspaceRow, task: TaskRow, workerSid: string): Promise<boolean> {
     const step = await this.stepOf(tx, task);
     if (!step) return false;
-    const queue = await taskQueues.get(tx, step.spec.queue);
+    const queue = this.memory(ws).queues.get(step.spec.queue);
     if (!queue) return false;
     const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
-    const query = candidateQuery(ws, task, step, queue, routed);
+    const query = candidateQuery(ws, task, step, queue, routed, await excludedFor(tx, task));
     if (!query) return false;
-    const cands = await loadCandidates(tx, { ...query, workerSid });
+    const [cands = []] = this.memory(ws).pool.candidates({ ...query, workerSid }, 1);
     const [c] = chooseWorkers(routed, step, cands, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
     if (!c) return false;
     await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName);
@@ -240,21 +242,20 @@ export abstract class Router {
    */
   async offerTransfer(tx: Executor, ws: WorkspaceRow, task: TaskRow, transfer: TransferRow): Promise<boolean> {
     const toWorker = transfer.transfer_type === 'WORKER' ? transfer.transfer_to : null;
-    const queue = await taskQueues.get(tx, toWorker ? (task.task_queue_sid ?? '') : transfer.transfer_to);
+    const queue = this.memory(ws).queues.get(toWorker ? (task.task_queue_sid ?? '') : transfer.transfer_to);
     if (!queue) return false;
     const routed: RoutedTask = { sid: task.sid, attributes: parseAttributes(task.attributes), ignoreCapacity: task.ignore_capacity };
-    const query: CandidateQuery = {
-      taskSid: task.sid,
+    const query: PoolQuery = {
       queueSid: queue.sid,
       taskChannelSid: task.task_channel_sid,
       multiTask: ws.multi_task_enabled,
       ignoreCapacity: task.ignore_capacity,
       knownWorker: toWorker ? { by: 'sid', value: toWorker } : null,
-      anyWorkerOf: toWorker ? ws.sid : undefined,
+      anyWorker: Boolean(toWorker),
       needChannels: false,
-      transferSid: transfer.sid,
+      excluded: await excludedFor(tx, task, transfer.sid),
     };
-    const [c] = await findWorkers(tx, routed, directStep(queue.sid), query, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
+    const [c] = findWorkers(this.memory(ws).pool, routed, directStep(queue.sid), query, 1, { multiTask: ws.multi_task_enabled, nowMs: this.now() });
     if (!c) return false;
     await this.reserve(tx, ws, task, queue, c.sid, c.friendlyName, transfer.sid);
     return true;
@@ -262,7 +263,7 @@ export abstract class Router {
 
   private async reserve(tx: Executor, ws: WorkspaceRow, task: TaskRow, queue: TaskQueueRow, workerSid: string, workerName: string, transferSid?: string) {
     const now = this.now();
-    const workflow = task.workflow_sid ? await workflows.get(tx, task.workflow_sid) : undefined;
+    const workflow = task.workflow_sid ? this.memory(ws).workflows.get(task.workflow_sid) : undefined;
     const timeoutSeconds = workflow?.task_reservation_timeout ?? 120;
     const worker = (await workers.get(tx, workerSid))!;
     const res: ReservationRow = {
@@ -286,6 +287,7 @@ export abstract class Router {
     await setTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);
     await tx.run('UPDATE worker_channels SET held = held + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [workerSid, task.task_channel_sid]);
     await workers.update(tx, workerSid, { idle_since: now });
+    this.memory(ws).pool.hold(workerSid, task.task_channel_sid, now);
     if (task.assignment_status === 'pending') {
       await tasks.update(tx, task.sid, {
         assignment_status: 'reserved',
@@ -298,7 +300,7 @@ export abstract class Router {
       task.version += 1;
     }
     if (!ws.multi_task_enabled && queue.reservation_activity_sid)
-      await changeActivity(tx, ws, workerSid, queue.reservation_activity_sid, now);
+      await changeActivity(tx, ws, workerSid, queue.reservation_activity_sid, now, this.memory(ws).pool);
     await emit(tx, ws, now, {
       type: 'reservation.created',
       description: `Reservation ${res.sid} created for Worker ${workerName}`,
@@ -311,28 +313,49 @@ export abstract class Router {
 }
 
 /**
- * The workers to reserve, at most `max`, over the whole queue: members are read in longest-idle
- * pages, so an eligible worker is found however many ineligible ones are idle longer. Without
- * order_by the first eligible in idle order are the answer and reading stops there; with order_by
- * every eligible member is ranked.
+ * The workers to reserve, at most `max`, over the whole queue: members come in longest-idle pages,
+ * so an eligible worker is found however many ineligible ones are idle longer. Without order_by the
+ * first eligible in idle order are the answer and the search stops there; with order_by every
+ * eligible member is ranked.
  */
-async function findWorkers(
-  tx: Executor,
+function findWorkers(
+  pool: WorkerPool,
   routed: RoutedTask,
   step: Step,
-  query: CandidateQuery,
+  query: PoolQuery,
   max: number,
   opts: { multiTask: boolean; nowMs: number },
-): Promise<Candidate[]> {
+): Candidate[] {
   const eligible: Candidate[] = [];
-  for (let page = 0; ; page++) {
-    const cands = await loadCandidates(tx, { ...query, page });
-    eligible.push(...chooseWorkers(routed, { ...step, spec: { ...step.spec, orderBy: null } }, cands, cands.length, opts));
+  const unordered = { ...step, spec: { ...step.spec, orderBy: null } };
+  for (const page of pool.candidates(query, CANDIDATE_PAGE)) {
+    eligible.push(...chooseWorkers(routed, unordered, page, page.length, opts));
     if (!step.spec.orderBy && eligible.length >= max) break;
-    if (cands.length < CANDIDATE_PAGE) break;
   }
   return chooseWorkers(routed, step, eligible, max, opts);
 }
+
+/**
+ * Workers a task may not be offered again: those who hold it or had it and let it go (rejected,
+ * timed out); in a transfer, those who hold it now or were offered it in this transfer.
+ */
+async function excludedFor(tx: Executor, task: TaskRow, transferSid?: string): Promise<ReadonlySet<string>> {
+  if (task.assignment_count === 0 && !transferSid) return NOBODY;
+  const rows = await tx.all<{ worker_sid: string; reservation_status: string; transfer_sid: string | null }>(
+    'SELECT worker_sid, reservation_status, transfer_sid FROM reservations WHERE task_sid = ?',
+    [task.sid],
+  );
+  const out = new Set<string>();
+  for (const r of rows) {
+    const leaveOut = transferSid
+      ? ['pending', 'accepted', 'wrapping'].includes(r.reservation_status) || r.transfer_sid === transferSid
+      : r.reservation_status !== 'canceled' && r.reservation_status !== 'rescinded';
+    if (leaveOut) out.add(r.worker_sid);
+  }
+  return out;
+}
+
+const NOBODY: ReadonlySet<string> = new Set();
 
 /** How many waiting tasks a worker may be refused (by target expressions) before the search gives up. */
 const MAX_REFUSED = 1000;
@@ -383,19 +406,19 @@ export function directStep(queueSid: string): Step {
 }
 
 /** Who may be offered a task at a step; null when nobody can be (a known worker the task does not name). */
-function candidateQuery(ws: WorkspaceRow, task: TaskRow, step: Step, queue: TaskQueueRow, routed: RoutedTask): CandidateQuery | null {
+function candidateQuery(ws: WorkspaceRow, task: TaskRow, step: Step, queue: TaskQueueRow, routed: RoutedTask, excluded: ReadonlySet<string>): PoolQuery | null {
   // A task routed to one worker (RoutingTarget=WK...) goes to that worker, member of the queue or not.
   const toWorker = task.routing_target?.startsWith('WK') ? task.routing_target : null;
   const known = toWorker ? { by: 'sid' as const, value: toWorker } : knownWorker(step, routed);
   if (known && typeof known.value !== 'string') return null;
   return {
-    taskSid: task.sid,
     queueSid: queue.sid,
     taskChannelSid: task.task_channel_sid,
     multiTask: ws.multi_task_enabled,
     ignoreCapacity: task.ignore_capacity,
     knownWorker: known ? { by: known.by, value: known.value as string } : null,
-    anyWorkerOf: toWorker ? ws.sid : undefined,
+    anyWorker: Boolean(toWorker),
     needChannels: step.spec.expression?.source.includes('worker.channel') ?? false,
+    excluded,
   };
 }

@@ -1,3 +1,4 @@
+import type { WorkerPool } from '../../core/routing/worker-pool.ts';
 import type { Executor } from '../../store/database.ts';
 import { activities, workers, type WorkspaceRow } from '../model.ts';
 import { emit } from './events.ts';
@@ -10,6 +11,7 @@ export async function changeActivity(
   workerSid: string,
   activitySid: string,
   now: number,
+  pool: WorkerPool,
 ): Promise<{ becameAvailable: boolean; changed: boolean }> {
   const worker = await workers.get(tx, workerSid);
   if (!worker || worker.activity_sid === activitySid) return { becameAvailable: false, changed: false };
@@ -17,6 +19,7 @@ export async function changeActivity(
   if (!after) return { becameAvailable: false, changed: false };
   const version = worker.version + 1;
   await workers.update(tx, workerSid, { activity_sid: activitySid, date_status_changed: now, date_updated: now, version });
+  pool.setActivity(workerSid, activitySid);
   const inPrevious = now - worker.date_status_changed;
   await emit(tx, ws, now, {
     type: 'worker.activity.update',

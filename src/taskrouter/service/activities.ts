@@ -25,6 +25,7 @@ export class ActivityService {
         date_updated: now,
       };
       await uniquely(() => activities.insert(tx, row), `An Activity named '${input.friendlyName}' already exists in this Workspace`);
+      await this.deps.engine.state.refreshActivity(tx, workspaceSid, row.sid);
       await emit(tx, ws, now, activityEvent(row, 'created'));
       return row;
     });
@@ -61,6 +62,7 @@ export class ActivityService {
         () => activities.update(tx, sid, { friendly_name: updated.friendly_name, date_updated: now }),
         `An Activity named '${input.friendlyName}' already exists in this Workspace`,
       );
+      await this.deps.engine.state.refreshActivity(tx, workspaceSid, sid);
       await emit(tx, ws, now, activityEvent(updated, 'updated'));
       return updated;
     });
@@ -77,6 +79,7 @@ export class ActivityService {
       const queue = await taskQueues.first(tx, ['reservation_activity_sid = ? OR assignment_activity_sid = ?', sid, sid]);
       if (queue) throw inUse(`Activity ${sid} cannot be deleted: TaskQueue ${queue.sid} uses it`);
       await activities.delete(tx, ['sid = ?', sid]);
+      await this.deps.engine.state.refreshActivity(tx, workspaceSid, sid);
       await emit(tx, ws, this.deps.clock.now(), activityEvent(row, 'deleted'));
     });
   }

@@ -58,6 +58,7 @@ export class TaskChannelService {
           date_created: now,
           date_updated: now,
         });
+      await this.deps.engine.state.reload(tx, workspaceSid);
       await emit(tx, ws, now, taskChannelEvent(row, 'created'));
       return row;
     });
@@ -87,6 +88,7 @@ export class TaskChannelService {
       const patch = { friendly_name: input.friendlyName, channel_optimized_routing: input.channelOptimizedRouting, date_updated: now };
       await taskChannels.update(tx, row.sid, patch);
       const updated = patched(row, patch);
+      await this.deps.engine.state.reload(tx, workspaceSid);
       await emit(tx, ws, now, taskChannelEvent(updated, 'updated'));
       return updated;
     });
@@ -101,6 +103,7 @@ export class TaskChannelService {
       const active = await tasks.count(tx, ['task_channel_sid = ?', row.sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`TaskChannel ${row.unique_name} cannot be deleted: ${active} active Task(s) use it`);
       await taskChannels.delete(tx, ['sid = ?', row.sid]);
+      await this.deps.engine.state.reload(tx, workspaceSid);
       await emit(tx, ws, this.deps.clock.now(), taskChannelEvent(row, 'deleted'));
     });
   }

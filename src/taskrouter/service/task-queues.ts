@@ -52,6 +52,7 @@ export class TaskQueueService {
       };
       await uniquely(() => taskQueues.insert(tx, row), `A TaskQueue named '${input.friendlyName}' already exists in this Workspace`);
       await refreshQueueMembership(tx, workspaceSid, row.sid, row.target_workers);
+      await this.deps.engine.state.refreshQueue(tx, workspaceSid, row.sid);
       await emit(tx, ws, now, taskQueueEvent(row, 'created'));
       return row;
     });
@@ -110,10 +111,11 @@ export class TaskQueueService {
       };
       await uniquely(() => taskQueues.update(tx, sid, patch), `A TaskQueue named '${input.friendlyName}' already exists in this Workspace`);
       const updated = patched(row, patch);
+      if (updated.target_workers !== row.target_workers) await refreshQueueMembership(tx, workspaceSid, sid, updated.target_workers);
+      await this.deps.engine.state.refreshQueue(tx, workspaceSid, sid);
       await emit(tx, ws, patch.date_updated!, taskQueueEvent(updated, 'updated'));
       if (updated.target_workers !== row.target_workers) await emit(tx, ws, patch.date_updated!, taskQueueEvent(updated, 'expression.updated'));
       if (updated.target_workers !== row.target_workers || updated.max_reserved_workers > row.max_reserved_workers) {
-        await refreshQueueMembership(tx, workspaceSid, sid, updated.target_workers);
         // Members the new expression brings in may take what is waiting.
         for (const task of await tasks.list(tx, { where: [['task_queue_sid = ?', sid], ["assignment_status IN ('pending', 'reserved')"]], limit: 500 }))
           await this.deps.engine.lifecycle.tryAssignTask(tx, ws, task);
@@ -132,6 +134,7 @@ export class TaskQueueService {
       const active = await tasks.count(tx, ['task_queue_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`TaskQueue ${sid} cannot be deleted: ${active} active Task(s) are in it`);
       await taskQueues.delete(tx, ['sid = ?', sid]);
+      await this.deps.engine.state.refreshQueue(tx, workspaceSid, sid);
       await emit(tx, ws, this.deps.clock.now(), taskQueueEvent(row, 'deleted'));
     });
   }

@@ -61,6 +61,7 @@ export class WorkerChannelService {
       const now = this.deps.clock.now();
       const patch: Partial<WorkerChannelRow> = { capacity: input.capacity, available: input.available, date_updated: now };
       await workerChannels.update(tx, view.channel.sid, patch);
+      await this.deps.engine.state.refreshWorker(tx, workspaceSid, workerSid);
       const channel = patched(view.channel, patch);
       const worker = (await workers.get(tx, workerSid))!;
       const data = {

@@ -82,6 +82,7 @@ export class WorkerService {
           date_updated: now,
         });
       await refreshWorkerMembership(tx, workspaceSid, worker.sid, worker.attributes);
+      await this.deps.engine.state.refreshWorker(tx, workspaceSid, worker.sid);
       await emit(tx, ws, now, {
         type: 'worker.created',
         description: `Worker ${worker.friendly_name} created`,
@@ -201,7 +202,8 @@ export class WorkerService {
           data: workerEventData(worker, activity),
         });
       }
-      if (activity.sid !== current.worker.activity_sid) await changeActivity(tx, ws, sid, activity.sid, now);
+      if (input.attributes !== undefined || input.friendlyName !== undefined) await this.deps.engine.state.refreshWorker(tx, workspaceSid, sid);
+      if (activity.sid !== current.worker.activity_sid) await changeActivity(tx, ws, sid, activity.sid, now, this.deps.engine.state.of(workspaceSid).pool);
       if (input.rejectPendingReservations) await lifecycle.rejectPending(tx, ws, sid);
       // New attributes or an available activity may open the way to waiting work.
       if (activity.available) await lifecycle.tryAssignWorker(tx, ws, sid);
@@ -223,6 +225,7 @@ export class WorkerService {
       for (const r of await reservations.list(tx, { where: [['worker_sid = ?', sid], ["reservation_status = 'pending'"]] }))
         await this.deps.engine.lifecycle.end(tx, ws, r, 'canceled', { reroute: true, workerLeaving: true });
       await workers.delete(tx, ['sid = ?', sid]);
+      await this.deps.engine.state.refreshWorker(tx, workspaceSid, sid);
       await emit(tx, ws, this.deps.clock.now(), {
         type: 'worker.deleted',
         description: `Worker ${current.worker.friendly_name} deleted`,

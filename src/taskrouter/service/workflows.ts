@@ -45,6 +45,7 @@ export class WorkflowService {
       await uniquely(() => workflows.insert(tx, row), `A Workflow named '${input.friendlyName}' already exists in this Workspace`);
       await this.linkQueues(tx, workspaceSid, row.sid, queues);
       await saveRevision(tx, row.sid, 1, row.configuration);
+      await this.deps.engine.state.refreshWorkflow(tx, workspaceSid, row.sid);
       await emit(tx, ws, now, workflowEvent(row, 'created'));
       return row;
     });
@@ -93,6 +94,7 @@ export class WorkflowService {
         await this.linkQueues(tx, workspaceSid, sid, queues);
         await saveRevision(tx, sid, row.revision + 1, input.configuration as string);
       }
+      await this.deps.engine.state.refreshWorkflow(tx, workspaceSid, sid);
       // Before the tasks it routes again, so the log reads in order.
       await emit(tx, ws, patch.date_updated!, workflowEvent(updated, 'updated'));
       // ReEvaluateTasks: waiting tasks take the new configuration and are routed again from the top.
@@ -114,6 +116,7 @@ export class WorkflowService {
       const active = await tasks.count(tx, ['workflow_sid = ?', sid], ["assignment_status IN ('pending', 'reserved', 'assigned', 'wrapping')"]);
       if (active > 0) throw inUse(`Workflow ${sid} cannot be deleted: ${active} active Task(s) use it`);
       await workflows.delete(tx, ['sid = ?', sid]);
+      await this.deps.engine.state.refreshWorkflow(tx, workspaceSid, sid);
       await emit(tx, ws, this.deps.clock.now(), workflowEvent(row, 'deleted'));
     });
   }

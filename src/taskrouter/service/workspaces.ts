@@ -140,6 +140,7 @@ export class WorkspaceService {
         date_updated: this.deps.clock.now(),
       };
       await workspaces.update(tx, sid, patch);
+      await this.deps.engine.state.reload(tx, sid);
       const updated = patched(ws, patch);
       // Sent as the workspace now is: to its new EventCallbackUrl, if that changed.
       await emit(tx, updated, patch.date_updated!, workspaceEvent(updated, 'updated'));
@@ -153,6 +154,7 @@ export class WorkspaceService {
       await emitFinal(tx, ws, this.deps.clock.now(), workspaceEvent(ws, 'deleted'));
       await tx.run('DELETE FROM workflow_queues WHERE workflow_sid IN (SELECT sid FROM workflows WHERE workspace_sid = ?)', [sid]);
       await workspaces.delete(tx, ['sid = ?', sid]);
+      await this.deps.engine.state.reload(tx, sid);
     });
   }
 

@@ -1,0 +1,126 @@
+import { notFound } from '../../core/errors.ts';
+import type { Database, Executor } from '../../store/database.ts';
+import { workspaces, type WorkspaceRow } from '../model.ts';
+import { lockWorkspace } from './context.ts';
+import type { RoutingState } from './routing-state.ts';
+
+/** A routing change waiting its turn: run under the workspace lock, answered after the commit. */
+interface Change {
+  /** The account the caller acts for (null: the engine's own work, such as timers). */
+  accountSid: string | null;
+  fn: (tx: Executor, ws: WorkspaceRow) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** The most changes one transaction carries; more wait for the next. */
+const MAX_BATCH = 100;
+
+/** An item's own failure, told apart from a failure of the transaction around it. */
+class ChangeFailed {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Group commit: the routing changes waiting for the same workspace run in one transaction, under
+ * one lock, each in its own savepoint (one failing rolls back alone), and are answered after the
+ * one COMMIT. A change arriving while a batch runs joins the next one; a batch starts on the next
+ * turn of the event loop, so requests that arrived together go together.
+ */
+export class GroupCommit {
+  private readonly waiting = new Map<string, Change[]>();
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly state: RoutingState,
+    /** Runs after each committed batch, before its callers hear back. */
+    private readonly afterCommit: (workspaceSid: string) => Promise<void>,
+  ) {}
+
+  run<T>(workspaceSid: string, accountSid: string | null, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let list = this.waiting.get(workspaceSid);
+      if (!list) this.waiting.set(workspaceSid, (list = []));
+      list.push({ accountSid, fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.busy.has(workspaceSid)) {
+        this.busy.add(workspaceSid);
+        setImmediate(() => void this.drain(workspaceSid));
+      }
+    });
+  }
+
+  private async drain(workspaceSid: string) {
+    for (;;) {
+      const list = this.waiting.get(workspaceSid);
+      if (!list || list.length === 0) break;
+      const batch = list.splice(0, MAX_BATCH);
+      if (list.length === 0) this.waiting.delete(workspaceSid);
+      await this.commit(workspaceSid, batch);
+    }
+    this.busy.delete(workspaceSid);
+  }
+
+  private async commit(workspaceSid: string, batch: Change[]) {
+    const outcomes: Outcome[] = [];
+    let fence: Awaited<ReturnType<RoutingState['open']>> | undefined;
+    try {
+      await this.db.transaction(async (tx) => {
+        outcomes.length = 0;
+        await lockWorkspace(this.db, tx, workspaceSid);
+        fence = await this.state.open(tx, workspaceSid);
+        let ws = await workspaces.get(tx, workspaceSid);
+        const alone = batch.length === 1;
+        for (const change of batch) {
+          if (!ws || (change.accountSid !== null && ws.account_sid !== change.accountSid)) {
+            outcomes.push({ ok: false, error: notFound(`/v1/Workspaces/${workspaceSid}`) });
+            continue;
+          }
+          await fence.ready(tx);
+          const mark = fence.mark();
+          if (!alone) await tx.run('SAVEPOINT routing_change');
+          try {
+            const value = await change.fn(tx, ws);
+            if (!alone) await tx.run('RELEASE SAVEPOINT routing_change');
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            fence.undo(mark);
+            if (alone) throw new ChangeFailed(error);
+            await tx.run('ROLLBACK TO SAVEPOINT routing_change');
+            await tx.run('RELEASE SAVEPOINT routing_change');
+            outcomes.push({ ok: false, error });
+          }
+          // A change to the workspace's own settings (or its deletion) reloads memory whole: read it again too.
+          if (fence.replaced()) ws = await workspaces.get(tx, workspaceSid);
+        }
+        // Nothing changed (every change refused): nothing to fence either.
+        if (ws && outcomes.some((o) => o.ok)) await fence.close(tx);
+      });
+    } catch (err) {
+      if (err instanceof ChangeFailed) {
+        // The one change failed and rolled back whole: memory was rolled back with it.
+        batch[0].reject(err.error);
+        return;
+      }
+      fence?.failed();
+      for (const change of batch) change.reject(err);
+      return;
+    }
+    fence?.committed();
+    // The workspace is free for the next batch already: what follows a commit may itself route (a
+    // follower changing the same workspace), and must not wait for the batch that woke it.
+    void this.answer(workspaceSid, batch, outcomes);
+  }
+
+  private async answer(workspaceSid: string, batch: Change[], outcomes: Outcome[]) {
+    // What follows a commit catches its own failures (they are retried on its next run).
+    await this.afterCommit(workspaceSid).catch(() => undefined);
+    batch.forEach((change, i) => {
+      const o = outcomes[i];
+      if (o.ok) change.resolve(o.value);
+      else change.reject(o.error);
+    });
+  }
+}

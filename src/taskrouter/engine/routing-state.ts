@@ -1,0 +1,262 @@
+import { WorkerPool, type PoolRows } from '../../core/routing/worker-pool.ts';
+import type { Executor } from '../../store/database.ts';
+import { taskChannels, taskQueues, workflows, type TaskChannelRow, type TaskQueueRow, type WorkflowRow } from '../model.ts';
+import { parseAttributes } from '../service/deps.ts';
+
+/**
+ * What a node keeps in memory of a workspace to route without re-reading it: its workers' routing
+ * state (WorkerPool) and its configuration. The store stays the truth: every routing commit moves
+ * the workspace's routing version, in the same transaction, and a node whose memory carries an
+ * older version (another node committed since) reloads it under the workspace lock before deciding.
+ */
+export interface WorkspaceMemory {
+  version: number;
+  pool: WorkerPool;
+  queues: Map<string, TaskQueueRow>;
+  workflows: Map<string, WorkflowRow>;
+  taskChannels: Map<string, TaskChannelRow>;
+}
+
+export class RoutingState {
+  private readonly memory = new Map<string, WorkspaceMemory>();
+
+  /** `verify`: after every change, compare memory with a fresh load and refuse to commit a difference (tests). */
+  constructor(readonly verify = false) {}
+
+  /**
+   * Opens a routing change on a workspace, under its lock: the version the store holds now, and
+   * the memory to use, caught up with it.
+   */
+  async open(tx: Executor, workspaceSid: string): Promise<Fence> {
+    const row = await tx.get<{ version: number | string }>('SELECT version FROM routing_versions WHERE workspace_sid = ?', [workspaceSid]);
+    return new Fence(this, workspaceSid, Number(row?.version ?? 0));
+  }
+
+  /** The memory of a workspace whose routing change is under way on this node. */
+  of(workspaceSid: string): WorkspaceMemory {
+    const m = this.memory.get(workspaceSid);
+    if (!m) throw new Error(`routing state of ${workspaceSid} used outside a routing change`);
+    return m;
+  }
+
+  /** Memory of this workspace, if held and current. */
+  held(workspaceSid: string, version: number): WorkspaceMemory | undefined {
+    const m = this.memory.get(workspaceSid);
+    return m && m.version === version ? m : undefined;
+  }
+
+  set(workspaceSid: string, m: WorkspaceMemory) {
+    this.memory.set(workspaceSid, m);
+  }
+
+  /** Forgets a workspace: it is loaded again before the next decision. */
+  invalidate(workspaceSid: string) {
+    this.memory.delete(workspaceSid);
+  }
+
+  /*
+   * A service that changes what memory holds other than through the engine's routing writes
+   * (configuration, membership, a worker's attributes or channels) calls one of these inside its
+   * transaction, after its writes: memory reads the change back from the transaction. Tests run with
+   * `verify`, which refuses to commit memory that differs from the store, so a missing call shows.
+   */
+
+  /** A worker was created, changed (name, attributes, channels, queues) or deleted. */
+  async refreshWorker(tx: Executor, workspaceSid: string, workerSid: string): Promise<void> {
+    const m = this.memory.get(workspaceSid);
+    if (!m) return;
+    const rows = await loadRows(tx, workspaceSid, workerSid);
+    const [worker] = rows.workers;
+    m.pool.putWorker(
+      workerSid,
+      worker ? { worker, channels: rows.channels, queues: rows.members.map((r) => r.queueSid) } : null,
+    );
+  }
+
+  /** A queue was created, changed or deleted (its members with it). */
+  async refreshQueue(tx: Executor, workspaceSid: string, queueSid: string): Promise<void> {
+    const m = this.memory.get(workspaceSid);
+    if (!m) return;
+    const queue = await taskQueues.get(tx, queueSid, ['workspace_sid = ?', workspaceSid]);
+    const members = queue ? await tx.all<{ worker_sid: string }>('SELECT worker_sid FROM queue_members WHERE queue_sid = ?', [queueSid]) : [];
+    putEntry(m, m.queues, queueSid, queue);
+    m.pool.setMembers(queueSid, members.map((r) => r.worker_sid));
+  }
+
+  /** A workflow was created, changed or deleted. */
+  async refreshWorkflow(tx: Executor, workspaceSid: string, workflowSid: string): Promise<void> {
+    const m = this.memory.get(workspaceSid);
+    if (!m) return;
+    putEntry(m, m.workflows, workflowSid, await workflows.get(tx, workflowSid, ['workspace_sid = ?', workspaceSid]));
+  }
+
+  /** An activity was created, changed or deleted. */
+  async refreshActivity(tx: Executor, workspaceSid: string, activitySid: string): Promise<void> {
+    const m = this.memory.get(workspaceSid);
+    if (!m) return;
+    const a = await tx.get<{ sid: string; friendly_name: string; available: number | boolean }>(
+      'SELECT sid, friendly_name, available FROM activities WHERE sid = ? AND workspace_sid = ?',
+      [activitySid, workspaceSid],
+    );
+    m.pool.putActivity(activitySid, a ? { sid: a.sid, friendlyName: a.friendly_name, available: Boolean(Number(a.available)) } : null);
+  }
+
+  /** Anything wider (a task channel, which every worker has; the workspace's own settings): all of it again. */
+  async reload(tx: Executor, workspaceSid: string): Promise<void> {
+    const m = this.memory.get(workspaceSid);
+    if (!m) return;
+    this.memory.set(workspaceSid, await loadMemory(tx, workspaceSid, m.version));
+  }
+
+  /** The memory object held for a workspace (a full reload replaces it). */
+  peek(workspaceSid: string): WorkspaceMemory | undefined {
+    return this.memory.get(workspaceSid);
+  }
+}
+
+/** Sets (or with undefined, removes) one configuration entry, undone with the pool's journal. */
+function putEntry<T>(m: WorkspaceMemory, map: Map<string, T>, key: string, value: T | undefined) {
+  const previous = map.get(key);
+  const apply = (v: T | undefined) => (v === undefined ? map.delete(key) : map.set(key, v));
+  apply(value);
+  m.pool.record(() => apply(previous));
+}
+
+/** One routing transaction's view of the memory: loads it when missing, moves the version at the end. */
+export class Fence {
+  constructor(
+    private readonly state: RoutingState,
+    readonly workspaceSid: string,
+    private readonly version: number,
+  ) {}
+
+  /** Makes sure memory is there and current (loading it from this transaction's view when not). */
+  private current: WorkspaceMemory | undefined;
+
+  async ready(tx: Executor): Promise<WorkspaceMemory> {
+    let m = this.state.held(this.workspaceSid, this.version);
+    if (!m) {
+      m = await loadMemory(tx, this.workspaceSid, this.version);
+      this.state.set(this.workspaceSid, m);
+    }
+    this.current = m;
+    return m;
+  }
+
+  /** Whether the change since `ready` replaced memory whole (reload): its journal cannot undo that. */
+  replaced(): boolean {
+    return this.state.peek(this.workspaceSid) !== this.current;
+  }
+
+  mark(): number {
+    return this.state.held(this.workspaceSid, this.version)?.pool.mark() ?? 0;
+  }
+
+  /** A change rolled back to its savepoint: memory goes back too (or, replaced, is forgotten). */
+  undo(mark: number) {
+    if (this.replaced()) this.state.invalidate(this.workspaceSid);
+    else this.state.held(this.workspaceSid, this.version)?.pool.undo(mark);
+  }
+
+  /** Moves the store's version (inside the transaction); in verify mode, checks memory against the store first. */
+  async close(tx: Executor): Promise<void> {
+    const held = this.state.held(this.workspaceSid, this.version);
+    if (held && this.state.verify) {
+      const fresh = await loadMemory(tx, this.workspaceSid, this.version);
+      const a = describe(held);
+      const b = describe(fresh);
+      if (a !== b) {
+        this.state.invalidate(this.workspaceSid);
+        let at = 0;
+        while (a[at] === b[at]) at++;
+        const near = (t: string) => t.slice(Math.max(0, at - 150), at + 150);
+        throw new Error(`routing memory of ${this.workspaceSid} differs from the store at ${at}:\nmemory …${near(a)}…\nstore  …${near(b)}…`);
+      }
+    }
+    await tx.run(
+      'INSERT INTO routing_versions (workspace_sid, version) VALUES (?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET version = excluded.version',
+      [this.workspaceSid, this.version + 1],
+    );
+  }
+
+  /** The transaction committed: memory now stands for the version it wrote. */
+  committed() {
+    const held = this.state.held(this.workspaceSid, this.version);
+    if (!held) return;
+    held.version = this.version + 1;
+    held.pool.settle();
+  }
+
+  /** The transaction rolled back whole: memory may hold changes the store does not. */
+  failed() {
+    this.state.invalidate(this.workspaceSid);
+  }
+}
+
+function describe(m: WorkspaceMemory): string {
+  const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify({ pool: m.pool.snapshot(), queues: byKey(m.queues), workflows: byKey(m.workflows), channels: byKey(m.taskChannels) });
+}
+
+/** Reads a workspace's routing state and configuration: a handful of statements, once per reload. */
+export async function loadMemory(tx: Executor, workspaceSid: string, version: number): Promise<WorkspaceMemory> {
+  // One after another: a PostgreSQL transaction is one connection, which runs one query at a time.
+  const rows = await loadRows(tx, workspaceSid);
+  const queues = await taskQueues.list(tx, { where: [['workspace_sid = ?', workspaceSid]] });
+  const flows = await workflows.list(tx, { where: [['workspace_sid = ?', workspaceSid]] });
+  const channels = await taskChannels.list(tx, { where: [['workspace_sid = ?', workspaceSid]] });
+  return {
+    version,
+    pool: new WorkerPool(rows),
+    queues: new Map(queues.map((q) => [q.sid, q])),
+    workflows: new Map(flows.map((w) => [w.sid, w])),
+    taskChannels: new Map(channels.map((c) => [c.sid, c])),
+  };
+}
+
+/** The pool's rows: of the whole workspace, or of one worker. */
+async function loadRows(tx: Executor, workspaceSid: string, workerSid?: string): Promise<PoolRows> {
+  const one = workerSid ? ' AND w.sid = ?' : '';
+  const params = workerSid ? [workspaceSid, workerSid] : [workspaceSid];
+  const activityRows = workerSid
+    ? []
+    : await tx.all<{ sid: string; friendly_name: string; available: number | boolean }>(
+        'SELECT sid, friendly_name, available FROM activities WHERE workspace_sid = ?',
+        [workspaceSid],
+      );
+  const workerRows = await tx.all<{ sid: string; friendly_name: string; attributes: string; activity_sid: string; idle_since: number | string }>(
+    `SELECT w.sid, w.friendly_name, w.attributes, w.activity_sid, w.idle_since FROM workers w WHERE w.workspace_sid = ?${one}`,
+    params,
+  );
+  const channelRows = await tx.all<Record<string, unknown>>(
+    `SELECT wc.worker_sid, wc.task_channel_sid, tc.unique_name, wc.capacity, wc.available, wc.held, wc.assigned
+       FROM worker_channels wc JOIN task_channels tc ON tc.sid = wc.task_channel_sid
+       JOIN workers w ON w.sid = wc.worker_sid WHERE wc.workspace_sid = ?${one}`,
+    params,
+  );
+  const memberRows = await tx.all<{ queue_sid: string; worker_sid: string }>(
+    `SELECT m.queue_sid, m.worker_sid FROM queue_members m JOIN task_queues q ON q.sid = m.queue_sid
+       JOIN workers w ON w.sid = m.worker_sid WHERE q.workspace_sid = ?${one}`,
+    params,
+  );
+  return {
+    activities: activityRows.map((a) => ({ sid: a.sid, friendlyName: a.friendly_name, available: Boolean(Number(a.available)) })),
+    workers: workerRows.map((w) => ({
+      sid: w.sid,
+      friendlyName: w.friendly_name,
+      attributes: parseAttributes(w.attributes),
+      activitySid: w.activity_sid,
+      idleSince: Number(w.idle_since),
+    })),
+    channels: channelRows.map((c) => ({
+      workerSid: c.worker_sid as string,
+      taskChannelSid: c.task_channel_sid as string,
+      uniqueName: c.unique_name as string,
+      capacity: Number(c.capacity),
+      available: Boolean(Number(c.available)),
+      held: Number(c.held),
+      assigned: Number(c.assigned),
+    })),
+    members: memberRows.map((m) => ({ queueSid: m.queue_sid, workerSid: m.worker_sid })),
+  };
+}
