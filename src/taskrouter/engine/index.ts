@@ -6,6 +6,7 @@ import { GroupCommit } from './group-commit.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { RoutingState } from './routing-state.ts';
 import { claimTimer, dueTimers, nextDue, postponeTimer, type DueTimer } from './timers.ts';
+import { consoleLog, type Log } from '../../ops/logger.ts';
 
 /** The longest the engine goes without looking at the timers, so that timers set by other nodes fire too. */
 const POLL_MS = 1000;
@@ -31,6 +32,10 @@ export class Engine {
   private nextPass: Promise<number> | null = null;
   private readonly listeners: (() => void)[] = [];
   private readonly followers: ((workspaceSid: string) => Promise<void>)[] = [];
+  /** Where timers and followers that fail are reported (the server gives its logger's child). */
+  log: Log = consoleLog;
+  /** When the timer loop (start()) last finished a look, by the system clock: readiness checks that it is alive. */
+  lastLookAt: number | null = null;
 
   constructor(
     private readonly db: Database,
@@ -106,7 +111,7 @@ export class Engine {
       try {
         await f(workspaceSid);
       } catch (err) {
-        console.error(`Switchyard: following a change to ${workspaceSid} failed; it is retried on the next poll:`, err);
+        this.log.error({ err, workspaceSid }, 'following a routing change failed; it is retried on the next poll');
       }
     }
   }
@@ -164,7 +169,7 @@ export class Engine {
     } catch (err) {
       // One timer that cannot fire (a bug, a lost connection) must not stop every timer after it,
       // on every node: it is put off and tried again later; the others go on.
-      console.error(`Switchyard: the ${timer.kind} timer of ${timer.ref_sid} failed to fire; trying again in ${RETRY_FAILED_TIMER_MS / 1000} s:`, err);
+      this.log.error({ err, kind: timer.kind, refSid: timer.ref_sid, retryInMs: RETRY_FAILED_TIMER_MS }, 'a timer failed to fire; it is tried again later');
       await this.batches
         .run(timer.workspace_sid, null, (tx) => postponeTimer(tx, timer, this.clock.now() + RETRY_FAILED_TIMER_MS))
         .catch(() => undefined);
@@ -217,6 +222,7 @@ export class Engine {
         // The database is unreachable for now: the next look tries again.
       }
       this.polling = null;
+      this.lastLookAt = Date.now();
       this.plan(this.pollAgain ? 0 : delay);
     })();
   }
