@@ -96,7 +96,10 @@ for (const backend of backends().filter((b) => b.name === 'postgres')) {
 
       // Six tasks, alternating nodes, fill the three workers' two slots each, in idle order.
       const tasks: string[] = [];
-      for (let k = 0; k < 6; k++) tasks.push(await task(k % 2));
+      for (let k = 0; k < 6; k++) {
+        tasks.push(await task(k % 2));
+        clock.advance(1000); // each reservation makes its worker the most recently busy, in turn
+      }
       const holders = await Promise.all(tasks.map((t, k) => reservedTo(on, k % 2, t)));
       assert.deepEqual(holders, [ann, bea, cid, ann, bea, cid], 'each node offered the next longest-idle worker with room');
       await withinCapacity(on, workers);

@@ -132,7 +132,8 @@ export abstract class Router {
       const current = (await tasks.get(tx, task.sid)) ?? task;
       if (current.assignment_status === 'pending') return this.moveOn(tx, ws, current, depth + 1);
     }
-    return (await tasks.get(tx, task.sid)) ?? task;
+    // reserve() keeps `task` in step with every write it makes to the row: no need to read it back.
+    return task;
   }
 
   /** The current target timed out: on to the next target or filter, or out of the workflow. */
@@ -298,6 +299,7 @@ export abstract class Router {
       task.assignment_status = 'reserved';
       task.assignment_count += 1;
       task.version += 1;
+      task.date_updated = now;
     }
     if (!ws.multi_task_enabled && queue.reservation_activity_sid)
       await changeActivity(tx, ws, workerSid, queue.reservation_activity_sid, now, this.memory(ws).pool);

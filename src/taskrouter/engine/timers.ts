@@ -6,8 +6,10 @@ import type { Executor } from '../../store/database.ts';
 export type TimerKind = 'ttl' | 'reservation' | 'target' | 'assigned' | 'cleanup';
 
 export async function setTimer(tx: Executor, kind: TimerKind, refSid: string, workspaceSid: string, dueAt: number): Promise<void> {
-  await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ?', [kind, refSid]);
-  await tx.run('INSERT INTO timers (kind, ref_sid, workspace_sid, due_at) VALUES (?, ?, ?, ?)', [kind, refSid, workspaceSid, dueAt]);
+  await tx.run(
+    'INSERT INTO timers (kind, ref_sid, workspace_sid, due_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, ref_sid) DO UPDATE SET workspace_sid = excluded.workspace_sid, due_at = excluded.due_at',
+    [kind, refSid, workspaceSid, dueAt],
+  );
 }
 
 export async function clearTimer(tx: Executor, kind: TimerKind, refSid: string): Promise<void> {

@@ -9,10 +9,9 @@ import { emit } from '../engine/events.ts';
 import { taskEventData } from '../engine/event-data.ts';
 import { DIRECT, directStep } from '../engine/router.ts';
 import { setTimer } from '../engine/timers.ts';
-import { taskQueues, workflows, type WorkspaceRow } from '../model.ts';
+import { taskQueues, workflows, type TaskChannelRow, type WorkflowRow, type WorkspaceRow } from '../model.ts';
 import { tasks, TASK_LIMITS, type TaskRow } from '../routing-model.ts';
 import { checkIfMatch, expressionParam, ordering, parseAttributes, requireWorkspace, type Deps } from './deps.ts';
-import { findTaskChannel } from './task-channels.ts';
 
 export interface TaskInput {
   workflowSid?: string;
@@ -68,12 +67,13 @@ export class TaskService {
     const now = this.deps.clock.now();
     const accountSid = ws.account_sid;
     const workspaceSid = ws.sid;
-    const channel = await findTaskChannel(tx, workspaceSid, input.taskChannel ?? 'default');
+    const memory = this.engine.state.of(workspaceSid);
+    const channel = channelIn(memory.taskChannels, input.taskChannel ?? 'default');
     if (!channel) throw invalidParameter(`Invalid TaskChannel: '${input.taskChannel}' is not a TaskChannel of this Workspace`);
-    const workflow = await this.workflowFor(tx, ws, input);
+    const workflow = this.workflowFor(memory.workflows, input);
     let queueSid: string | null = null;
     if (!workflow) {
-      const queue = input.taskQueueSid ? await taskQueues.get(tx, input.taskQueueSid, ['workspace_sid = ?', workspaceSid]) : undefined;
+      const queue = input.taskQueueSid ? memory.queues.get(input.taskQueueSid) : undefined;
       if (!queue) throw invalidParameter(`Invalid TaskQueueSid: TaskQueue ${input.taskQueueSid} is not in this Workspace`);
       queueSid = queue.sid;
     }
@@ -133,16 +133,15 @@ export class TaskService {
   }
 
   /** WorkflowSid may be left out when the workspace has exactly one workflow, as Twilio allows. */
-  private async workflowFor(tx: Executor, ws: WorkspaceRow, input: TaskInput) {
+  private workflowFor(inWorkspace: Map<string, WorkflowRow>, input: TaskInput) {
     if (input.workflowSid) {
-      const wf = await workflows.get(tx, input.workflowSid, ['workspace_sid = ?', ws.sid]);
+      const wf = inWorkspace.get(input.workflowSid);
       if (!wf) throw invalidParameter(`Invalid WorkflowSid: Workflow ${input.workflowSid} is not in this Workspace`);
       return wf;
     }
     if (input.taskQueueSid) return undefined;
-    const all = await workflows.list(tx, { where: [['workspace_sid = ?', ws.sid]], limit: 2 });
-    if (all.length !== 1) throw invalidParameter('Missing required parameter WorkflowSid in the post body');
-    return all[0];
+    if (inWorkspace.size !== 1) throw invalidParameter('Missing required parameter WorkflowSid in the post body');
+    return [...inWorkspace.values()][0];
   }
 
   private async checkRoutingTarget(tx: Executor, workspaceSid: string, target: string) {
@@ -191,7 +190,7 @@ export class TaskService {
         patch.virtual_start_time = input.virtualStartTime;
       }
       if (input.taskChannel !== undefined) {
-        const channel = await findTaskChannel(tx, workspaceSid, input.taskChannel);
+        const channel = channelIn(this.engine.state.of(workspaceSid).taskChannels, input.taskChannel);
         if (!channel) throw invalidParameter(`Invalid TaskChannel: '${input.taskChannel}' is not a TaskChannel of this Workspace`);
         if (task.assignment_status !== 'pending') throw invalidParameter('The TaskChannel of a Task can only change while it is pending');
         patch.task_channel_sid = channel.sid;
@@ -237,6 +236,14 @@ export class TaskService {
   }
 
   async names(task: TaskRow): Promise<{ queue: string | null; workflow: string | null }> {
+    // Display names, read outside the lock: this node's memory has them (a rename made on another
+    // node shows here once this node routes in the workspace again).
+    const memory = this.engine.state.peek(task.workspace_sid);
+    if (memory) {
+      const q = task.task_queue_sid ? memory.queues.get(task.task_queue_sid) : undefined;
+      const w = task.workflow_sid ? memory.workflows.get(task.workflow_sid) : undefined;
+      if ((q || !task.task_queue_sid) && (w || !task.workflow_sid)) return { queue: q?.friendly_name ?? null, workflow: w?.friendly_name ?? null };
+    }
     const [q, w] = await Promise.all([
       task.task_queue_sid ? taskQueues.get(this.deps.db, task.task_queue_sid) : undefined,
       task.workflow_sid ? workflows.get(this.deps.db, task.workflow_sid) : undefined,
@@ -245,4 +252,9 @@ export class TaskService {
   }
 }
 
-
+/** A task channel of the workspace by sid or unique name, from the routing memory. */
+function channelIn(channels: Map<string, TaskChannelRow>, ref: string): TaskChannelRow | undefined {
+  if (channels.has(ref)) return channels.get(ref);
+  for (const c of channels.values()) if (c.unique_name === ref) return c;
+  return undefined;
+}
