@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { Accounts, type Credentials } from './accounts/accounts.ts';
 import { AdjustableClock, systemClock, type Clock } from './core/clock.ts';
 import { switchyardProduct } from './switchyard/product.ts';
-import { outboxSignal } from './taskrouter/engine/outbox-signal.ts';
 import { ExplainService } from './taskrouter/service/explain.ts';
 import { buildApp } from './http/app.ts';
 import type { Database } from './store/database.ts';
@@ -129,7 +128,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const sdk = new ConversationsSdk(app, conversations, clock, { socketsPerIdentity, auto: config.timers !== 'manual', ...config.sdk });
   conversations.onChange(() => sdk.wake());
   const eventBridge = new EventBridge(app, db, clock, taskRouter, { socketsPerIdentity: config.socketsPerIdentity, ...config.eventBridge });
-  taskRouter.engine.onChange(() => eventBridge.wake());
+  taskRouter.engine.bus.on('committed', () => eventBridge.wake());
   if (config.timers !== 'manual') taskRouter.engine.start();
   if (config.timers !== 'manual') conversations.timers.start();
   if (config.timers !== 'manual') flex.start();
@@ -140,8 +139,8 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks, outbound),
   );
   // A commit wakes the senders only when it queued something; polling covers other nodes.
-  taskRouter.engine.onChange(() => {
-    if (outboxSignal.take()) deliveries.wake();
+  taskRouter.engine.bus.on('committed', ({ queued }) => {
+    if (queued.eventCallbacks || queued.assignmentCallbacks) deliveries.wake();
   });
   if (config.timers !== 'manual') deliveries.start();
   const conversationDeliveries = new ConversationDeliverer(

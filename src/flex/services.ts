@@ -33,7 +33,8 @@ export function flexServices(base: { db: Database; clock: Clock; taskRouter: Tas
   const follower = new InteractionFollower(deps, channels, media, routing);
   routing.onRoute((workspaceSid) => follower.watch(workspaceSid));
   const setup = new ChannelSetup(deps, media, routing);
-  base.taskRouter.engine.afterCommit((workspaceSid) => follower.follow(workspaceSid));
+  // After every routing commit on this node, before its caller hears back (Engine.bus).
+  base.taskRouter.engine.bus.on('committed', ({ workspaceSid }) => (workspaceSid ? follower.follow(workspaceSid) : undefined));
   let timer: NodeJS.Timeout | null = null;
   let polling: Promise<void> | null = null;
   const poll = async () => {

@@ -7,7 +7,7 @@ import { activities, workers, workflows, type WorkspaceRow } from '../model.ts';
 import { reservations, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { CALLBACK_DEFAULTS, type CallbackOptions } from './delivery.ts';
 import type { Engine } from './index.ts';
-import { outboxSignal } from './outbox-signal.ts';
+import { noteQueued } from './commits.ts';
 
 interface CallbackRow {
   seq: number;
@@ -83,7 +83,7 @@ export class AssignmentCallbacks {
   ) {
     this.opts = { ...CALLBACK_DEFAULTS, ...options };
     this.outbox = new Outbox<CallbackRow>(db, clock, 'assignment_callbacks', 2 * this.opts.assignmentTimeoutMs + 30_000);
-    engine.setHooks({ reservationCreated: (tx, ws, task, res) => this.queue(tx, ws, task, res) });
+    engine.addTransactionHook('reservationCreated', (tx, ws, task, res) => this.queue(tx, ws, task, res));
   }
 
   /** Inside the routing transaction: queue the callback, if the task's workflow wants one. */
@@ -91,7 +91,7 @@ export class AssignmentCallbacks {
     if (!task.workflow_sid) return;
     const workflow = await workflows.get(tx, task.workflow_sid);
     if (!workflow?.assignment_callback_url) return;
-    outboxSignal.queued = true;
+    noteQueued(tx, ws.sid, 'assignmentCallbacks');
     const worker = await workers.get(tx, res.worker_sid);
     const now = this.clock.now();
     const body = new URLSearchParams({

@@ -5,21 +5,23 @@ import type { WorkspaceRow } from '../model.ts';
 import type { ReservationRow, TaskRow } from '../routing-model.ts';
 import type { RoutingState } from './routing-state.ts';
 
-/** What the engine's parts share: the database, the clock, and what to do after a commit. */
+/** What the engine's parts share: the database, the clock, memory and the in-transaction hooks. */
 export interface EngineContext {
   db: Database;
   clock: Clock;
-  /** Called after any transaction that produced events or timers: wakes the deliverer and scheduler. */
-  afterCommit(): void;
   configs: ConfigCache;
   /** What this node keeps in memory of each workspace's routing state (routing-state.ts). */
   state: RoutingState;
-  hooks: EngineHooks;
+  hooks: TransactionHooks;
 }
 
-/** Extension points other adapters plug into, called inside the routing transaction. */
-export interface EngineHooks {
-  /** A reservation was just created (e.g. to queue the workflow's assignment callback). */
+/**
+ * Extension points called inside the routing transaction, for what must commit (or roll back)
+ * with the change itself; added with Engine.addTransactionHook. What may follow the commit
+ * subscribes to the engine's bus instead (commits.ts).
+ */
+export interface TransactionHooks {
+  /** A reservation was just created (the workflow's assignment callback is queued here). */
   reservationCreated(tx: Executor, ws: WorkspaceRow, task: TaskRow, reservation: ReservationRow): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import type { WorkspaceRow } from '../model.ts';
 import { events } from '../routing-model.ts';
-import { outboxSignal } from './outbox-signal.ts';
+import { noteQueued } from './commits.ts';
 
 export interface EventInput {
   type: string;
@@ -81,7 +81,7 @@ async function queueCallback(tx: Executor, ws: WorkspaceRow, now: number, sid: s
   };
   for (const [k, v] of Object.entries(common)) body.append(k, v);
   for (const [k, v] of Object.entries(data)) if (v !== null && !(k in common)) body.append(k, String(v));
-  outboxSignal.queued = true;
+  noteQueued(tx, ws.sid, 'eventCallbacks');
   await tx.run(
     'INSERT INTO deliveries (workspace_sid, event_sid, url, body, attempts, next_attempt_at, locked_until) VALUES (?, ?, ?, ?, 0, ?, 0)',
     [ws.sid, sid, ws.event_callback_url, body.toString(), now],

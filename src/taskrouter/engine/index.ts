@@ -1,7 +1,9 @@
+import { Bus } from '../../core/bus.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import type { WorkspaceRow } from '../model.ts';
-import { ConfigCache, type EngineContext, type EngineHooks } from './context.ts';
+import { QueuedNotes, type Committed, type EngineEvents, type Queued } from './commits.ts';
+import { ConfigCache, type EngineContext, type TransactionHooks } from './context.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { RoutingState } from './routing-state.ts';
@@ -21,8 +23,19 @@ const RETRY_FAILED_TIMER_MS = 5000;
  */
 export class Engine {
   readonly lifecycle: Lifecycle;
+  /**
+   * What this node's commits tell the rest of the server, after each COMMIT (commits.ts): the
+   * senders, the event bridge and Flex's follower subscribe. Publishing waits for the subscribers,
+   * and a routing change is answered only after that: what follows a change (Flex's follower) is in
+   * place when the REST call that made it returns. Subscribers read what to do from the store, so a
+   * failing one loses nothing: it catches up on its next run (their own polling covers other nodes).
+   */
+  readonly bus = new Bus<EngineEvents>((err, type, event) =>
+    this.log.error({ err, type, workspaceSid: (event as Committed).workspaceSid }, 'following a routing change failed; it is retried on the next poll'),
+  );
   private readonly ctx: EngineContext;
   private readonly batches: GroupCommit;
+  private readonly queued: QueuedNotes;
   private running = false;
   private wake: { timer: NodeJS.Timeout; at: number } | null = null;
   private polling: Promise<void> | null = null;
@@ -30,8 +43,6 @@ export class Engine {
   /** The pass of `tick()` under way, and the one queued after it. */
   private passes: Promise<unknown> = Promise.resolve();
   private nextPass: Promise<number> | null = null;
-  private readonly listeners: (() => void)[] = [];
-  private readonly followers: ((workspaceSid: string) => Promise<void>)[] = [];
   /** Where timers and followers that fail are reported (the server gives its logger's child). */
   log: Log = consoleLog;
   /** When the timer loop (start()) last finished a look, by the system clock: readiness checks that it is alive. */
@@ -47,14 +58,12 @@ export class Engine {
       clock,
       configs: new ConfigCache(),
       state: new RoutingState(opts.verifyRoutingState ?? false),
-      afterCommit: () => this.changed(),
       hooks: { reservationCreated: async () => undefined },
     };
     this.lifecycle = new Lifecycle(this.ctx);
-    this.batches = new GroupCommit(db, this.ctx.state, async (workspaceSid) => {
-      this.changed();
-      await this.follow(workspaceSid);
-    });
+    // Batches run their transactions through QueuedNotes, so that each commit tells what it queued.
+    this.queued = new QueuedNotes(db);
+    this.batches = new GroupCommit(this.queued.database(), this.ctx.state, (workspaceSid) => this.committed(workspaceSid, this.queued.take(workspaceSid)));
   }
 
   /** What this node holds in memory of its workspaces' routing state. */
@@ -62,25 +71,24 @@ export class Engine {
     return this.ctx.state;
   }
 
-  /** Plugs an adapter into the engine (see EngineHooks). */
-  setHooks(hooks: Partial<EngineHooks>) {
-    // Adds to what is there: two adapters on the same hook both run, in the order they were added.
-    const current = this.ctx.hooks;
-    if (hooks.reservationCreated) {
-      const before = current.reservationCreated;
-      const added = hooks.reservationCreated;
-      current.reservationCreated = async (...args) => {
-        await before(...args);
-        await added(...args);
-      };
-    }
+  /**
+   * Plugs an adapter into an extension point called inside the routing transaction
+   * (TransactionHooks): only for what must commit with the change; anything that can follow the
+   * commit subscribes to `bus`. Hooks added to the same point all run, in the order added.
+   */
+  addTransactionHook(point: 'reservationCreated', hook: TransactionHooks['reservationCreated']) {
+    const before = this.ctx.hooks[point];
+    this.ctx.hooks[point] = async (...args) => {
+      await before(...args);
+      await hook(...args);
+    };
   }
 
   /**
    * Runs fn in a transaction holding the workspace's routing lock, with the workspace's routing
    * state in memory (ctx.state) caught up with the store. Changes waiting for the same workspace
    * share one transaction and one commit (group-commit.ts); each is answered after that commit and
-   * after the followers have run.
+   * after the bus's subscribers to it have run.
    */
   inWorkspace<T>(accountSid: string, workspaceSid: string, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
     return this.batches.run(workspaceSid, accountSid, fn);
@@ -88,42 +96,21 @@ export class Engine {
 
   /**
    * A change no workspace lock can cover (creating a workspace, which nothing else can see yet): a
-   * transaction whose commit, like a locked one's, wakes whoever sends what it queued.
+   * transaction whose commit, like a locked one's, is published (with no workspace).
    */
   async unlocked<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    const result = await this.db.transaction(fn);
-    this.changed();
-    return result;
+    const { value, queued } = await this.queued.transaction(fn);
+    await this.committed(null, {
+      eventCallbacks: [...queued.values()].some((q) => q.eventCallbacks),
+      assignmentCallbacks: [...queued.values()].some((q) => q.assignmentCallbacks),
+    });
+    return value;
   }
 
-  /**
-   * Adapters that follow a workspace's routing changes (Interactions) run after each commit on this
-   * node, before the change's caller hears back, so that what follows a change is in place when the
-   * REST call that made it returns. They read what to do from the store, so a failure here loses
-   * nothing: they catch up on their next run (their own polling covers other nodes).
-   */
-  afterCommit(follower: (workspaceSid: string) => Promise<void>) {
-    this.followers.push(follower);
-  }
-
-  private async follow(workspaceSid: string) {
-    for (const f of this.followers) {
-      try {
-        await f(workspaceSid);
-      } catch (err) {
-        this.log.error({ err, workspaceSid }, 'following a routing change failed; it is retried on the next poll');
-      }
-    }
-  }
-
-  /** Something committed: events may wait for delivery, timers may have moved. */
-  private changed() {
-    for (const l of this.listeners) l();
+  /** Something committed on this node: timers may have moved, and the subscribers hear of it. */
+  private committed(workspaceSid: string | null, queued: Queued): Promise<void> {
     this.plan(AFTER_CHANGE_MS);
-  }
-
-  onChange(listener: () => void) {
-    this.listeners.push(listener);
+    return this.bus.publish('committed', { workspaceSid, queued });
   }
 
   /**
@@ -155,7 +142,7 @@ export class Engine {
       // Nothing claimed: other nodes are on these (or they failed and were put off).
       if (claimed === 0) break;
     }
-    if (fired > 0) for (const l of this.listeners) l();
+    // Each batch that fired a timer has published its commit already.
     return fired;
   }
 
