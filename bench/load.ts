@@ -46,7 +46,10 @@ export function newAgent(concurrency: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
 }
 
-export function send(agent: http.Agent, port: number, spec: RequestSpec): Promise<{ status: number; body: string }> {
+/** A request not answered in this long fails (ms): no phase can hang on a server that stopped answering. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export function send(agent: http.Agent, port: number, spec: RequestSpec, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...(spec.headers ?? {}) };
     if (spec.body !== undefined) {
@@ -59,6 +62,7 @@ export function send(agent: http.Agent, port: number, spec: RequestSpec): Promis
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
     req.on('error', reject);
     if (spec.body !== undefined) req.write(spec.body);
     req.end();

@@ -76,19 +76,28 @@ function processes(): Map<number, Proc> {
   return out;
 }
 
-/** CPU ticks used so far by this process and all its live descendants (and the children they reaped). */
-function oursTicks(procs: Map<number, Proc>): number {
-  const ours = new Set<number>([process.pid]);
+/** This process, its live descendants, and what started it (npm, tsx: its ancestors, by their own time only). */
+function oursIn(procs: Map<number, Proc>): { mine: Set<number>; ancestors: Set<number> } {
+  const mine = new Set<number>([process.pid]);
   // Parents come before children often but not always: iterate until nothing is added.
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [pid, p] of procs) if (!ours.has(pid) && ours.has(p.ppid)) (ours.add(pid), (changed = true));
+    for (const [pid, p] of procs) if (!mine.has(pid) && mine.has(p.ppid)) (mine.add(pid), (changed = true));
   }
+  const ancestors = new Set<number>();
+  for (let pid = procs.get(process.pid)?.ppid ?? 0; pid > 1 && !ancestors.has(pid); pid = procs.get(pid)?.ppid ?? 0) ancestors.add(pid);
+  return { mine, ancestors };
+}
+
+/** CPU ticks used so far by the bench: its processes and the children they reaped, and its ancestors' own time. */
+function oursTicks(procs: Map<number, Proc>): number {
+  const { mine, ancestors } = oursIn(procs);
   let sum = 0;
-  for (const pid of ours) {
+  for (const pid of mine) {
     const p = procs.get(pid);
     if (p) sum += p.own + p.reaped;
   }
+  for (const pid of ancestors) sum += procs.get(pid)?.own ?? 0;
   return sum;
 }
 
@@ -125,9 +134,10 @@ function between(a: Snapshot, b: Snapshot, oursPids: Set<number>): QuietWindow {
   const byComm = new Map<string, number>();
   for (const [pid, p] of b.others) {
     if (oursPids.has(pid)) continue;
-    const before = a.others.get(pid);
-    const delta = p.own - (before && before.comm === p.comm ? before.own : 0);
-    if (delta > 0) byComm.set(p.comm, (byComm.get(p.comm) ?? 0) + delta);
+    // A process started during the window counts from zero (a kernel worker renames itself as it works: same pid, same process).
+    const delta = p.own - (a.others.get(pid)?.own ?? 0);
+    const name = p.comm.startsWith('kworker/') ? 'kworker (kernel)' : p.comm;
+    if (delta > 0) byComm.set(name, (byComm.get(name) ?? 0) + delta);
   }
   const top = [...byComm.entries()]
     .map(([comm, ticks]) => ({ comm, share: ticks / total }))
@@ -137,15 +147,10 @@ function between(a: Snapshot, b: Snapshot, oursPids: Set<number>): QuietWindow {
   return { seconds: (b.at - a.at) / 1000, busy, others, top, loadAvg: loadAverage() };
 }
 
-/** Pids of this process and its live descendants now. */
+/** Pids of the bench now (this process, its live descendants, its ancestors). */
 function oursPidsNow(): Set<number> {
-  const procs = processes();
-  const ours = new Set<number>([process.pid]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [pid, p] of procs) if (!ours.has(pid) && ours.has(p.ppid)) (ours.add(pid), (changed = true));
-  }
-  return ours;
+  const { mine, ancestors } = oursIn(processes());
+  return new Set([...mine, ...ancestors]);
 }
 
 /**

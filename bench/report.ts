@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { machine, type QuietWindow } from './machine.ts';
 import type { Diagnosis, Row } from './measure.ts';
 import type { Options } from './options.ts';
-import { fmt, summary } from './summary.ts';
+import { fmt, shortName, summary } from './summary.ts';
 import { targets } from './targets.ts';
 
 /** The report: printed, and written to RESULTS.md by a full run. What each figure means is in README.md. */
@@ -11,8 +11,8 @@ export const ANALYSIS_MARKER = '<!-- Everything below this line is kept by `npm 
 
 function codeVersion(): string {
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return `commit ${head}${dirty ? ` plus uncommitted changes under src/ (${dirty.split('\n').length} paths)` : ', src/ clean'}`;
   } catch {
     return 'unknown (not a git checkout)';
@@ -86,7 +86,7 @@ export function render(c: ReportContext) {
   );
   out.push(quietLine(c.quiet, c.minutes));
   out.push(
-    `- **Load:** ${opts.concurrency} concurrent clients on keep-alive connections, closed loop; warm-up of ${opts.warmup.toLocaleString('en-US')} requests or ${opts.warmupMs / 1000} s, then ${opts.rounds} rounds of ${opts.count.toLocaleString('en-US')} requests or ${opts.roundMs / 1000} s, whichever ends first (the bare endpoints: 4 times the requests, same time limits; a full life is 5 requests, so a fifth as many lives; a drain round is one update per worker); every server in its own process except the row marked in-process. Each scenario starts on a fresh, empty store, built through the API by ${opts.setupConcurrency} clients.`,
+    `- **Load:** ${opts.concurrency} concurrent clients on keep-alive connections, closed loop; warm-up of ${opts.warmup.toLocaleString('en-US')} requests or ${opts.warmupMs / 1000} s, then ${opts.rounds} round${opts.rounds === 1 ? '' : 's'} of ${opts.count.toLocaleString('en-US')} requests or ${opts.roundMs / 1000} s, whichever ends first (the bare endpoints: 4 times the requests, same time limits; a full life is 5 requests, so a fifth as many lives; a drain round is one update per worker); every server in its own process except the row marked in-process. Each scenario starts on a fresh, empty store, built through the API by ${opts.setupConcurrency} clients.`,
   );
   out.push(
     '- **Scenario:** one workspace, 50 queues (`skills HAS \'qN\'`, MaxReservedWorkers 1), one workflow with 50 filters (`queue == \'qN\'`), workers spread evenly over the queues, all Available, `default` channel capacity 50 (`sms` for the Interactions row); tasks round-robin over the queues by their `queue` attribute. A task counts when its create response says `reserved`. The other scenarios build on it (README.md, "What it does").',
@@ -120,7 +120,7 @@ export function render(c: ReportContext) {
   if (setups.length)
     out.push(
       '',
-      `Setup (through the API, ${opts.setupConcurrency} clients): ${setups.map((r) => `${r.backend} ${r.name.split(':')[0]} ${fmt.s(r.setupMs!)}${r.setupNote ? ` (${r.setupNote})` : ''}`).join('; ')}.`,
+      `Setup (through the API, ${opts.setupConcurrency} clients; for Prism, its install and start): ${setups.map((r) => `${shortName(r)} ${fmt.s(r.setupMs!)}${r.setupNote ? ` (${r.setupNote})` : ''}`).join('; ')}.`,
     );
   const checked = rows.filter((r) => r.check);
   if (checked.length) {
@@ -129,11 +129,11 @@ export function render(c: ReportContext) {
       `Store read by the bench after each run (bench/store-check.ts; live = pending, accepted or wrapping reservations): ${checked
         .map(
           (r) =>
-            `${r.backend} ${r.name.split(':')[0]}: ${r.check!.tasks.toLocaleString('en-US')} tasks, ${r.check!.reservations.toLocaleString('en-US')} reservations, ${r.check!.doubleReservations} double reservations, ${r.check!.capacityOverruns} capacity overruns`,
+            `${shortName(r)}: ${r.check!.tasks.toLocaleString('en-US')} tasks, ${r.check!.reservations.toLocaleString('en-US')} reservations, ${r.check!.doubleReservations} double reservations, ${r.check!.capacityOverruns} capacity overruns`,
         )
         .join('; ')}.`,
     );
-    for (const r of checked) for (const s of r.check!.samples) out.push(`- ${r.backend} ${r.name.split(':')[0]}: ${s}`);
+    for (const r of checked) for (const s of r.check!.samples) out.push(`- ${shortName(r)}: ${s}`);
   }
   out.push('');
   out.push(...diagnosisSections(c.diagnoses));

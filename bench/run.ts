@@ -179,6 +179,17 @@ async function main() {
   bench.progress.log(`bench: done in ${((performance.now() - bench.started) / 1000).toFixed(0)} s${failures ? `; ${failures} scenario(s) failed (see their rows)` : ''}`);
 }
 
+// Interrupted: stop the servers and drop the stores (PostgreSQL schemas, temporary files) first.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, async () => {
+    if (interrupted) return;
+    interrupted = true;
+    bench.progress.log(`bench: ${signal}, cleaning up`);
+    for (const c of [...bench.cleanups].reverse()) await c().catch(() => undefined);
+    process.exit(130);
+  });
+
 let exitCode = 0;
 try {
   await main();
@@ -187,6 +198,6 @@ try {
   bench.progress.log(`bench failed: ${(err as Error)?.stack ?? err}`);
   exitCode = 1;
 } finally {
-  for (const c of bench.cleanups.reverse()) await c().catch(() => undefined);
+  for (const c of [...bench.cleanups].reverse()) await c().catch(() => undefined);
 }
 process.exit(exitCode);

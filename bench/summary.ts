@@ -35,3 +35,20 @@ export function summary(row: Row) {
   };
 }
 
+
+/** A row's short name, for the lines under the tables. */
+export function shortName(row: Row): string {
+  const m = /^(sqlite|postgres)-(\d+)(-in-process)?$/.exec(row.key);
+  if (m) return `${m[1]} ${Number(m[2]).toLocaleString('en-US')} workers${m[3] ? ' in-process' : ''}`;
+  const names: Record<string, string> = {
+    'ceiling-node': 'bare node:http',
+    'ceiling-fastify': 'bare Fastify',
+    'large-create': 'largest workspace (create)',
+    'large-drain': 'largest workspace (drain)',
+    cluster: 'postgres cluster',
+    interactions: 'Flex Interactions',
+    life: 'full life',
+    prism: 'Prism',
+  };
+  return names[row.key] ?? row.name;
+}
