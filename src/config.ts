@@ -6,6 +6,7 @@ import { isSid } from './core/sid.ts';
 import { parseRateRule, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit.ts';
 import { withDefaults, type ConnectionLimits } from './http/connections.ts';
 import { HttpDeliveryAdapter } from './conversations/gateway/outbound.ts';
+import { seedFile } from './switchyard/seed/start.ts';
 
 export type Config = ServerConfig & { port: number; host: string };
 
@@ -240,6 +241,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     ...listenAddress(r),
     ...store(r),
     clockControl: r.bool('SWITCHYARD_CLOCK_CONTROL') ?? false,
+    admin: r.bool('SWITCHYARD_ADMIN') ?? false,
+    seed: seedFile(r.value('SWITCHYARD_SEED'), (line) => r.problems.push(line)),
     orphans: orphanPolicy(r),
     rateLimits: rateLimits(r),
     socketsPerIdentity: r.positiveInt('SWITCHYARD_SOCKETS_PER_IDENTITY'),
@@ -250,12 +253,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     account: account(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
+  // A seed may turn the clock API on, as the variable does.
+  if (config.seed?.document.clock?.control) config.clockControl = true;
   return config;
 }
 
 /** The SWITCHYARD_* variables read above (and by the scripts), to tell a misspelt one from a setting. */
 const KNOWN = new Set([
   'SWITCHYARD_CLOCK_CONTROL',
+  'SWITCHYARD_ADMIN',
+  'SWITCHYARD_SEED',
   'SWITCHYARD_ORPHAN_POLICY',
   'SWITCHYARD_SOCKETS_PER_IDENTITY',
   'SWITCHYARD_TRUST_PROXY',

@@ -1,5 +1,6 @@
 import { configOrExit, redactUrl } from './config.ts';
 import { createServer } from './server.ts';
+import { seedAtStart } from './switchyard/seed/start.ts';
 
 /** A start that failed for an outside reason (store unreachable, port taken) is one line and exit 1; our own bugs keep their stack. */
 function cannotStart(what: string, err: unknown): never {
@@ -12,6 +13,7 @@ function cannotStart(what: string, err: unknown): never {
 const config = configOrExit();
 const where = config.databaseUrl ? `PostgreSQL at ${redactUrl(config.databaseUrl)}${config.schema ? `, schema ${config.schema}` : ''}` : `SQLite file ${config.sqliteFile ?? 'data/switchyard.db'}`;
 const server = await createServer(config).catch((err) => cannotStart(`open its store (${where})`, err));
+await seedAtStart(server, config); // SWITCHYARD_SEED, before the first request can come
 await server.app.listen({ port: config.port, host: config.host }).catch((err) => cannotStart(`listen on ${config.host} port ${config.port}`, err));
 // Once serving, a failure nothing else caught is logged and the server goes on (why: docs/decisions.md);
 // a failure to start still ends the process.

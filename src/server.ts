@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Accounts, type Credentials } from './accounts/accounts.ts';
 import { AdjustableClock, systemClock, type Clock } from './core/clock.ts';
 import { switchyardProduct } from './switchyard/product.ts';
+import { Twin } from './switchyard/twin.ts';
+import type { SeedDocument } from './switchyard/seed/document.ts';
 import { ExplainService } from './taskrouter/service/explain.ts';
 import { buildApp } from './http/app.ts';
 import type { Database } from './store/database.ts';
@@ -40,8 +42,12 @@ export interface ServerConfig extends StoreConfig {
   account?: Credentials;
   /** Fire timers on their own (default), or only when `taskRouter.engine.tick()` is called (tests). */
   timers?: 'auto' | 'manual';
-  /** Serve POST /switchyard/v1/Clock, which moves this server's clock forward (off by default). */
+  /** Serve /switchyard/v1/Clock, which moves this server's clock (off by default). */
   clockControl?: boolean;
+  /** Serve the twin's admin API: /switchyard/v1/Reset and /switchyard/v1/Seed (off by default). */
+  admin?: boolean;
+  /** The seed SWITCHYARD_SEED names, applied at start by main.ts (switchyard/seed/start.ts). */
+  seed?: { file: string; document: SeedDocument };
   /** Timeouts and retries of event and assignment callbacks (Twilio's by default). */
   callbacks?: CallbackOptions;
   /** Timeouts and retries of Conversations webhooks and outbound messages (5 s, 10 attempts by default). */
@@ -88,12 +94,15 @@ export interface Server {
   tokens: TokenMinter;
   /** The official worker SDK's event bridge (/event-bridge/v1/wschannels: WebSocket and POST envelope). */
   eventBridge: EventBridge;
+  /** The CI twin: clock control, resets and seeds (also served over HTTP when enabled). */
+  twin: Twin;
   close(): Promise<void>;
 }
 
 /** Wires the adapters around the core: database → services → HTTP. */
 export async function createServer(config: ServerConfig = {}): Promise<Server> {
-  const clock = config.clock ?? (config.clockControl ? new AdjustableClock() : systemClock);
+  // A clock that can be moved whenever something may move it: the clock API, the admin API's seeds, the start seed.
+  const clock = config.clock ?? (config.clockControl || config.admin || config.seed?.document.clock ? new AdjustableClock() : systemClock);
   // The store opens before the app that carries the logger: until then it reports to the console.
   let log: StoreLog = config.log ?? console;
   const db = await openDatabase({ ...config, log: { error: (obj, msg) => log.error(obj, msg) } });
@@ -107,11 +116,12 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const tokens = new TokenMinter(db, clock);
   const agent = agentServices({ db, clock, tokens, taskRouter, conversations, flex });
   const widgets = new WidgetService(db, clock);
+  const twin = new Twin({ db, clock, taskRouter, credentials: agent.credentials, widgets, tickers: [conversations], clockControl: config.clockControl ?? false });
   const products = [
     taskRouterProduct(taskRouter),
     conversationsProduct(conversations),
     flexProduct(flex),
-    switchyardProduct({ explain, clock, engine: taskRouter.engine, clockControl: config.clockControl ?? false, tickers: [conversations], widgets, routes: agent.adminRoutes() }),
+    switchyardProduct({ explain, widgets, routes: [...agent.adminRoutes(), ...twin.routes(config.admin ?? false)] }),
   ];
   const app = buildApp({ accounts, products, trustProxy: config.trustProxy, http: config.http });
   log = config.log ?? app.log;
@@ -164,6 +174,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     conversationDeliveries,
     sdk,
     eventBridge,
+    twin,
     flex,
     tokens,
     async close() {

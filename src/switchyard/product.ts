@@ -1,22 +1,14 @@
 import { invalidParameter } from '../core/errors.ts';
-import type { Clock } from '../core/clock.ts';
 import type { Product, Route } from '../http/context.ts';
-import type { Engine } from '../taskrouter/engine/index.ts';
 import type { ExplainService } from '../taskrouter/service/explain.ts';
-import { clockRoutes } from './clock.ts';
 import { widgetRoutes, type WidgetService } from '../webchat/widgets.ts';
 
-/** Switchyard's own API, beside Twilio's: explaining routing, and (when enabled) moving the clock. */
+/** Switchyard's own API, beside Twilio's: explaining routing, web chat widgets, and (twin.ts) the clock, resets and seeds. */
 export function switchyardProduct(opts: {
   explain: ExplainService;
-  clock: Clock;
-  engine: Engine;
-  clockControl: boolean;
-  /** Other timer owners (Conversations) that fire what fell due when the clock moves. */
-  tickers?: { tick(): Promise<number> }[];
   /** Web chat widgets (/v1/WebChat/Widgets). */
   widgets?: WidgetService;
-  /** More routes of Switchyard's own API (agent credentials), under the same Basic auth. */
+  /** More routes of Switchyard's own API (agent credentials, the twin's), under the same Basic auth. */
   routes?: Route[];
 }): Product {
   const routes: Route[] = [
@@ -32,6 +24,5 @@ export function switchyardProduct(opts: {
   ];
   if (opts.widgets) routes.push(...widgetRoutes(opts.widgets));
   if (opts.routes) routes.push(...opts.routes);
-  if (opts.clockControl && opts.clock.advance) routes.push(...clockRoutes(opts.clock, opts.engine, opts.tickers));
   return { name: 'switchyard', routes };
 }
