@@ -21,6 +21,8 @@ export function summary(row: Row) {
     p50: median(r.map((x) => x.p50)),
     p99: median(r.map((x) => x.p99)),
     rateRange: [Math.min(...r.map((x) => x.rate)), Math.max(...r.map((x) => x.rate))],
+    /** Counted outcomes per round (median). */
+    good: median(r.map((x) => x.good)),
     pending: r.reduce((a, x) => a + x.pending, 0),
     errors: r.reduce((a, x) => a + x.errors, 0),
     serverElu: server.length ? median(server.map((s) => s.elu)) : NaN,
