@@ -7,8 +7,14 @@ import { parseRateRule, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rat
 import { withDefaults, type ConnectionLimits } from './http/connections.ts';
 import { HttpDeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { seedFile } from './switchyard/seed/start.ts';
+import { LOG_LEVELS, type LogLevel } from './ops/logger.ts';
 
-export type Config = ServerConfig & { port: number; host: string };
+export type Config = ServerConfig & {
+  port: number;
+  host: string;
+  /** How long a SIGTERM/SIGINT waits for requests in flight and deliveries under way (main.ts). */
+  shutdownGraceMs?: number;
+};
 
 /** Every problem of the environment at once, one line each: fixing them one start at a time is slow. */
 export class ConfigError extends Error {
@@ -231,6 +237,20 @@ function trustProxy(r: EnvReader): boolean | string | undefined {
   return value;
 }
 
+/** LOG_LEVEL: pino's level names, in any case. */
+function logLevel(r: EnvReader): LogLevel | undefined {
+  const v = r.value('LOG_LEVEL');
+  if (v === undefined || (LOG_LEVELS as readonly string[]).includes(v.toLowerCase())) return v?.toLowerCase() as LogLevel | undefined;
+  return r.refuse('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, shown(v));
+}
+
+/** SWITCHYARD_METRICS_TOKEN: the bearer token /metrics asks for (unset: /metrics is open). */
+function metricsToken(r: EnvReader): string | undefined {
+  const v = r.value('SWITCHYARD_METRICS_TOKEN');
+  if (v === undefined || /^[\x21-\x7e]{16,256}$/.test(v)) return v;
+  return r.refuse('SWITCHYARD_METRICS_TOKEN', 'printable text without spaces, 16 to 256 characters', secretShown(v));
+}
+
 /**
  * The server's configuration, read from the environment once at start. Every variable is checked,
  * and a ConfigError lists every problem: a wrong value never falls back to a default unnoticed.
@@ -251,6 +271,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     http: connectionLimits(r),
     outbound: outbound(r),
     account: account(r),
+    logLevel: logLevel(r),
+    shutdownGraceMs: r.int('SWITCHYARD_SHUTDOWN_GRACE_MS', 0, 999_999, 'an integer from 0 to 999999 (milliseconds)'),
+    metricsToken: metricsToken(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   // A seed may turn the clock API on, as the variable does.
@@ -274,6 +297,8 @@ const KNOWN = new Set([
   'SWITCHYARD_OUTBOUND_URL',
   'SWITCHYARD_OUTBOUND_URLS',
   'SWITCHYARD_OPENAPI_DIR',
+  'SWITCHYARD_SHUTDOWN_GRACE_MS',
+  'SWITCHYARD_METRICS_TOKEN',
   ...Object.values(RATE_LIMIT_VARIABLES),
 ]);
 

@@ -1,5 +1,6 @@
 import { configOrExit, redactUrl } from './config.ts';
 import { createServer } from './server.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, exitOnSignals } from './ops/shutdown.ts';
 import { seedAtStart } from './switchyard/seed/start.ts';
 
 /** A start that failed for an outside reason (store unreachable, port taken) is one line and exit 1; our own bugs keep their stack. */
@@ -12,7 +13,8 @@ function cannotStart(what: string, err: unknown): never {
 
 const config = configOrExit();
 const where = config.databaseUrl ? `PostgreSQL at ${redactUrl(config.databaseUrl)}${config.schema ? `, schema ${config.schema}` : ''}` : `SQLite file ${config.sqliteFile ?? 'data/switchyard.db'}`;
-const server = await createServer(config).catch((err) => cannotStart(`open its store (${where})`, err));
+// npm start logs every request (info); a server made by createServer() alone, in tests, only what went wrong.
+const server = await createServer({ ...config, logLevel: config.logLevel ?? 'info' }).catch((err) => cannotStart(`open its store (${where})`, err));
 await seedAtStart(server, config); // SWITCHYARD_SEED, before the first request can come
 await server.app.listen({ port: config.port, host: config.host }).catch((err) => cannotStart(`listen on ${config.host} port ${config.port}`, err));
 // Once serving, a failure nothing else caught is logged and the server goes on (why: docs/decisions.md);
@@ -22,6 +24,9 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const)
 
 const base = `http://localhost:${config.port}`;
 const store = config.databaseUrl ? 'PostgreSQL' : `SQLite (${config.sqliteFile ?? 'data/switchyard.db'})`;
+server.app.log.info({ port: config.port, host: config.host, store: config.databaseUrl ? 'postgres' : 'sqlite' }, 'listening');
+// What follows is for the person who started the server, to read and copy (the development account's
+// credentials): plain lines, as the README shows them, never in the structured log, which keeps no secret.
 console.log(`Switchyard listening on ${base} with ${store}`);
 if (config.account) {
   console.log(`Account ${config.account.accountSid} (from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)`);
@@ -34,7 +39,5 @@ if (config.account) {
   console.log(`  TWILIO_API_SECRET=${dev.apiSecret}`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    server.close().finally(() => process.exit(0));
-  });
+// SIGTERM (docker stop, Kubernetes, npm start's own, since npm start execs node) and SIGINT (Ctrl-C).
+exitOnSignals(server, { graceMs: config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, log: server.app.log.child({ component: 'shutdown' }) });

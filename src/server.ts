@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Accounts, type Credentials } from './accounts/accounts.ts';
 import { AdjustableClock, systemClock, type Clock } from './core/clock.ts';
 import { switchyardProduct } from './switchyard/product.ts';
@@ -6,9 +6,11 @@ import { Twin } from './switchyard/twin.ts';
 import type { SeedDocument } from './switchyard/seed/document.ts';
 import { ExplainService } from './taskrouter/service/explain.ts';
 import { buildApp } from './http/app.ts';
+import { createLogger, type LogLevel } from './ops/logger.ts';
+import { operate, type Ops } from './ops/index.ts';
+import { within } from './ops/shutdown.ts';
 import type { Database } from './store/database.ts';
 import { openDatabase, type StoreConfig } from './store/open.ts';
-import type { StoreLog } from './store/postgres.ts';
 import type { ConnectionLimits } from './http/connections.ts';
 import { taskRouterProduct } from './taskrouter/product.ts';
 import { taskRouterServices, type TaskRouter } from './taskrouter/services.ts';
@@ -72,6 +74,12 @@ export interface ServerConfig extends StoreConfig {
   http?: ConnectionLimits;
   /** After every routing change, compare the engine's memory with the store and refuse to commit a difference (tests; costs a reload per change). */
   verifyRoutingState?: boolean;
+  /** The log level (LOG_LEVEL); default warn: a server inside tests reports only what went wrong. */
+  logLevel?: LogLevel;
+  /** A logger to use instead of the server's own (src/ops/logger.ts). */
+  logger?: FastifyBaseLogger;
+  /** The bearer token GET /metrics asks for (SWITCHYARD_METRICS_TOKEN); unset: /metrics is open. */
+  metricsToken?: string;
 }
 
 export interface Server {
@@ -96,16 +104,24 @@ export interface Server {
   eventBridge: EventBridge;
   /** The CI twin: clock control, resets and seeds (also served over HTTP when enabled). */
   twin: Twin;
-  close(): Promise<void>;
+  /** Health checks (/health/live, /health/ready), Prometheus metrics (/metrics). */
+  ops: Ops;
+  /**
+   * Stops: not ready any more, no new connections, WebSockets closed with 1001 (go elsewhere),
+   * requests in flight answered, then timers and deliveries finished and the store closed. Past
+   * `graceMs` (default: no limit), connections still open are cut and deliveries under way handed
+   * back (sent later by whichever node runs).
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Wires the adapters around the core: database → services → HTTP. */
 export async function createServer(config: ServerConfig = {}): Promise<Server> {
   // A clock that can be moved whenever something may move it: the clock API, the admin API's seeds, the start seed.
   const clock = config.clock ?? (config.clockControl || config.admin || config.seed?.document.clock ? new AdjustableClock() : systemClock);
-  // The store opens before the app that carries the logger: until then it reports to the console.
-  let log: StoreLog = config.log ?? console;
-  const db = await openDatabase({ ...config, log: { error: (obj, msg) => log.error(obj, msg) } });
+  // One logger for the app and every background part (each a child naming itself), made before the store opens.
+  const logger = config.logger ?? createLogger({ level: config.logLevel ?? 'warn' });
+  const db = await openDatabase({ ...config, log: config.log ?? logger.child({ component: 'store' }) });
   const accounts = new Accounts(db, clock);
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock }, { verifyRoutingState: config.verifyRoutingState });
@@ -123,8 +139,15 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     flexProduct(flex),
     switchyardProduct({ explain, widgets, routes: [...agent.adminRoutes(), ...twin.routes(config.admin ?? false)] }),
   ];
-  const app = buildApp({ accounts, products, trustProxy: config.trustProxy, http: config.http });
-  log = config.log ?? app.log;
+  const app = buildApp({ accounts, products, trustProxy: config.trustProxy, http: config.http, logger });
+  taskRouter.engine.log = logger.child({ component: 'timers' });
+  const ops = operate(app, {
+    db,
+    clock,
+    timers: config.timers === 'manual' ? null : taskRouter.engine,
+    sockets: () => ({ twilsock: sdk.endpoint.all.size, event_bridge: eventBridge.connections.all().length }),
+    metricsToken: config.metricsToken,
+  });
   servePages(app);
   const publicApi: PublicApi = {
     clock,
@@ -143,10 +166,10 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   if (config.timers !== 'manual') conversations.timers.start();
   if (config.timers !== 'manual') flex.start();
   // One per server: every sender shares each destination's share.
-  const outbound = new Outbound({ perOrigin: config.requestsPerOrigin });
+  const outbound = new Outbound({ perOrigin: config.requestsPerOrigin, onFailure: (f) => ops.deliveryFailed(f) });
   const deliveries = new Deliveries(
-    new EventDeliverer(db, clock, config.callbacks, outbound),
-    new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks, outbound),
+    new EventDeliverer(db, clock, config.callbacks, outbound.as('event_callback')),
+    new AssignmentCallbacks(db, clock, taskRouter.engine, config.callbacks, outbound.as('assignment_callback')),
   );
   // A commit wakes the senders only when it queued something; polling covers other nodes.
   taskRouter.engine.bus.on('committed', ({ queued }) => {
@@ -159,7 +182,8 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     conversations,
     config.outbound === undefined ? HttpDeliveryAdapter.fromEnv() : config.outbound,
     config.conversationDeliveries,
-    outbound,
+    // Every Conversations webhook carries EventType; an outbound message (To, From, Body) never does.
+    outbound.as((req) => (req.params.has('EventType') ? 'conversations_webhook' : 'outbound_message')),
   );
   conversations.onChange(() => conversationDeliveries.wake());
   if (config.timers !== 'manual') conversationDeliveries.start();
@@ -177,15 +201,22 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     twin,
     flex,
     tokens,
-    async close() {
+    ops,
+    async close(options = {}) {
+      const deadline = options.graceMs === undefined ? null : Date.now() + options.graceMs;
+      // Not ready (proxies stop sending), then no new connections; idle keep-alive ones close now,
+      // busy ones once their request is answered. WebSockets are told to go elsewhere meanwhile.
+      ops.health.stopping = true;
+      const http = app.close();
+      await Promise.all([sdk.close(), eventBridge.close()]);
+      await within(http, deadline, () => app.server.closeAllConnections());
+      // Then the background: the timers' look under way finishes; deliveries under way get what is left of the grace.
       await flex.stop();
       await taskRouter.engine.stop();
       conversations.timers.stop();
+      await within(Promise.all([deliveries.events.idle(), deliveries.assignments.idle()]), deadline ?? Date.now());
       await deliveries.stop();
       await conversationDeliveries.stop();
-      await sdk.close();
-      await eventBridge.close();
-      await app.close();
       await db.close();
     },
   };

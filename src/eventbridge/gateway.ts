@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -12,7 +12,7 @@ import type { EventPusher } from './pusher.ts';
 import { authenticateWorker, type WorkerSession } from './session.ts';
 import { Superseded } from './superseded.ts';
 import { routeUpgrade } from '../http/upgrades.ts';
-import { refuseUpgrade, SocketEndpoint } from '../http/websocket-limits.ts';
+import { goAway, refuseUpgrade, SocketEndpoint } from '../http/websocket-limits.ts';
 
 export const EVENT_BRIDGE_PATH = '/event-bridge/v1/wschannels';
 
@@ -52,6 +52,7 @@ export class SocketGateway {
   private readonly superseded: Superseded;
   /** Superseded sessions come back, held open (heartbeats only) until they close. */
   private readonly held = new Set<{ ws: WebSocket; heartbeat: NodeJS.Timeout }>();
+  private readonly log: FastifyBaseLogger;
   /** Sockets opened so far (Connection.opened). */
   private opened = 0;
 
@@ -64,6 +65,7 @@ export class SocketGateway {
     private readonly pusher: EventPusher,
     private readonly settings: GatewaySettings,
   ) {
+    this.log = app.log.child({ component: 'event-bridge' });
     this.superseded = new Superseded(clock);
     this.endpoint = new SocketEndpoint({ maxFrameBytes: EVENT_BRIDGE_MAX_FRAME, perIdentity: settings.socketsPerIdentity });
     routeUpgrade(app, EVENT_BRIDGE_PATH, (req, socket, head) => this.upgrade(req, socket, head));
@@ -190,7 +192,7 @@ export class SocketGateway {
     const followUp = setWorkerOffline(this.db, this.tr, c.session, cameBack)
       .catch((err) => {
         // A worker deleted meanwhile (a TwilioError) has nowhere to go; anything else is worth a line.
-        if (!(err instanceof TwilioError)) console.error(`Switchyard: event bridge: could not move ${workerSid} offline:`, err);
+        if (!(err instanceof TwilioError)) this.log.error({ err, workerSid }, 'could not move a disconnected worker offline');
       })
       .finally(() => {
         if (this.followUps.get(workerSid) === followUp) this.followUps.delete(workerSid);
@@ -213,10 +215,12 @@ export class SocketGateway {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.followUps.values());
-    for (const c of [...this.connections.all(), ...this.held]) {
-      clearInterval(c.heartbeat);
-      c.ws.terminate();
-    }
+    await Promise.all(
+      [...this.connections.all(), ...this.held].map((c) => {
+        clearInterval(c.heartbeat);
+        return goAway(c.ws);
+      }),
+    );
     await this.endpoint.close();
   }
 }

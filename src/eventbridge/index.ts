@@ -47,7 +47,7 @@ export class EventBridge {
     const views = new Views(tr, db);
     this.settings = { heartbeatMs: options.heartbeatMs ?? 10_000, socketsPerIdentity: options.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_WORKER };
     const replies = new PendingReplies();
-    this.pusher = new EventPusher(db, tr, views, this.connections, replies);
+    this.pusher = new EventPusher(db, tr, views, this.connections, replies, app.log.child({ component: 'event-bridge' }));
     this.gateway = new SocketGateway(app, db, clock, tr, this.connections, this.pusher, this.settings);
     registerEnvelope(app, db, clock, new EnvelopeRoutes(tr, db, views, new TransferRoutes(tr, views)), replies);
     this.timer = setInterval(() => this.wake(), options.pollMs ?? 1_000);

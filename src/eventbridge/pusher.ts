@@ -1,5 +1,6 @@
 import type { ReservationStatus, TaskStatus } from '../core/routing/lifecycle.ts';
 import { Pump } from '../core/pump.ts';
+import { consoleLog, type Log } from '../ops/logger.ts';
 import type { Database } from '../store/database.ts';
 import { activities } from '../taskrouter/model.ts';
 import { reservations, tasks, transfers, type EventRow, type TransferStatus } from '../taskrouter/routing-model.ts';
@@ -78,6 +79,7 @@ export class EventPusher {
     private readonly views: Views,
     private readonly connections: Connections,
     private readonly replies: PendingReplies,
+    private readonly log: Log = consoleLog,
   ) {}
 
   /** A worker of this workspace is connecting: read its events from now on (until unfollow). */
@@ -126,7 +128,7 @@ export class EventPusher {
       } catch (err) {
         // The store is unreachable for now, or a row could not be read: the cursor has not
         // moved, so the next wake or poll tries these events again.
-        console.error(`Switchyard: event bridge: pushing the events of ${workspaceSid} failed; retrying on the next poll:`, err);
+        this.log.error({ err, workspaceSid }, 'pushing the events of a workspace failed; retrying on the next poll');
       }
     }
   }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Accounts } from '../accounts/accounts.ts';
 import { TwilioError, headersTooLarge, internal, invalidParameter, methodNotAllowed, notFound, payloadTooLarge, requestTimeout } from '../core/errors.ts';
@@ -7,6 +7,7 @@ import type { Ctx, Product, Route } from './context.ts';
 import { Params } from './params.ts';
 import { limitConnectionsPerAddress, timeoutOptions, type ConnectionLimits } from './connections.ts';
 import { refuseUpgrade as answerRaw } from './websocket-limits.ts';
+import { newSid } from '../core/sid.ts';
 
 const TWILIO_HOST = /^([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::\d+)?$/i;
 const HOST_ROUTED = Symbol('hostRouted');
@@ -23,6 +24,27 @@ export interface AppOptions {
   trustProxy?: boolean | string;
   /** Timeouts of slow clients and connections per client address. */
   http?: ConnectionLimits;
+  /** The server's logger (src/ops/logger.ts): Fastify's own, so request lines and background lines are alike. */
+  logger: FastifyBaseLogger;
+}
+
+/** Probes and scrapes come every few seconds: their request lines are debug, not info. */
+const QUIET = /^\/(health(\/|$|\?)|metrics($|\?))/;
+
+/**
+ * Fastify's request lines, one per request instead of two: written when the answer has been sent,
+ * with the request (method, url without secret query values, host, client address), the status
+ * and the time taken; the request id comes with the request's own logger (reqId).
+ */
+class RequestLines extends LogController {
+  override incomingRequest(): void {}
+  override routeNotFound(): void {}
+  override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    const line = { req, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 100) / 100, ...(error ? { err: error } : {}) };
+    if (error) req.log.error(line, 'request errored');
+    else if (QUIET.test(req.url)) req.log.debug(line, 'request completed');
+    else req.log.info(line, 'request completed');
+  }
 }
 
 /**
@@ -34,8 +56,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const productNames = new Set(options.products.map((p) => p.name));
   const app = Fastify({
     ...timeoutOptions(options.http),
-    // Warnings and errors only (a 500's cause, a failed upgrade, a lost database connection).
-    logger: { level: 'warn' },
+    loggerInstance: options.logger,
+    logController: new RequestLines(),
+    // Twilio's own request ids (RQ...), answered as Twilio-Request-Id, so a client's report finds its log line.
+    genReqId: () => newSid('RQ'),
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
@@ -84,6 +108,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, asParams);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('twilio-request-id', req.id);
+  });
   // The path and query of every route, however registered (products, agent, web chat, pages), before anything reads them.
   app.addHook('onRequest', async (req) => {
     if (!req.headers.host && req.raw.httpVersion === '1.1') throw invalidParameter('Invalid request: an HTTP/1.1 request must have a Host header');
@@ -99,8 +126,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
       app.route({ method: route.method, url, handler: (req, reply) => handle(product, route, req, reply, options.accounts) });
     }
   }
-
-  app.get('/health', async () => ({ status: 'ok' }));
 
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0];

@@ -92,6 +92,23 @@ export class SocketEndpoint {
   }
 }
 
+/**
+ * Closes a socket with 1001 (Going Away), as a server shutting down does, so the client reconnects
+ * (through a proxy, to another node). A client that does not answer the close within `graceMs` is
+ * cut off. Resolves once the socket is closed.
+ */
+export function goAway(ws: WebSocket, graceMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) return resolve();
+    const timer = setTimeout(() => ws.terminate(), graceMs);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1001, 'The server is shutting down');
+  });
+}
+
 /** Answers an upgrade (or a request Node's parser refused) with Twilio's error body, and closes; a HEAD gets no body. */
 export function refuseUpgrade(socket: Duplex, e: TwilioError, head = false): void {
   const body = JSON.stringify({ code: e.code, message: e.message, more_info: e.moreInfo, status: e.status });

@@ -71,12 +71,26 @@ async function readCapped(res: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** What the server sends on its own, as /metrics and the logs name it. */
+export type DeliveryKind = 'event_callback' | 'assignment_callback' | 'conversations_webhook' | 'outbound_message';
+
+/** A send that did not succeed (no answer, or not a 2xx): its sender retries it, or gives it up. */
+export interface DeliveryFailure {
+  kind: DeliveryKind;
+  url: string;
+  /** The answer's status; null when there was none. */
+  status: number | null;
+  error?: string;
+}
+
 export interface OutboundOptions {
   /** Requests open at once to one origin (scheme, host and port), across every sender (default 8). */
   perOrigin?: number;
+  /** Hears of every failed send, whichever sender made it (the server counts and logs them). */
+  onFailure?: (failure: DeliveryFailure) => void;
 }
 
-export const OUTBOUND_DEFAULTS: Required<OutboundOptions> = { perOrigin: 8 };
+export const OUTBOUND_DEFAULTS: Required<Pick<OutboundOptions, 'perOrigin'>> = { perOrigin: 8 };
 
 /** A sender's shutdown switch: every request it has waiting or under way listens to it, however many. */
 export function shutdownSwitch(): AbortController {
@@ -94,10 +108,26 @@ const notSent = (error: string): OutboundResult => ({ ok: false, status: null, b
  * flowing. There is deliberately no cap across origins: dead receivers could fill it.
  */
 export class Outbound {
-  private readonly limiter: KeyedLimiter;
+  private limiter: KeyedLimiter;
+  private onFailure: (failure: DeliveryFailure) => void;
+  /** What the sender using this view sends (`as`); unset: failures are not reported. */
+  private kindOf: ((req: OutboundRequest) => DeliveryKind) | null = null;
 
   constructor(options: OutboundOptions = {}) {
     this.limiter = new KeyedLimiter(options.perOrigin ?? OUTBOUND_DEFAULTS.perOrigin);
+    this.onFailure = options.onFailure ?? (() => undefined);
+  }
+
+  /**
+   * This Outbound (the same shares per origin) for one sender, whose failed sends are reported as
+   * `kind`: the senders need not know that anyone counts them.
+   */
+  as(kind: DeliveryKind | ((req: OutboundRequest) => DeliveryKind)): Outbound {
+    const view = new Outbound();
+    view.limiter = this.limiter;
+    view.onFailure = this.onFailure;
+    view.kindOf = typeof kind === 'function' ? kind : () => kind;
+    return view;
   }
 
   /**
@@ -113,7 +143,10 @@ export class Outbound {
     }
     try {
       if (slot.waited && stillOurs && !(await stillOurs())) return notSent('claimed by another node meanwhile');
-      return await signedRequest(req);
+      const result = await signedRequest(req);
+      // A send canceled by shutdown is no receiver's failure.
+      if (!result.ok && this.kindOf && !req.signal?.aborted) this.onFailure({ kind: this.kindOf(req), url: req.url, status: result.status, error: result.error });
+      return result;
     } finally {
       slot.release();
     }

@@ -817,6 +817,9 @@ CREATE TABLE routing_versions (
   },
 ];
 
+/** The id of the last migration this code knows: a store whose schema_migrations lacks it is not ready (health). */
+export const LATEST_MIGRATION = Math.max(...MIGRATIONS.map((m) => m.id));
+
 export async function migrate(db: Database): Promise<void> {
   const seq = db.dialect === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
   await db.transaction(async (tx) => {

@@ -165,6 +165,11 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** The pool's clients: open, idle, and callers waiting for one (/metrics). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.pool.options.max ?? 10 };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

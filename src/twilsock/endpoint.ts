@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { TwilioError, notFound } from '../core/errors.ts';
 import { routeUpgrade } from '../http/upgrades.ts';
-import { refuseUpgrade, SocketEndpoint, type SocketLimits } from '../http/websocket-limits.ts';
+import { goAway, refuseUpgrade, SocketEndpoint, type SocketLimits } from '../http/websocket-limits.ts';
 import { decodeFrame, type Frame } from './frame.ts';
 import { NOTIFICATION_FLOW, OK, TwilsockSession, type Principal } from './session.ts';
 import { parseUpstream, type UpstreamRequest, type UpstreamResponse } from './upstream.ts';
@@ -78,7 +78,7 @@ export class TwilsockEndpoint<P extends Principal> {
   ) {
     // An option left undefined keeps its default.
     this.settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
-    this.log = app.log;
+    this.log = app.log.child({ component: 'twilsock' });
     this.endpoint = new SocketEndpoint(options.limits);
     routeUpgrade(app, TWILSOCK_PATH, (req, socket, head) => this.upgrade(req, socket, head, false));
     routeUpgrade(app, HOST_PATH, (req, socket, head) => this.upgrade(req, socket, head, true));
@@ -239,7 +239,7 @@ export class TwilsockEndpoint<P extends Principal> {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    for (const s of this.sessions) s.ws.terminate();
+    await Promise.all([...this.sessions].map((s) => goAway(s.ws)));
     this.sessions.clear();
     await this.endpoint.close();
   }

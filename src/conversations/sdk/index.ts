@@ -75,7 +75,8 @@ export class ConversationsSdk {
 
   constructor(app: FastifyInstance, conversations: ConversationsApi, clock: Clock, options: SdkOptions = {}) {
     const db = conversations.db;
-    const onError = (err: unknown) => app.log.error({ err }, 'conversations SDK: live data could not be pushed');
+    const log = app.log.child({ component: 'conversations-sdk' });
+    const onError = (err: unknown) => log.error({ err }, 'live data could not be pushed');
     const active = () => !this.closed;
     this.pusher = new SyncPusher(db, () => this.endpoint.all, (sid) => members(conversations, sid), onError, active, options.replayLimit);
     this.projector = new SyncProjector(db, clock, () => this.pusher.wake(), onError, active);
