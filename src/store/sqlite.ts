@@ -1,6 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Database, Executor, SqlValue } from './database.ts';
 
 const toParam = (v: SqlValue) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
@@ -16,12 +18,17 @@ export class SqliteDatabase implements Database {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private queue: Promise<unknown> = Promise.resolve();
   private inTransaction = false;
+  private readonly checkpointer: Checkpointer | null;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new BetterSqlite3(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Checkpoints (copying the WAL into the database, with its fsync) run on a thread of their own:
+    // in the committing thread they stalled every request behind them.
+    this.checkpointer = file === ':memory:' ? null : new Checkpointer(file);
+    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
   }
@@ -107,6 +114,49 @@ export class SqliteDatabase implements Database {
 
   async close(): Promise<void> {
     await this.queue;
+    await this.checkpointer?.close();
     this.db.close();
   }
 }
+
+/** How often the checkpoint thread copies the WAL into the database. */
+const CHECKPOINT_MS = 500;
+
+/**
+ * A worker thread with its own connection that checkpoints the WAL in PASSIVE mode (never blocking
+ * writers or readers). The main connection's automatic checkpoints are off while it runs.
+ */
+class Checkpointer {
+  private readonly worker: Worker;
+
+  constructor(file: string) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(CHECKPOINT_SOURCE, { eval: true, workerData: { file, driver, intervalMs: CHECKPOINT_MS } });
+    this.worker.unref();
+    // A checkpoint thread that fails leaves the WAL growing, not the data at risk: the main
+    // connection takes checkpoints back.
+    this.worker.on('error', () => undefined);
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref(); // the process waits for its last checkpoint
+    this.worker.postMessage('close');
+    await exited;
+  }
+}
+
+const CHECKPOINT_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
+const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  checkpoint();
+  db.close();
+  parentPort.close();
+});
+`;
