@@ -56,7 +56,8 @@ function at(path: string, err: unknown): unknown {
   return err;
 }
 
-const refused = (path: string, why: string) => invalidParameter(`Seed ${path}: ${why}`);
+/** A seed that does not fit the store, worded as the document's own problems are. */
+const refused = (path: string, why: string) => invalidParameter(`Invalid seed: ${path} ${why}`);
 
 /**
  * Applies a seed to an account: what is missing is created and what differs is updated, each through the service the

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, startServer, type TestServer } from '../support/server.ts';
+import { basic, count, dumpAll, postSeed, seedDocument } from './twin-helpers.ts';
+
+/**
+ * The declarative seed (POST /switchyard/v1/Seed, SWITCHYARD_ADMIN=1): what is missing is made through the services,
+ * what differs is updated through them, and applying the same seed again writes nothing at all.
+ */
+for (const backend of backends()) {
+  describe(`the seed (${backend.name})`, () => {
+    let t: TestServer;
+    let first: any;
+    before(async () => {
+      t = await startServer(backend, { admin: true });
+      const res = await postSeed(t, seedDocument());
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      first = res.body;
+    });
+    after(async () => {
+      await t.close();
+    });
+
+    test('it makes what it declares, and answers every SID by name', async () => {
+      assert.equal(first.account_sid, t.account.accountSid);
+      assert.ok(first.changes.length > 10, JSON.stringify(first.changes));
+      const ws = first.workspaces.Support;
+      assert.match(ws.sid, /^WS[0-9a-f]{32}$/);
+      // Activities and task channels: all of them, the ones every workspace has included.
+      assert.deepEqual(Object.keys(ws.activities).sort(), ['Available', 'Break', 'Offline', 'Unavailable']);
+      assert.deepEqual(Object.keys(ws.task_channels).sort(), ['chat', 'default', 'email', 'sms', 'video', 'voice']);
+      assert.deepEqual(Object.keys(ws.task_queues).sort(), ['Everyone', 'Sales']);
+      assert.deepEqual(Object.keys(ws.workers).sort(), ['alice', 'bob']);
+      assert.match(ws.widgets['Acme support'], /^YW[0-9a-f]{32}$/);
+
+      const tr = t.client.taskrouter.v1.workspaces(ws.sid);
+      const workspace = await tr.fetch();
+      assert.equal(workspace.defaultActivitySid, ws.activities.Offline);
+      assert.equal(workspace.timeoutActivitySid, ws.activities.Break);
+      const alice = await tr.workers(ws.workers.alice).fetch();
+      assert.equal(alice.activitySid, ws.activities.Available);
+      assert.deepEqual(JSON.parse(alice.attributes), { skills: ['sales'], contact_uri: 'client:alice' });
+      assert.equal((await tr.workers(ws.workers.alice).workerChannels('chat').fetch()).configuredCapacity, 3);
+      const sales = await tr.taskQueues(ws.task_queues.Sales).fetch();
+      assert.equal(sales.targetWorkers, "skills HAS 'sales'");
+      assert.equal((await tr.taskQueues(ws.task_queues.Everyone).fetch()).maxReservedWorkers, 2);
+      const main = await tr.workflows(ws.workflows.Main).fetch();
+      assert.equal(main.taskReservationTimeout, 60);
+      // Queues named in the configuration are there by SID.
+      assert.deepEqual(JSON.parse(main.configuration).task_routing.default_filter, { queue: ws.task_queues.Everyone });
+      assert.equal(JSON.parse(main.configuration).task_routing.filters[0].targets[0].queue, ws.task_queues.Sales);
+      const widget = await t.http('GET', `/switchyard/v1/WebChat/Widgets/${ws.widgets['Acme support']}`);
+      assert.equal(widget.body.workflow_sid, ws.workflows.Main);
+      assert.deepEqual(widget.body.allowed_origins, ['https://www.acme.example']);
+      // The agent can sign in with the seeded password; the username defaults to the worker's name.
+      const signIn = await t.http('POST', '/switchyard/v1/Agent/Sessions', {
+        body: new URLSearchParams({ AccountSid: t.account.accountSid, Username: 'alice', Password: 'alice-password' }).toString(),
+        auth: null,
+      });
+      assert.equal(signIn.status, 201, JSON.stringify(signIn.body));
+      assert.equal(signIn.body.worker_sid, ws.workers.alice);
+      // Made through the services: each creation is a TaskRouter event, at the seeded (frozen) time.
+      const events = await tr.events.list({ eventType: 'worker.created' });
+      assert.deepEqual(events.map((e) => e.resourceSid).sort(), [ws.workers.alice, ws.workers.bob].sort());
+      assert.equal(events[0].eventDate.toISOString(), '2026-01-15T09:00:00.000Z');
+      // The seed turned the clock API on.
+      const clock = await t.http('GET', '/switchyard/v1/Clock');
+      assert.equal(clock.status, 200);
+      assert.equal(clock.body.now, '2026-01-15T09:00:00Z');
+    });
+
+    test('applied twice, it changes nothing: no row written, no event, the same SIDs', async () => {
+      const before = await dumpAll(t.server.db);
+      const again = await postSeed(t, seedDocument());
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.deepEqual(again.body.changes, []);
+      assert.deepEqual(again.body.workspaces, first.workspaces);
+      assert.deepEqual(await dumpAll(t.server.db), before);
+    });
+
+    test('a changed entry is updated through its service: events follow, and routing uses the change', async () => {
+      const ws = first.workspaces.Support;
+      const doc = seedDocument();
+      const support = doc.workspaces[0];
+      support.workers[0].activity = 'Offline'; // alice
+      support.workers[1].activity = 'Available'; // bob
+      support.workers[1].attributes = { skills: ['sales'], contact_uri: 'client:bob' };
+      support.workers[1].channels = { chat: { capacity: 2 } };
+      support.task_queues[1].max_reserved_workers = 1;
+      support.workers.push({ friendly_name: 'carol', attributes: { skills: [] } });
+      const eventsBefore = await count(t.server.db, 'SELECT COUNT(*) AS n FROM events WHERE workspace_sid = ?', [ws.sid]);
+      const res = await postSeed(t, doc);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const changes: string[] = res.body.changes;
+      assert.equal(changes.length, 5, JSON.stringify(changes));
+      assert.ok(changes.some((c) => c.startsWith("updated Worker 'alice'")));
+      assert.ok(changes.some((c) => c.startsWith("updated Worker 'bob'")));
+      assert.ok(changes.some((c) => c.startsWith("updated Worker 'bob' channel 'chat'")));
+      assert.ok(changes.some((c) => c.startsWith("updated TaskQueue 'Everyone'")));
+      assert.ok(changes.some((c) => c.startsWith("created Worker 'carol'")));
+      assert.equal(res.body.workspaces.Support.workers.alice, ws.workers.alice, 'the SIDs stay');
+      const tr = t.client.taskrouter.v1.workspaces(ws.sid);
+      const types = (await tr.events.list({ limit: 50 })).map((e) => e.eventType);
+      assert.ok(types.includes('worker.activity.update') && types.includes('worker.attributes.update') && types.includes('worker.capacity.update'), types.join());
+      assert.ok((await count(t.server.db, 'SELECT COUNT(*) AS n FROM events WHERE workspace_sid = ?', [ws.sid])) > eventsBefore);
+      // Routing follows: a sales task goes to bob (now available, with the skill), not to alice (offline).
+      const task = await tr.tasks.create({ workflowSid: ws.workflows.Main, attributes: JSON.stringify({ type: 'sales' }), taskChannel: 'chat' });
+      const reservations = await tr.tasks(task.sid).reservations.list();
+      assert.deepEqual(reservations.map((r) => r.workerSid), [ws.workers.bob]);
+      // And the updated seed, applied again, changes nothing.
+      const again = await postSeed(t, doc);
+      assert.deepEqual(again.body.changes, []);
+    });
+
+    test('each account seeds its own: the same names in another account are other entries', async () => {
+      const other = await t.newAccount();
+      const res = await postSeed(t, seedDocument(), basic(other.account.accountSid, other.account.authToken));
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.account_sid, other.account.accountSid);
+      assert.notEqual(res.body.workspaces.Support.sid, first.workspaces.Support.sid);
+      const mine = await t.client.taskrouter.v1.workspaces.list();
+      assert.deepEqual(mine.map((w) => w.sid), [first.workspaces.Support.sid]);
+      // The other account's agent signs in as its own alice.
+      const signIn = await t.http('POST', '/switchyard/v1/Agent/Sessions', {
+        body: new URLSearchParams({ AccountSid: other.account.accountSid, Username: 'alice', Password: 'alice-password' }).toString(),
+        auth: null,
+      });
+      assert.equal(signIn.body.worker_sid, res.body.workspaces.Support.workers.alice);
+    });
+
+    test('a bad seed is a 400 naming where, and writes nothing', async () => {
+      const cases: [string, (d: any) => void, RegExp][] = [
+        ['a misspelt field', (d) => (d.workspaces[0].task_queue = []), /workspaces\[0\]\.task_queue is not a seed field/],
+        ['a queue the configuration names that is nowhere', (d) => (d.workspaces[0].workflows[0].configuration.task_routing.default_filter.queue = 'Nope'), /workflows\[0\]\.configuration\.task_routing\.default_filter\.queue names the task queue 'Nope'/],
+        ['an activity that is nowhere', (d) => (d.workspaces[0].workers[0].activity = 'Lunch'), /workers\[0\]\.activity names the activity 'Lunch'/],
+        ['a bad expression', (d) => (d.workspaces[0].task_queues[0].target_workers = 'skills HAS'), /task_queues\[0\]\.target_workers is not a valid expression/],
+        ['a capacity out of bounds', (d) => (d.workspaces[0].workers[0].channels.chat.capacity = 51), /channels\.chat\.capacity must be an integer from 0 to 50/],
+        ['a name given twice', (d) => d.workspaces[0].workers.push({ friendly_name: 'ALICE' }), /workers\[2\] names "alice" again/],
+        ['a short password', (d) => (d.workspaces[0].workers[0].credentials.password = 'short'), /credentials\.password must be a string of 8/],
+        ['an availability that cannot change', (d) => (d.workspaces[0].activities[1].available = true), /activities\[1\]\.available .*cannot change/],
+        ['a clock going nowhere', (d) => (d.clock.now = 'tomorrow'), /clock\.now must be an ISO 8601 date-time/],
+        ['a new workspace naming a queue of another', (d) => d.workspaces.push({ friendly_name: 'Other', workflows: [{ friendly_name: 'W', configuration: { task_routing: { default_filter: { queue: 'Sales' } } } }] }), /workspaces\[1\]\.workflows\[0\].*names the task queue 'Sales'/],
+      ];
+      const before = await dumpAll(t.server.db);
+      for (const [why, change, message] of cases) {
+        const doc = seedDocument();
+        doc.workspaces[0].workers[0].activity = 'Offline'; // as the previous test left alice: only the bad part differs
+        change(doc);
+        const res = await postSeed(t, doc);
+        assert.equal(res.status, 400, `${why}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.code, 20001, why);
+        assert.equal(res.body.more_info, 'https://www.twilio.com/docs/errors/20001');
+        assert.match(res.body.message, message, why);
+      }
+      const form = await t.http('POST', '/switchyard/v1/Seed', { body: 'workspaces=1' });
+      assert.equal(form.status, 400);
+      assert.match(form.body.message, /JSON/);
+      const notJson = await t.http('POST', '/switchyard/v1/Seed', { body: '{"workspaces": [', headers: { 'content-type': 'application/json' } });
+      assert.equal(notJson.status, 400);
+      assert.deepEqual(await dumpAll(t.server.db), before, 'nothing was written');
+      assert.equal((await t.http('POST', '/switchyard/v1/Seed', { body: '{}', headers: { 'content-type': 'application/json' }, auth: null })).status, 401);
+    });
+
+    test('without SWITCHYARD_ADMIN there is no seed route', async () => {
+      const plain = await startServer(backend);
+      try {
+        const res = await postSeed(plain, seedDocument());
+        assert.equal(res.status, 404);
+        assert.equal(res.body.code, 20404);
+      } finally {
+        await plain.close();
+      }
+    });
+  });
+}
