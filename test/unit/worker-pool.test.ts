@@ -11,10 +11,10 @@ function pool(): WorkerPool {
       { sid: 'WAoff', friendlyName: 'Offline', available: false },
     ],
     workers: [
-      { sid: 'WKc', friendlyName: 'cid', attributes: {}, activitySid: 'WAon', idleSince: 300 },
-      { sid: 'WKa', friendlyName: 'ann', attributes: {}, activitySid: 'WAon', idleSince: 100 },
-      { sid: 'WKb', friendlyName: 'bea', attributes: {}, activitySid: 'WAon', idleSince: 200 },
-      { sid: 'WKz', friendlyName: 'zed', attributes: {}, activitySid: 'WAoff', idleSince: 50 },
+      { sid: 'WKc', friendlyName: 'cid', attributes: {}, attributesText: '{}', version: 0, activitySid: 'WAon', idleSince: 300 },
+      { sid: 'WKa', friendlyName: 'ann', attributes: {}, attributesText: '{}', version: 0, activitySid: 'WAon', idleSince: 100 },
+      { sid: 'WKb', friendlyName: 'bea', attributes: {}, attributesText: '{}', version: 0, activitySid: 'WAon', idleSince: 200 },
+      { sid: 'WKz', friendlyName: 'zed', attributes: {}, attributesText: '{}', version: 0, activitySid: 'WAoff', idleSince: 50 },
     ],
     channels: [
       { workerSid: 'WKa', ...channel(2) },
@@ -66,7 +66,7 @@ describe('WorkerPool', () => {
     assert.deepEqual(sids(p, query()), ['WKb'], 'ann is full (2 of 2)');
     p.release('WKa', 'TCdefault', false);
     assert.deepEqual(sids(p, query()), ['WKb', 'WKa']);
-    p.setActivity('WKb', 'WAoff');
+    p.setActivity('WKb', 'WAoff', 1);
     assert.deepEqual(sids(p, query()), ['WKa']);
     p.undo(mark);
     assert.equal(p.snapshot(), before, 'every change undone');
@@ -77,7 +77,7 @@ describe('WorkerPool', () => {
     const before = p.snapshot();
     const mark = p.mark();
     p.putWorker('WKd', {
-      worker: { sid: 'WKd', friendlyName: 'dee', attributes: { x: 1 }, activitySid: 'WAon', idleSince: 10 },
+      worker: { sid: 'WKd', friendlyName: 'dee', attributes: { x: 1 }, attributesText: '{"x":1}', version: 0, activitySid: 'WAon', idleSince: 10 },
       channels: [channel(1)],
       queues: ['WQ'],
     });

@@ -20,6 +20,9 @@ export interface PoolWorker {
   sid: string;
   friendlyName: string;
   attributes: Record<string, unknown>;
+  /** The attributes as stored, and the row's version: what events about the worker report. */
+  attributesText: string;
+  version: number;
   activitySid: string;
   idleSince: number;
   channels: Map<string, PoolChannel>;
@@ -35,7 +38,7 @@ export interface PoolActivity {
 /** What the pool is built from: rows as the store has them. */
 export interface PoolRows {
   activities: PoolActivity[];
-  workers: { sid: string; friendlyName: string; attributes: Record<string, unknown>; activitySid: string; idleSince: number }[];
+  workers: { sid: string; friendlyName: string; attributes: Record<string, unknown>; attributesText: string; version: number; activitySid: string; idleSince: number }[];
   channels: ({ workerSid: string } & PoolChannel)[];
   members: { queueSid: string; workerSid: string }[];
 }
@@ -200,12 +203,17 @@ export class WorkerPool {
     this.journal.push(() => void ch.assigned--);
   }
 
-  setActivity(workerSid: string, activitySid: string) {
+  /** The worker moved to an activity; its row's version moved with it. */
+  setActivity(workerSid: string, activitySid: string, version: number) {
     const w = this.workers.get(workerSid);
     if (!w) return;
-    const previous = w.activitySid;
+    const previous = { activitySid: w.activitySid, version: w.version };
     w.activitySid = activitySid;
-    this.journal.push(() => void (w.activitySid = previous));
+    w.version = version;
+    this.journal.push(() => {
+      w.activitySid = previous.activitySid;
+      w.version = previous.version;
+    });
   }
 
   private setIdleSince(w: PoolWorker, idleSince: number) {
@@ -326,7 +334,8 @@ export class WorkerPool {
       .map((w) => ({
         sid: w.sid,
         name: w.friendlyName,
-        attributes: w.attributes,
+        attributes: w.attributesText,
+        version: w.version,
         activity: w.activitySid,
         idleSince: w.idleSince,
         channels: [...w.channels.values()].sort((a, b) => (a.taskChannelSid < b.taskChannelSid ? -1 : 1)),

@@ -4,6 +4,9 @@ import type { EventInput } from './events.ts';
 
 /** Event parameters, named as Twilio's event callbacks name them. */
 
+/** What events report of a worker. */
+export type WorkerFacts = Pick<WorkerRow, 'sid' | 'friendly_name' | 'attributes' | 'activity_sid' | 'version'>;
+
 export function taskEventData(t: TaskRow, now?: number) {
   return {
     TaskSid: t.sid,
@@ -21,7 +24,7 @@ export function taskEventData(t: TaskRow, now?: number) {
   };
 }
 
-export function workerEventData(w: WorkerRow, a?: Pick<ActivityRow, 'sid' | 'friendly_name'>) {
+export function workerEventData(w: WorkerFacts, a?: Pick<ActivityRow, 'sid' | 'friendly_name'>) {
   return {
     WorkerSid: w.sid,
     WorkerName: w.friendly_name,
@@ -32,7 +35,7 @@ export function workerEventData(w: WorkerRow, a?: Pick<ActivityRow, 'sid' | 'fri
   };
 }
 
-export function reservationEventData(t: TaskRow, r: ReservationRow, w: WorkerRow, now?: number) {
+export function reservationEventData(t: TaskRow, r: ReservationRow, w: WorkerFacts, now?: number) {
   return { ...taskEventData(t, now), ...workerEventData(w), ReservationSid: r.sid, TaskQueueSid: r.task_queue_sid };
 }
 

@@ -266,7 +266,8 @@ export abstract class Router {
     const now = this.now();
     const workflow = task.workflow_sid ? this.memory(ws).workflows.get(task.workflow_sid) : undefined;
     const timeoutSeconds = workflow?.task_reservation_timeout ?? 120;
-    const worker = (await workers.get(tx, workerSid))!;
+    const known = this.memory(ws).pool.workers.get(workerSid)!;
+    const worker = { sid: known.sid, friendly_name: known.friendlyName, attributes: known.attributesText, activity_sid: known.activitySid, version: known.version };
     const res: ReservationRow = {
       sid: newSid('WR'),
       account_sid: task.account_sid,

@@ -224,8 +224,8 @@ async function loadRows(tx: Executor, workspaceSid: string, workerSid?: string):
         'SELECT sid, friendly_name, available FROM activities WHERE workspace_sid = ?',
         [workspaceSid],
       );
-  const workerRows = await tx.all<{ sid: string; friendly_name: string; attributes: string; activity_sid: string; idle_since: number | string }>(
-    `SELECT w.sid, w.friendly_name, w.attributes, w.activity_sid, w.idle_since FROM workers w WHERE w.workspace_sid = ?${one}`,
+  const workerRows = await tx.all<{ sid: string; friendly_name: string; attributes: string; version: number | string; activity_sid: string; idle_since: number | string }>(
+    `SELECT w.sid, w.friendly_name, w.attributes, w.version, w.activity_sid, w.idle_since FROM workers w WHERE w.workspace_sid = ?${one}`,
     params,
   );
   const channelRows = await tx.all<Record<string, unknown>>(
@@ -245,6 +245,8 @@ async function loadRows(tx: Executor, workspaceSid: string, workerSid?: string):
       sid: w.sid,
       friendlyName: w.friendly_name,
       attributes: parseAttributes(w.attributes),
+      attributesText: w.attributes,
+      version: Number(w.version),
       activitySid: w.activity_sid,
       idleSince: Number(w.idle_since),
     })),

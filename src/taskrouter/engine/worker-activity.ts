@@ -19,7 +19,7 @@ export async function changeActivity(
   if (!after) return { becameAvailable: false, changed: false };
   const version = worker.version + 1;
   await workers.update(tx, workerSid, { activity_sid: activitySid, date_status_changed: now, date_updated: now, version });
-  pool.setActivity(workerSid, activitySid);
+  pool.setActivity(workerSid, activitySid, version);
   const inPrevious = now - worker.date_status_changed;
   await emit(tx, ws, now, {
     type: 'worker.activity.update',
