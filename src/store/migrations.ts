@@ -815,6 +815,17 @@ CREATE TABLE routing_versions (
 );
 `,
   },
+  {
+    id: 18,
+    sql: `
+-- A worker looking for work reads each of its queues' best waiting tasks in the FIFO order (priority,
+-- then age) straight from an index, and the tasks addressed to it (RoutingTarget) from a partial
+-- index: never every pending task of the workspace.
+CREATE INDEX tasks_queue_fifo ON tasks(task_queue_sid, assignment_status, priority DESC, virtual_start_time, seq);
+DROP INDEX tasks_waiting;
+CREATE INDEX tasks_routing_target ON tasks(routing_target, assignment_status) WHERE routing_target IS NOT NULL;
+`,
+  },
 ];
 
 /** The id of the last migration this code knows: a store whose schema_migrations lacks it is not ready (health). */

@@ -8,6 +8,7 @@ import { reservations, tasks, type ReservationRow, type TaskRow, type TransferRo
 import { parseAttributes } from '../service/deps.ts';
 import type { PoolQuery, WorkerPool } from '../../core/routing/worker-pool.ts';
 import type { EngineContext } from './context.ts';
+import type { WorkspaceMemory } from './routing-state.ts';
 import { emit } from './events.ts';
 import { taskEventData, reservationEventData } from './event-data.ts';
 import { clearTimer, setTimer } from './timers.ts';
@@ -201,7 +202,7 @@ export abstract class Router {
       let offset = 0;
       let reserved = false;
       while (!reserved && refused.size < MAX_REFUSED) {
-        const batch = await waitingFor(tx, ws, workerSid, offset);
+        const batch = await waitingFor(tx, ws, this.memory(ws), workerSid, offset);
         if (batch.length === 0) break;
         offset += batch.length;
         for (const raw of batch) {
@@ -368,30 +369,48 @@ const WAITING_BATCH = 50;
  * Pending tasks a worker could be offered, best first: those in its queues (unless addressed to
  * another worker) and those addressed to it by RoutingTarget, on a channel where it has room, never
  * one it already refused or let time out. Order: the queue kind PrioritizeQueueOrder names first;
- * FIFO by priority then age, LIFO newest first (see core/routing/queue-order.ts).
+ * FIFO by priority then age, LIFO newest first (see core/routing/queue-order.ts). Each of the
+ * worker's queues (from memory) is read in its own order from an index, the best `offset + batch`
+ * of each, and the lists merged: the cost follows the worker's queues, not the workspace's backlog.
  */
-function waitingFor(tx: Executor, ws: WorkspaceRow, workerSid: string, offset: number): Promise<Record<string, unknown>[]> {
+async function waitingFor(tx: Executor, ws: WorkspaceRow, memory: WorkspaceMemory, workerSid: string, offset: number): Promise<Record<string, unknown>[]> {
+  const want = Math.floor(offset) + WAITING_BATCH;
   const room = ws.multi_task_enabled
     ? 'wc.available = 1 AND wc.held < wc.capacity'
     : 'wc.available = 1 AND wc.capacity > 0 AND NOT EXISTS (SELECT 1 FROM worker_channels x WHERE x.worker_sid = wc.worker_sid AND x.held > 0)';
-  return tx.all<Record<string, unknown>>(
-    `SELECT t.* FROM tasks t
-       JOIN task_queues q ON q.sid = t.task_queue_sid
+  const select = (where: string) => `SELECT t.* FROM tasks t
        JOIN worker_channels wc ON wc.worker_sid = ? AND wc.task_channel_sid = t.task_channel_sid
-      WHERE t.workspace_sid = ? AND t.assignment_status = 'pending'
-        AND (t.routing_target = ?
-             OR ((t.routing_target IS NULL OR t.routing_target NOT LIKE 'WK%')
-                 AND t.task_queue_sid IN (SELECT m.queue_sid FROM queue_members m WHERE m.worker_sid = ?)))
+      WHERE ${where} AND t.assignment_status = 'pending'
         AND (t.ignore_capacity = 1 OR (${room}))
         AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.task_sid = t.sid AND r.worker_sid = ?
-                          AND r.reservation_status NOT IN ('canceled', 'rescinded'))
-      ORDER BY CASE WHEN q.task_order = ? THEN 0 ELSE 1 END,
-               CASE WHEN q.task_order = 'LIFO' THEN 0 ELSE -t.priority END,
-               CASE WHEN q.task_order = 'LIFO' THEN -t.virtual_start_time ELSE t.virtual_start_time END,
-               t.seq
-      LIMIT ${WAITING_BATCH} OFFSET ${Math.floor(offset)}`,
-    [workerSid, ws.sid, workerSid, workerSid, workerSid, ws.prioritize_queue_order],
-  );
+                          AND r.reservation_status NOT IN ('canceled', 'rescinded'))`;
+  const rows: Record<string, unknown>[] = [];
+  for (const queueSid of memory.pool.workers.get(workerSid)?.queues ?? []) {
+    const lifo = memory.queues.get(queueSid)?.task_order === 'LIFO';
+    rows.push(
+      ...(await tx.all<Record<string, unknown>>(
+        `${select("t.task_queue_sid = ? AND (t.routing_target IS NULL OR t.routing_target NOT LIKE 'WK%')")}
+          ORDER BY ${lifo ? 't.virtual_start_time DESC, t.seq' : 't.priority DESC, t.virtual_start_time, t.seq'} LIMIT ${want}`,
+        [workerSid, queueSid, workerSid],
+      )),
+    );
+  }
+  // Tasks addressed to this worker, whatever their queue (few: read them all, up to a bound).
+  rows.push(...(await tx.all<Record<string, unknown>>(`${select('t.routing_target = ? AND t.workspace_sid = ?')} LIMIT 1000`, [workerSid, workerSid, ws.sid, workerSid])));
+  const kind = (r: Record<string, unknown>) => memory.queues.get(r.task_queue_sid as string)?.task_order ?? 'FIFO';
+  const key = (r: Record<string, unknown>): number[] => {
+    const lifo = kind(r) === 'LIFO';
+    const vst = Number(r.virtual_start_time);
+    return [kind(r) === ws.prioritize_queue_order ? 0 : 1, lifo ? 0 : -Number(r.priority), lifo ? -vst : vst, Number(r.seq)];
+  };
+  const seen = new Set<string>();
+  const unique = rows.filter((r) => !seen.has(r.sid as string) && seen.add(r.sid as string));
+  const keyed = unique.map((r) => ({ r, k: key(r) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.k.length; i++) if (a.k[i] !== b.k[i]) return a.k[i] - b.k[i];
+    return 0;
+  });
+  return keyed.slice(Math.floor(offset), want).map((x) => x.r);
 }
 
 /** step_filter value of a task placed straight in a queue (TaskQueueSid without a workflow). */
