@@ -94,8 +94,21 @@ export class Bench {
 
   constructor(readonly opts: Options) {}
 
+  /** Set on SIGINT / SIGTERM: nothing more starts. */
+  interrupted = false;
+
   checkDeadline() {
+    if (this.interrupted) throw new Error('interrupted');
     if (performance.now() - this.started > this.opts.deadlineMs) throw new Error(`bench ran past its limit of ${this.opts.deadlineMs / 60_000} minutes`);
+  }
+
+  /** Runs every cleanup, the latest first, including any registered meanwhile. */
+  async cleanUp() {
+    for (let done = 0; done < this.cleanups.length; ) {
+      const batch = this.cleanups.slice(done).reverse();
+      done = this.cleanups.length;
+      for (const c of batch) await c().catch(() => undefined);
+    }
   }
 
   /** What is left of the run's time limit (ms): the bound of any phase that has no other. */

@@ -112,7 +112,7 @@ export function render(c: ReportContext) {
   const busy = rows.filter((r) => r.rounds.length && summary(r).machineBusy - summary(r).benchBusy > 0.15);
   if (busy.length)
     out.push(
-      `**The machine was not quiet:** during ${busy.map((r) => `${r.backend} ${r.name}`).join('; ')}, other processes (PostgreSQL's own work on its rows, and anything else running, such as other test runs) kept more than 15% of all CPU time busy (see the last two columns). Throughput there is lower, and latency higher, than on a quiet machine; CPU ms per unit is the steadier figure.`,
+      `**The machine was not quiet:** during ${busy.map(shortName).join('; ')}, other processes (PostgreSQL's own work on its rows, and anything else running, such as other test runs) kept more than 15% of all CPU time busy (see the last two columns). Throughput there is lower, and latency higher, than on a quiet machine; CPU ms per unit is the steadier figure.`,
       '',
     );
   for (const row of rows) if (row.errorSamples.length) out.push(`- ${row.backend} ${row.name}: errors such as \`${row.errorSamples[0].replace(/`/g, "'").slice(0, 200)}\``);

@@ -180,13 +180,12 @@ async function main() {
 }
 
 // Interrupted: stop the servers and drop the stores (PostgreSQL schemas, temporary files) first.
-let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, async () => {
-    if (interrupted) return;
-    interrupted = true;
+    if (bench.interrupted) return;
+    bench.interrupted = true;
     bench.progress.log(`bench: ${signal}, cleaning up`);
-    for (const c of [...bench.cleanups].reverse()) await c().catch(() => undefined);
+    await bench.cleanUp();
     process.exit(130);
   });
 
@@ -198,6 +197,6 @@ try {
   bench.progress.log(`bench failed: ${(err as Error)?.stack ?? err}`);
   exitCode = 1;
 } finally {
-  for (const c of [...bench.cleanups].reverse()) await c().catch(() => undefined);
+  await bench.cleanUp();
 }
-process.exit(exitCode);
+process.exit(bench.interrupted ? 130 : exitCode);

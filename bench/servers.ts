@@ -67,7 +67,13 @@ export async function spawnServer(
         clearTimeout(timer);
         resolve(r);
       });
-      child.send({ id, cmd, ...extra });
+      // With a callback, a closed channel (the server died) rejects this call instead of throwing an 'error' event.
+      child.send({ id, cmd, ...extra }, (err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        waiting.delete(id);
+        reject(new Error(`bench server unreachable for '${cmd}': ${err.message}`));
+      });
     });
   return {
     port,
@@ -75,12 +81,10 @@ export async function spawnServer(
     mark: async (diagnose) => void (await call('mark', { diagnose })),
     read: async () => (await call('read')) as ServerSample,
     async stop() {
-      if (child.exitCode !== null) return;
-      try {
-        await call('stop');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // Its IPC channel gone (it was interrupted with the bench, say): nothing to ask, only to end it.
+      if (!child.connected) child.kill('SIGKILL');
+      else await call('stop').catch(() => child.kill('SIGKILL'));
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(killer);

@@ -29,15 +29,15 @@ export async function startSwitchyard(bench: Bench, backend: Backend, how: { inP
   const { store, dispose } = await freshStore(backend);
   const servers: RunningServer[] = [];
   let reader: StoreReader | null = null;
-  let disposed = false;
-  const cleanup = async () => {
-    if (disposed) return;
-    disposed = true;
-    api?.agent.destroy();
-    await reader?.close().catch(() => undefined);
-    for (const s of servers) await s.stop().catch(() => undefined);
-    await dispose();
-  };
+  // Once, however many call it (the run's end and an interrupt may both): each caller waits for the same end.
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      api?.agent.destroy();
+      await reader?.close().catch(() => undefined);
+      for (const s of servers) await s.stop().catch(() => undefined);
+      await dispose();
+    })());
   bench.cleanups.push(cleanup);
   let api: Api | undefined;
   try {

@@ -18,6 +18,9 @@ interface Line {
   verdict: Verdict;
 }
 
+/** How much slower `rate` is than `reference` (or faster, when it is). */
+const slower = (reference: number, rate: number) => (rate <= reference ? `${fmt.x(reference / rate)} slower` : `${fmt.x(rate / reference)} faster`);
+
 const MEMORY_LIMIT_MB = 1e9 / 2 ** 20; // 1 GB = 10^9 bytes, in MiB
 const t = (n: number) => n.toLocaleString('en-US');
 
@@ -50,7 +53,7 @@ export function targets(rows: Row[], opts: Options): string {
       ? {
           scenario: 'SQLite, 10,000 workers',
           target: '≤ 1.2× slower than 1,000',
-          measured: `${fmt.int(s10.rate)} /s, p99 ${fmt.ms(s10.p99)} ms: ${fmt.x(s1.rate / s10.rate)} slower`,
+          measured: `${fmt.int(s10.rate)} /s, p99 ${fmt.ms(s10.p99)} ms: ${slower(s1.rate, s10.rate)}`,
           ceiling: ratio(s10.rate),
           verdict: verdict(s1.rate / s10.rate <= 1.2),
         }
@@ -70,7 +73,7 @@ export function targets(rows: Row[], opts: Options): string {
       ? {
           scenario: `${largeName}: create rate`,
           target: 'within 1.5× of the 1,000-worker row',
-          measured: `${fmt.int(create.rate)} /s, p99 ${fmt.ms(create.p99)} ms${s1 ? `: ${fmt.x(s1.rate / create.rate)} slower than the 1,000-worker row` : ' (no 1,000-worker row to compare)'}`,
+          measured: `${fmt.int(create.rate)} /s, p99 ${fmt.ms(create.p99)} ms${s1 ? `: ${slower(s1.rate, create.rate)} than the 1,000-worker row` : ' (no 1,000-worker row to compare)'}`,
           ceiling: ratio(create.rate),
           verdict: s1 ? largeVerdict(s1.rate / create.rate <= 1.5) : 'not measured (no 1,000-worker row)',
         }
