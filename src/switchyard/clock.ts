@@ -70,12 +70,16 @@ export class ClockControl {
     return this.fireDue();
   }
 
-  /** For a seed's clock.now: forward to `ms`, or back to it over an empty past; otherwise left where it is. Whether it moved. */
+  /**
+   * For a seed's clock.now, the time a run starts at: forward to `ms`, or back to it only while nothing at all is
+   * recorded (a fresh store, or every account reset), so that a seed applied again once time has moved on leaves the
+   * clock where it is. Whether it moved.
+   */
   async atLeast(ms: number): Promise<boolean> {
     const clock = this.movable();
     const now = clock.now();
     if (ms === now) return false;
-    if (ms < now && ms < (await this.floor())) return false;
+    if (ms < now && (await this.floor()) > 0) return false;
     clock.set(ms);
     await this.fireDue();
     return true;
