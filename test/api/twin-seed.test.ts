@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { backends, startServer, type TestServer } from '../support/server.ts';
-import { basic, count, dumpAll, postSeed, seedDocument } from './twin-helpers.ts';
+import { basic, count, dumpAll, postSeed, SEED_FILE, seedDocument } from './twin-helpers.ts';
 
 /**
  * The declarative seed (POST /switchyard/v1/Seed, SWITCHYARD_ADMIN=1): what is missing is made through the services,
@@ -173,3 +178,134 @@ for (const backend of backends()) {
     });
   });
 }
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const ACCOUNT = { sid: 'AC' + 'ab'.repeat(16), token: 'seed-test-token' };
+
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * `npm start`'s entry point (src/main.ts) with this environment. Resolves once it listens (or has exited), with
+ * what it printed so far, a way to call it, and a way to stop it.
+ */
+async function start(env: Record<string, string>) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '', code: undefined as number | null | undefined };
+  child.stdout.on('data', (c: Buffer) => (out.stdout += c));
+  child.stderr.on('data', (c: Buffer) => (out.stderr += c));
+  const closed = new Promise<void>((resolve) => child.on('close', (code) => ((out.code = code), resolve())));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`src/main.ts neither listened nor exited in 60 s: ${JSON.stringify(out)}`)), 60_000);
+    const check = () => {
+      if (out.stdout.includes('Switchyard listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    void closed.then(() => (clearTimeout(timer), resolve()));
+  });
+  const auth = basic(ACCOUNT.sid, ACCOUNT.token);
+  return {
+    out,
+    async call(method: string, path: string, body?: string) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body });
+      return { status: res.status, body: (await res.json()) as any };
+    },
+    async stop() {
+      if (out.code === undefined) child.kill('SIGTERM');
+      await closed;
+    },
+  };
+}
+
+for (const backend of backends()) {
+  describe(`the seed at start, SWITCHYARD_SEED (${backend.name})`, () => {
+    test('applied before the server listens, into the configured account; the same seed again, at a restart or over HTTP, changes nothing', async () => {
+      const store = await backend.create();
+      const env: Record<string, string> = {
+        TWILIO_ACCOUNT_SID: ACCOUNT.sid,
+        TWILIO_AUTH_TOKEN: ACCOUNT.token,
+        SWITCHYARD_SEED: SEED_FILE,
+        SWITCHYARD_ADMIN: '1',
+        ...(store.config.databaseUrl ? { DATABASE_URL: store.config.databaseUrl, DATABASE_SCHEMA: store.config.schema! } : { SQLITE_FILE: store.config.sqliteFile! }),
+      };
+      try {
+        const first = await start(env);
+        try {
+          assert.equal(first.out.code, undefined, first.out.stderr);
+          const applied = /Seed .* applied to (AC\w+): (\d+) changes\n  Workspace 'Support' (WS\w+)\n/.exec(first.out.stdout);
+          assert.ok(applied, first.out.stdout);
+          assert.equal(applied[1], ACCOUNT.sid);
+          // The seed's clock section turned the clock API on (no SWITCHYARD_CLOCK_CONTROL) and put it at its date, frozen.
+          const clock = await first.call('GET', '/switchyard/v1/Clock');
+          assert.deepEqual([clock.status, clock.body.now, clock.body.frozen], [200, '2026-01-15T09:00:00Z', true]);
+          const workspaces = await first.call('GET', '/taskrouter/v1/Workspaces');
+          assert.deepEqual(workspaces.body.workspaces.map((w: any) => [w.sid, w.friendly_name, w.date_created]), [[applied[3], 'Support', '2026-01-15T09:00:00Z']]);
+          const again = await first.call('POST', '/switchyard/v1/Seed', JSON.stringify(seedDocument()));
+          assert.equal(again.status, 200, JSON.stringify(again.body));
+          assert.deepEqual(again.body.changes, []);
+          assert.equal(again.body.workspaces.Support.sid, applied[3]);
+        } finally {
+          await first.stop();
+        }
+        const second = await start(env);
+        try {
+          assert.match(second.out.stdout, /Seed .* applied to AC\w+: nothing to change\n/);
+        } finally {
+          await second.stop();
+        }
+      } finally {
+        await store.dispose();
+      }
+    });
+  });
+}
+
+describe('a bad SWITCHYARD_SEED or SWITCHYARD_ADMIN stops the start: one line each, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-seed-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, doc: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof doc === 'string' ? doc : JSON.stringify(doc));
+    return path;
+  };
+  const cases: [string, Record<string, string>, RegExp[]][] = [
+    ['no such file', { SWITCHYARD_SEED: join(dir, 'missing.json') }, [/^SWITCHYARD_SEED must be a readable JSON file .*there is no such file$/m]],
+    ['not JSON', { SWITCHYARD_SEED: file('broken.json', '{"workspaces": [') }, [/^SWITCHYARD_SEED \(.*broken\.json\): not valid JSON \(/m]],
+    [
+      'fields it does not know, a bad value',
+      { SWITCHYARD_SEED: file('typo.json', { workspaces: [{ friendly_name: 'S', task_queue: [], multi_task_enabled: 'yes' }] }), SWITCHYARD_ADMIN: 'yes' },
+      [
+        /^SWITCHYARD_SEED \(.*typo\.json\): workspaces\[0\]\.task_queue is not a seed field here/m,
+        /^SWITCHYARD_SEED \(.*typo\.json\): workspaces\[0\]\.multi_task_enabled must be true or false; got "yes"$/m,
+        /^SWITCHYARD_ADMIN must be 1, 0, true or false; got 'yes'$/m,
+      ],
+    ],
+    [
+      'a name of nothing',
+      { SWITCHYARD_SEED: file('ref.json', { workspaces: [{ friendly_name: 'S', workers: [{ friendly_name: 'w', activity: 'Lunch' }] }] }) },
+      [/^SWITCHYARD_SEED \(.*ref\.json\): Invalid seed: workspaces\[0\]\.workers\[0\]\.activity names the activity 'Lunch', which is neither in the seed nor in the workspace$/m],
+    ],
+  ];
+  for (const [why, env, lines] of cases)
+    test(why, async () => {
+      const s = await start({ SQLITE_FILE: join(dir, `${why.replace(/\W/g, '-')}.db`), ...env });
+      await s.stop();
+      assert.equal(s.out.code, 2, `${s.out.stdout}\n${s.out.stderr}`);
+      assert.doesNotMatch(s.out.stdout, /Switchyard listening/);
+      for (const line of lines) assert.match(s.out.stderr, line);
+      assert.doesNotMatch(s.out.stderr, /\n\s+at /, 'no stack trace');
+    });
+});

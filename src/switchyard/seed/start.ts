@@ -24,6 +24,9 @@ export function seedFile(file: string | undefined, problem: (line: string) => vo
   return parsed.document ? { file, document: parsed.document } : undefined;
 }
 
+/** The lines of a seed's answer that tell what it did to the clock (seed/apply.ts, applyClock). */
+const CLOCK_CHANGE = /^(enabled|froze|set|let) the clock/;
+
 /**
  * Applies the start seed to the configured account (TWILIO_ACCOUNT_SID), else the development account, before the
  * server listens: its first request already finds the seeded state. A seed the store refuses (a name taken by
@@ -34,9 +37,12 @@ export async function seedAtStart(server: Server, config: { seed?: { file: strin
   const accountSid = config.account?.accountSid ?? (await server.accounts.developmentAccount()).accountSid;
   try {
     const result = await server.twin.seed(accountSid, config.seed.document);
-    const n = result.changes.length;
+    // The clock is this process's, not the store's: a restart starts it again, so its changes are told apart.
+    const n = result.changes.filter((c) => !CLOCK_CHANGE.test(c)).length;
     console.log(`Seed ${config.seed.file} applied to ${accountSid}: ${n === 0 ? 'nothing to change' : `${n} change${n === 1 ? '' : 's'}`}`);
     for (const [name, ws] of Object.entries(result.workspaces)) console.log(`  Workspace '${name}' ${ws.sid}`);
+    const c = result.clock;
+    if (config.seed.document.clock) console.log(`  Clock ${c.now}${c.frozen ? ', frozen' : ''}${c.control ? '; clock API on' : ''}`);
   } catch (err) {
     if (!(err instanceof TwilioError)) throw err;
     console.error(`SWITCHYARD_SEED (${config.seed.file}): ${err.message}`);
