@@ -10,6 +10,23 @@ export interface Executor {
   get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** Returns the number of rows changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * A write whose answer nobody needs, run before this executor's next statement or the end of its
+   * transaction, whichever comes first; a failure surfaces there. PostgreSQL sends the writes that
+   * wait this way together, in one round trip; SQLite, and any executor outside a transaction, runs
+   * it at once.
+   */
+  defer?(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /** Runs the writes still waiting (see defer). */
+  flush?(): Promise<void>;
+  /** Drops the writes still waiting: they belonged to a change that is being rolled back. */
+  discard?(): void;
+}
+
+/** A write whose answer is not needed: deferred where the executor can (see Executor.defer). */
+export async function later(tx: Executor, sql: string, params: readonly SqlValue[] = []): Promise<void> {
+  if (tx.defer) await tx.defer(sql, params);
+  else await tx.run(sql, params);
 }
 
 export interface Database extends Executor {

@@ -61,9 +61,45 @@ interface Preparing {
   prepare: boolean;
 }
 
+/**
+ * A statement with its values written in as literals, for the writes sent together in one simple
+ * query (see Executor.defer). Placeholders are `?` outside quoted text; strings are quoted by the
+ * driver's own escapeLiteral.
+ */
+function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
+  let out = '';
+  let n = 0;
+  let quoted = false;
+  for (const ch of sql) {
+    if (ch === "'") quoted = !quoted;
+    if (ch !== '?' || quoted) {
+      out += ch;
+      continue;
+    }
+    const v = params[n++];
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'boolean') out += v ? '1' : '0';
+    else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new Error(`not a finite number for a deferred statement: ${v}`);
+      out += String(v);
+    } else out += client.escapeLiteral(v);
+  }
+  if (n !== params.length) throw new Error(`${params.length} values for ${n} placeholders`);
+  return out;
+}
+
 /** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */
 function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
+  // Writes deferred in a transaction (q is its client), sent together before anything else.
+  let waiting: string[] = [];
+  const flush = async () => {
+    if (waiting.length === 0) return;
+    const text = waiting.join(';\n');
+    waiting = [];
+    await q.query(text);
+  };
   const query = async (sql: string, params: readonly SqlValue[] = []) => {
+    await flush();
     const text = toPg(sql);
     const values = toParams(params);
     const name = owner.prepare ? statementName(sql) : undefined;
@@ -78,10 +114,22 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
       return q.query(text, values);
     }
   };
-  return {
+  const exec: Executor = {
     all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as T[],
     get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as T | undefined,
     run: async (sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rowCount ?? 0,
+  };
+  if (q instanceof pg.Pool) return exec;
+  const client = q;
+  return {
+    ...exec,
+    defer: async (sql: string, params: readonly SqlValue[] = []) => {
+      waiting.push(inline(client, sql, params));
+    },
+    flush,
+    discard: () => {
+      waiting = [];
+    },
   };
 }
 
@@ -150,7 +198,9 @@ export class PostgresDatabase implements Database {
     client.on('error', lost);
     try {
       await client.query(this.begin);
-      const result = await fn(executor(client, this, false));
+      const tx = executor(client, this, false);
+      const result = await fn(tx);
+      await tx.flush!();
       await client.query('COMMIT');
       return result;
     } catch (err) {

@@ -1,4 +1,4 @@
-import type { Executor, SqlValue } from './database.ts';
+import { later, type Executor, type SqlValue } from './database.ts';
 
 /** A condition of a WHERE clause: an SQL fragment with `?` placeholders and its values. */
 export type Condition = readonly [sql: string, ...params: SqlValue[]];
@@ -31,6 +31,21 @@ export class Table<R extends { sid: string }> {
     const cols = Object.keys(row);
     const values = cols.map((c) => (row as Record<string, SqlValue>)[c]);
     await db.run(`INSERT INTO ${this.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, values);
+  }
+
+  /** insert, deferred where the executor can (Executor.defer): for rows nobody reads back at once. */
+  async insertLater(db: Executor, row: R): Promise<void> {
+    const cols = Object.keys(row);
+    const values = cols.map((c) => (row as Record<string, SqlValue>)[c]);
+    await later(db, `INSERT INTO ${this.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, values);
+  }
+
+  /** update, deferred where the executor can: for a change whose count nobody needs. */
+  async updateLater(db: Executor, sid: string, patch: Partial<R>): Promise<void> {
+    const cols = Object.keys(patch).filter((c) => (patch as Record<string, unknown>)[c] !== undefined);
+    if (cols.length === 0) return;
+    const values = cols.map((c) => (patch as Record<string, SqlValue>)[c]);
+    await later(db, `UPDATE ${this.name} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE sid = ?`, [...values, sid]);
   }
 
   async get(db: Executor, sid: string, ...where: Condition[]): Promise<R | undefined> {

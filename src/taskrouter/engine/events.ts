@@ -1,5 +1,5 @@
 import { newSid } from '../../core/sid.ts';
-import type { Executor } from '../../store/database.ts';
+import { later, type Executor } from '../../store/database.ts';
 import type { WorkspaceRow } from '../model.ts';
 import { events } from '../routing-model.ts';
 import { noteQueued } from './commits.ts';
@@ -30,7 +30,7 @@ export function wants(ws: WorkspaceRow, type: string): boolean {
 export async function emit(tx: Executor, ws: WorkspaceRow, now: number, e: EventInput): Promise<string> {
   const sid = newSid('EV');
   const data = defined(e.data);
-  await events.insert(tx, {
+  await events.insertLater(tx, {
     sid,
     account_sid: ws.account_sid,
     workspace_sid: ws.sid,
@@ -82,7 +82,8 @@ async function queueCallback(tx: Executor, ws: WorkspaceRow, now: number, sid: s
   for (const [k, v] of Object.entries(common)) body.append(k, v);
   for (const [k, v] of Object.entries(data)) if (v !== null && !(k in common)) body.append(k, String(v));
   noteQueued(tx, ws.sid, 'eventCallbacks');
-  await tx.run(
+  await later(
+    tx,
     'INSERT INTO deliveries (workspace_sid, event_sid, url, body, attempts, next_attempt_at, locked_until) VALUES (?, ?, ?, ?, 0, ?, 0)',
     [ws.sid, sid, ws.event_callback_url, body.toString(), now],
   );

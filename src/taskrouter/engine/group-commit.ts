@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import type { Database, Executor } from '../../store/database.ts';
+import { later, type Database, type Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
 import { lockWorkspace } from './context.ts';
 import type { RoutingState } from './routing-state.ts';
@@ -83,11 +83,14 @@ export class GroupCommit {
           if (!alone) await tx.run('SAVEPOINT routing_change');
           try {
             const value = await change.fn(tx, ws);
-            if (!alone) await tx.run('RELEASE SAVEPOINT routing_change');
+            // The change's deferred writes go now, so that a failing one fails this change alone.
+            if (!alone) await tx.flush?.();
+            if (!alone) await later(tx, 'RELEASE SAVEPOINT routing_change');
             outcomes.push({ ok: true, value });
           } catch (error) {
             fence.undo(mark);
             if (alone) throw new ChangeFailed(error);
+            tx.discard?.();
             await tx.run('ROLLBACK TO SAVEPOINT routing_change');
             await tx.run('RELEASE SAVEPOINT routing_change');
             outcomes.push({ ok: false, error });

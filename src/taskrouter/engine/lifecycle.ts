@@ -1,4 +1,4 @@
-import type { Executor } from '../../store/database.ts';
+import { later, type Executor } from '../../store/database.ts';
 import { workers, workspaces, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { emit } from './events.ts';
@@ -53,13 +53,14 @@ export class Lifecycle extends Router {
 
   private async setReservation(tx: Executor, res: ReservationRow, status: ReservationRow['reservation_status']): Promise<ReservationRow> {
     const patch = { reservation_status: status, version: res.version + 1, date_updated: this.now() };
-    await reservations.update(tx, res.sid, patch);
+    await reservations.updateLater(tx, res.sid, patch);
     return { ...res, ...patch };
   }
 
   private async release(tx: Executor, ws: WorkspaceRow, res: ReservationRow, wasAssigned: boolean) {
     this.memory(ws).pool.release(res.worker_sid, res.task_channel_sid, wasAssigned);
-    await tx.run(
+    await later(
+      tx,
       `UPDATE worker_channels SET held = CASE WHEN held > 0 THEN held - 1 ELSE 0 END,
               assigned = CASE WHEN ? = 1 AND assigned > 0 THEN assigned - 1 ELSE assigned END
         WHERE worker_sid = ? AND task_channel_sid = ?`,
@@ -73,13 +74,13 @@ export class Lifecycle extends Router {
     let task = (await tasks.get(tx, res.task_sid))!;
     const accepted = await this.setReservation(tx, res, 'accepted');
     await clearTimer(tx, 'reservation', res.sid);
-    await tx.run('UPDATE worker_channels SET assigned = assigned + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [
+    await later(tx, 'UPDATE worker_channels SET assigned = assigned + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [
       res.worker_sid,
       res.task_channel_sid,
     ]);
     this.memory(ws).pool.assign(res.worker_sid, res.task_channel_sid);
     const taskPatch = { assignment_status: 'assigned' as const, version: task.version + 1, date_updated: now };
-    await tasks.update(tx, task.sid, taskPatch);
+    await tasks.updateLater(tx, task.sid, taskPatch);
     task = { ...task, ...taskPatch };
     await clearTimer(tx, 'ttl', task.sid);
     await clearTimer(tx, 'target', task.sid);
@@ -133,7 +134,7 @@ export class Lifecycle extends Router {
     const stillPending = await reservations.count(tx, ['task_sid = ?', task.sid], ["reservation_status = 'pending'"]);
     if (task.assignment_status === 'reserved' && stillPending === 0) {
       const patch = { assignment_status: 'pending' as const, version: task.version + 1, date_updated: now };
-      await tasks.update(tx, task.sid, patch);
+      await tasks.updateLater(tx, task.sid, patch);
       task = { ...task, ...patch };
       await this.reroute(tx, ws, task);
     }
@@ -162,7 +163,7 @@ export class Lifecycle extends Router {
     const now = this.now();
     const pending = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'pending'"]] });
     const patch = { assignment_status: 'canceled' as const, reason, version: task.version + 1, date_updated: now, date_closed: now };
-    await tasks.update(tx, task.sid, patch);
+    await tasks.updateLater(tx, task.sid, patch);
     task = { ...task, ...patch };
     for (const r of pending) await this.end(tx, ws, r, 'canceled', { reroute: false });
     await this.closeTimers(tx, ws, task);
@@ -175,7 +176,7 @@ export class Lifecycle extends Router {
   async wrapTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, reason: string | null): Promise<TaskRow> {
     const now = this.now();
     const patch = { assignment_status: 'wrapping' as const, reason: reason ?? task.reason, version: task.version + 1, date_updated: now };
-    await tasks.update(tx, task.sid, patch);
+    await tasks.updateLater(tx, task.sid, patch);
     task = { ...task, ...patch };
     for (const r of await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status = 'accepted'"]] })) {
       const wrapped = await this.setReservation(tx, r, 'wrapping');
@@ -189,7 +190,7 @@ export class Lifecycle extends Router {
   async completeTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, reason: string | null): Promise<TaskRow> {
     const now = this.now();
     const patch = { assignment_status: 'completed' as const, reason: reason ?? task.reason, version: task.version + 1, date_updated: now, date_closed: now };
-    await tasks.update(tx, task.sid, patch);
+    await tasks.updateLater(tx, task.sid, patch);
     task = { ...task, ...patch };
     const held = await reservations.list(tx, { where: [['task_sid = ?', task.sid], ["reservation_status IN ('accepted', 'wrapping')"]] });
     for (const r of held) {

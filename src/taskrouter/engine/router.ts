@@ -2,7 +2,7 @@ import { chooseWorkers, knownWorker, skipIfContext, type Candidate, type RoutedT
 import { advance, enter, isExit, resume, type Placement, type Step } from '../../core/routing/workflow.ts';
 import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
-import type { Executor } from '../../store/database.ts';
+import { later, type Executor } from '../../store/database.ts';
 import { workers, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, type ReservationRow, type TaskRow, type TransferRow } from '../routing-model.ts';
 import { parseAttributes } from '../service/deps.ts';
@@ -96,7 +96,7 @@ export abstract class Router {
       priority: step.spec.priority ?? task.priority,
       date_updated: now,
     };
-    await tasks.update(tx, task.sid, patch);
+    await tasks.updateLater(tx, task.sid, patch);
     task = { ...task, ...patch };
     await emit(tx, ws, now, {
       type: 'workflow.target-matched',
@@ -286,13 +286,13 @@ export abstract class Router {
       date_updated: now,
       ...(transferSid ? { transfer_sid: transferSid } : {}),
     };
-    await reservations.insert(tx, res);
+    await reservations.insertLater(tx, res);
     await setTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);
-    await tx.run('UPDATE worker_channels SET held = held + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [workerSid, task.task_channel_sid]);
-    await workers.update(tx, workerSid, { idle_since: now });
+    await later(tx, 'UPDATE worker_channels SET held = held + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [workerSid, task.task_channel_sid]);
+    await workers.updateLater(tx, workerSid, { idle_since: now });
     this.memory(ws).pool.hold(workerSid, task.task_channel_sid, now);
     if (task.assignment_status === 'pending') {
-      await tasks.update(tx, task.sid, {
+      await tasks.updateLater(tx, task.sid, {
         assignment_status: 'reserved',
         assignment_count: task.assignment_count + 1,
         version: task.version + 1,

@@ -1,5 +1,5 @@
 import { WorkerPool, type PoolRows } from '../../core/routing/worker-pool.ts';
-import type { Executor } from '../../store/database.ts';
+import { later, type Executor } from '../../store/database.ts';
 import { taskChannels, taskQueues, workflows, type TaskChannelRow, type TaskQueueRow, type WorkflowRow } from '../model.ts';
 import { parseAttributes } from '../service/deps.ts';
 
@@ -173,7 +173,8 @@ export class Fence {
         throw new Error(`routing memory of ${this.workspaceSid} differs from the store at ${at}:\nmemory …${near(a)}…\nstore  …${near(b)}…`);
       }
     }
-    await tx.run(
+    await later(
+      tx,
       'INSERT INTO routing_versions (workspace_sid, version) VALUES (?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET version = excluded.version',
       [this.workspaceSid, this.version + 1],
     );

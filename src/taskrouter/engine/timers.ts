@@ -1,4 +1,4 @@
-import type { Executor } from '../../store/database.ts';
+import { later, type Executor } from '../../store/database.ts';
 
 /** Durable timers: one row per (kind, subject), so a restart neither loses nor repeats them. */
 /** ttl: a waiting task's TTL; reservation: an offer's timeout; target: a workflow target's timeout;
@@ -6,14 +6,15 @@ import type { Executor } from '../../store/database.ts';
 export type TimerKind = 'ttl' | 'reservation' | 'target' | 'assigned' | 'cleanup';
 
 export async function setTimer(tx: Executor, kind: TimerKind, refSid: string, workspaceSid: string, dueAt: number): Promise<void> {
-  await tx.run(
+  await later(
+    tx,
     'INSERT INTO timers (kind, ref_sid, workspace_sid, due_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, ref_sid) DO UPDATE SET workspace_sid = excluded.workspace_sid, due_at = excluded.due_at',
     [kind, refSid, workspaceSid, dueAt],
   );
 }
 
 export async function clearTimer(tx: Executor, kind: TimerKind, refSid: string): Promise<void> {
-  await tx.run('DELETE FROM timers WHERE kind = ? AND ref_sid = ?', [kind, refSid]);
+  await later(tx, 'DELETE FROM timers WHERE kind = ? AND ref_sid = ?', [kind, refSid]);
 }
 
 export interface DueTimer {

@@ -18,7 +18,7 @@ export async function changeActivity(
   const [before, after] = await Promise.all([activities.get(tx, worker.activity_sid), activities.get(tx, activitySid)]);
   if (!after) return { becameAvailable: false, changed: false };
   const version = worker.version + 1;
-  await workers.update(tx, workerSid, { activity_sid: activitySid, date_status_changed: now, date_updated: now, version });
+  await workers.updateLater(tx, workerSid, { activity_sid: activitySid, date_status_changed: now, date_updated: now, version });
   pool.setActivity(workerSid, activitySid, version);
   const inPrevious = now - worker.date_status_changed;
   await emit(tx, ws, now, {

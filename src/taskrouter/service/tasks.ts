@@ -108,7 +108,7 @@ export class TaskService {
       date_updated: now,
       date_closed: null,
     };
-    await tasks.insert(tx, task);
+    await tasks.insertLater(tx, task);
     await setTimer(tx, 'ttl', task.sid, ws.sid, now + task.timeout * 1000);
     await emit(tx, ws, now, {
       type: 'task.created',
