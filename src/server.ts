@@ -121,7 +121,9 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const clock = config.clock ?? (config.clockControl || config.admin || config.seed?.document.clock ? new AdjustableClock() : systemClock);
   // One logger for the app and every background part (each a child naming itself), made before the store opens.
   const logger = config.logger ?? createLogger({ level: config.logLevel ?? 'warn' });
-  const db = await openDatabase({ ...config, log: config.log ?? logger.child({ component: 'store' }) });
+  // The store opens before the app: it reports to the logger until then, to the app's logger after.
+  let storeLog: Pick<FastifyBaseLogger, 'error'> = logger;
+  const db = await openDatabase({ ...config, log: config.log ?? { error: (obj, msg) => storeLog.error({ component: 'store', ...obj }, msg) } });
   const accounts = new Accounts(db, clock);
   if (config.account) await accounts.ensure(config.account);
   const taskRouter = taskRouterServices({ db, clock }, { verifyRoutingState: config.verifyRoutingState });
@@ -140,7 +142,8 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     switchyardProduct({ explain, widgets, routes: [...agent.adminRoutes(), ...twin.routes(config.admin ?? false)] }),
   ];
   const app = buildApp({ accounts, products, trustProxy: config.trustProxy, http: config.http, logger });
-  taskRouter.engine.log = logger.child({ component: 'timers' });
+  storeLog = app.log;
+  taskRouter.engine.log = app.log.child({ component: 'timers' });
   const ops = operate(app, {
     db,
     clock,
