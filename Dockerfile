@@ -39,7 +39,9 @@ VOLUME ["/app/data"]
 USER 1000:1000
 EXPOSE 3000
 # The slim image has no curl; Node 20's fetch does it. PORT is read at check time, as the server reads it.
+# Liveness (/health/live): the process answers. Not readiness: a store outage is no reason to restart a node,
+# and the proxy in front (deploy/Caddyfile) asks /health/ready itself.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node itself is PID 1 (exec form, no npm or shell between): `docker stop`'s SIGTERM reaches the server's own handler.
 CMD ["node", "dist/main.js"]

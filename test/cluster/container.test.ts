@@ -98,10 +98,10 @@ describe('the Dockerfile, read', () => {
     assert.deepEqual(CMD, ['node', 'dist/main.js'], 'exec form, node itself: SIGTERM reaches the server');
   });
 
-  test('the HEALTHCHECK is exec-form node asking the server for /health', () => {
+  test('the HEALTHCHECK is exec-form node asking the server for /health/live', () => {
     const h = only(runtime, 'HEALTHCHECK');
     assert.equal(HEALTHCHECK[0], 'node');
-    assert.match(HEALTHCHECK.join(' '), /\/health\b/);
+    assert.match(HEALTHCHECK.join(' '), /'\/health\/live'/);
     for (const flag of ['interval', 'timeout', 'start-period', 'retries']) assert.ok(h.flags[flag], `--${flag} set`);
   });
 
@@ -228,6 +228,7 @@ describe('deploy/compose.yaml, read', () => {
     assert.match(proxy.image as string, /^caddy:2/);
     assert.deepEqual((proxy.ports as string[]).map((p) => p.split(':').pop()), ['80', '443']);
     assert.ok((proxy.volumes as string[]).includes('./Caddyfile:/etc/caddy/Caddyfile:ro'));
+    assert.match(caddyfile, /^\s*health_uri \/health\/ready$/m, 'the proxy sends requests only to nodes that are ready');
     assert.ok((proxy.volumes as string[]).some((v) => v.startsWith('caddy_data:/data')));
     assert.deepEqual(caddyUpstreams(caddyfile), NODES.map((n) => `${n}:${DEFAULT_PORT}`));
     assert.doesNotMatch(caddyfile, /header_up\s+-?(Upgrade|Connection)/i, 'nothing strips the upgrade headers');
