@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runLoad, type LoadResult, type RequestSpec } from './load.ts';
@@ -9,7 +10,6 @@ import type { RunningServer, ServerSample } from './servers.ts';
 import type { SqlStat } from './sql-timing.ts';
 import type { StoreCheck } from './store-check.ts';
 import { percentile, sortNumbers } from './stats.ts';
-import { existsSync } from 'node:fs';
 
 /**
  * Rounds and rows: what every scenario measures the same way. A round is one bounded load phase

@@ -23,7 +23,14 @@ import { taskRequest } from './setup.ts';
 import { pgUnreachable, pgVersion, redact, pgUrl } from './stores.ts';
 import { auth } from './switchyard.ts';
 
-const opts = parseOptions(process.argv.slice(2));
+const opts = (() => {
+  try {
+    return parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 const bench = new Bench(opts);
 const quiet = new QuietWatch();
 const rows: Row[] = [];
