@@ -141,6 +141,7 @@ for (const backend of backends()) {
         ['a bad expression', (d) => (d.workspaces[0].task_queues[0].target_workers = 'skills HAS'), /task_queues\[0\]\.target_workers is not a valid expression/],
         ['a capacity out of bounds', (d) => (d.workspaces[0].workers[0].channels.chat.capacity = 51), /channels\.chat\.capacity must be an integer from 0 to 50/],
         ['a name given twice', (d) => d.workspaces[0].workers.push({ friendly_name: 'ALICE' }), /workers\[2\] names "alice" again/],
+        ['a username given twice', (d) => d.workspaces[0].workers.push({ friendly_name: 'al', credentials: { username: ' Alice', password: 'another-password' } }), /workers\[2\]\.credentials names "alice" again \(as workspaces\[0\]\.workers\[0\]\.credentials does\)/],
         ['a short password', (d) => (d.workspaces[0].workers[0].credentials.password = 'short'), /credentials\.password must be a string of 8/],
         ['an availability that cannot change', (d) => (d.workspaces[0].activities[1].available = true), /activities\[1\]\.available .*cannot change/],
         ['a clock going nowhere', (d) => (d.clock.now = 'tomorrow'), /clock\.now must be an ISO 8601 date-time/],

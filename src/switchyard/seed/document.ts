@@ -5,7 +5,7 @@ import { parseWorkflowConfiguration } from '../../core/workflow/configuration.ts
 import { EVENT_TYPES } from '../../taskrouter/http/validate.ts';
 import { LIMITS } from '../../taskrouter/model.ts';
 import { DEFAULT_TASK_CHANNELS } from '../../taskrouter/service/workspaces.ts';
-import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX } from '../../agent/credentials.ts';
+import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, usernameKey } from '../../agent/credentials.ts';
 import { queueRefs, withQueueSids, type RawConfiguration } from './configuration.ts';
 
 /**
@@ -142,6 +142,9 @@ export function parseSeed(value: unknown): SeedParse {
   const list = r.array(doc.workspaces ?? [], 'workspaces');
   const workspaces = list.map((w, i) => readWorkspace(r, w, `workspaces[${i}]`)).filter((w): w is SeedWorkspace => !!w);
   r.unique(workspaces, 'workspaces', (w) => w.friendlyName);
+  // Usernames are unique in the account (the default is the worker's name, which is unique per workspace only).
+  const signIns = workspaces.flatMap((w) => w.workers.filter((k) => k.credentials).map((k) => ({ path: `${k.path}.credentials`, key: usernameKey(k.credentials!.username ?? k.friendlyName) })));
+  r.unique(signIns, 'usernames', (c) => c.key);
   if (r.problems.length > 0) return { problems: r.problems };
   return { document: { clock, workspaces }, problems: [] };
 }
