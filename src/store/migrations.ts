@@ -826,6 +826,20 @@ DROP INDEX tasks_waiting;
 CREATE INDEX tasks_routing_target ON tasks(routing_target, assignment_status) WHERE routing_target IS NOT NULL;
 `,
   },
+  {
+    id: 19,
+    sql: `
+-- What each routing version changed: the workers whose routing state moved, or "everything" (config).
+-- A node whose memory is a few versions behind reads these workers again instead of the workspace.
+CREATE TABLE routing_changes (
+  workspace_sid TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  workers TEXT NOT NULL,
+  config INTEGER NOT NULL,
+  PRIMARY KEY (workspace_sid, version)
+);
+`,
+  },
 ];
 
 /** The id of the last migration this code knows: a store whose schema_migrations lacks it is not ready (health). */

@@ -69,6 +69,10 @@ export class WorkerPool {
   private readonly members = new Map<string, PoolWorker[]>();
   /** Undo steps of the changes since the last mark, so a rolled-back savepoint rolls memory back too. */
   private journal: (() => void)[] = [];
+  /** Workers whose routing state changed since the last settle (what other nodes must read again). */
+  readonly touched = new Set<string>();
+  /** Whether anything beyond workers changed since the last settle (activities, membership, configuration). */
+  configChanged = false;
 
   constructor(rows: PoolRows) {
     for (const a of rows.activities) this.activities.set(a.sid, { ...a });
@@ -97,13 +101,16 @@ export class WorkerPool {
     while (this.journal.length > mark) this.journal.pop()!();
   }
 
-  /** The changes are committed: nothing left to undo. */
+  /** The changes are committed: nothing left to undo, nothing left to report. */
   settle() {
     this.journal = [];
+    this.touched.clear();
+    this.configChanged = false;
   }
 
   /** Records how to undo a change made outside the pool's own methods (the configuration beside it). */
   record(undo: () => void) {
+    this.configChanged = true;
     this.journal.push(undo);
   }
 
@@ -113,6 +120,7 @@ export class WorkerPool {
    */
   putWorker(sid: string, next: { worker: PoolRows['workers'][number]; channels: PoolChannel[]; queues: string[] } | null) {
     const previous = this.workers.get(sid);
+    this.touched.add(sid);
     const place = (w: PoolWorker | undefined, add: boolean) => {
       if (!w) return;
       if (add) this.workers.set(w.sid, w);
@@ -144,6 +152,7 @@ export class WorkerPool {
 
   /** A queue's members are now these workers (the queue was created, its expression changed, or it was deleted: none). */
   setMembers(queueSid: string, workerSids: string[]) {
+    this.configChanged = true;
     const before = [...this.membersOf(queueSid)];
     const apply = (sids: PoolWorker[]) => {
       for (const w of this.membersOf(queueSid)) w.queues.delete(queueSid);
@@ -161,6 +170,7 @@ export class WorkerPool {
 
   /** An activity was created or changed (null: deleted). */
   putActivity(sid: string, activity: PoolActivity | null) {
+    this.configChanged = true;
     const previous = this.activities.get(sid);
     const apply = (a: PoolActivity | undefined) => (a ? this.activities.set(sid, a) : this.activities.delete(sid));
     apply(activity ?? undefined);
@@ -175,6 +185,7 @@ export class WorkerPool {
   hold(workerSid: string, taskChannelSid: string, now: number) {
     const w = this.workers.get(workerSid);
     if (!w) return;
+    this.touched.add(workerSid);
     const ch = w.channels.get(taskChannelSid);
     if (ch) {
       ch.held++;
@@ -187,6 +198,7 @@ export class WorkerPool {
   release(workerSid: string, taskChannelSid: string, wasAssigned: boolean) {
     const ch = this.workers.get(workerSid)?.channels.get(taskChannelSid);
     if (!ch) return;
+    this.touched.add(workerSid);
     const { held, assigned } = ch;
     ch.held = Math.max(0, held - 1);
     if (wasAssigned) ch.assigned = Math.max(0, assigned - 1);
@@ -199,6 +211,7 @@ export class WorkerPool {
   assign(workerSid: string, taskChannelSid: string) {
     const ch = this.workers.get(workerSid)?.channels.get(taskChannelSid);
     if (!ch) return;
+    this.touched.add(workerSid);
     ch.assigned++;
     this.journal.push(() => void ch.assigned--);
   }
@@ -207,6 +220,7 @@ export class WorkerPool {
   setActivity(workerSid: string, activitySid: string, version: number) {
     const w = this.workers.get(workerSid);
     if (!w) return;
+    this.touched.add(workerSid);
     const previous = { activitySid: w.activitySid, version: w.version };
     w.activitySid = activitySid;
     w.version = version;

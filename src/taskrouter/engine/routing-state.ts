@@ -39,6 +39,12 @@ export class RoutingState {
     return m;
   }
 
+  /** Memory of this workspace at whatever version, for catching up. */
+  behind(workspaceSid: string, version: number): WorkspaceMemory | undefined {
+    const m = this.memory.get(workspaceSid);
+    return m && m.version < version ? m : undefined;
+  }
+
   /** Memory of this workspace, if held and current. */
   held(workspaceSid: string, version: number): WorkspaceMemory | undefined {
     const m = this.memory.get(workspaceSid);
@@ -136,7 +142,8 @@ export class Fence {
   async ready(tx: Executor): Promise<WorkspaceMemory> {
     let m = this.state.held(this.workspaceSid, this.version);
     if (!m) {
-      m = await loadMemory(tx, this.workspaceSid, this.version);
+      const old = this.state.behind(this.workspaceSid, this.version);
+      m = (old && (await catchUp(tx, this.workspaceSid, old, this.version))) || (await loadMemory(tx, this.workspaceSid, this.version));
       this.state.set(this.workspaceSid, m);
     }
     this.current = m;
@@ -173,11 +180,23 @@ export class Fence {
         throw new Error(`routing memory of ${this.workspaceSid} differs from the store at ${at}:\nmemory …${near(a)}…\nstore  …${near(b)}…`);
       }
     }
+    const next = this.version + 1;
     await later(
       tx,
       'INSERT INTO routing_versions (workspace_sid, version) VALUES (?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET version = excluded.version',
-      [this.workspaceSid, this.version + 1],
+      [this.workspaceSid, next],
     );
+    // What this version changed, for nodes that catch up instead of reloading (memory dropped: "everything").
+    const pool = held?.pool;
+    const everything = !pool || pool.configChanged || this.replaced();
+    await later(tx, 'INSERT INTO routing_changes (workspace_sid, version, workers, config) VALUES (?, ?, ?, ?)', [
+      this.workspaceSid,
+      next,
+      everything ? '[]' : JSON.stringify([...pool.touched]),
+      everything ? 1 : 0,
+    ]);
+    if (next % CHANGES_KEPT === 0)
+      await later(tx, 'DELETE FROM routing_changes WHERE workspace_sid = ? AND version <= ?', [this.workspaceSid, next - CHANGES_KEPT]);
   }
 
   /** The transaction committed: memory now stands for the version it wrote. */
@@ -192,6 +211,41 @@ export class Fence {
   failed() {
     this.state.invalidate(this.workspaceSid);
   }
+}
+
+/** How many versions of changes are kept for nodes catching up; one further behind reloads. */
+const CHANGES_KEPT = 500;
+
+/**
+ * Brings memory held at an older version up to `version` by reading again only the workers the
+ * versions in between changed; null when that cannot be done (a configuration change among them,
+ * or versions no longer recorded): the caller reloads everything.
+ */
+async function catchUp(tx: Executor, workspaceSid: string, m: WorkspaceMemory, version: number): Promise<WorkspaceMemory | null> {
+  const rows = await tx.all<{ workers: string; config: number | boolean }>(
+    'SELECT workers, config FROM routing_changes WHERE workspace_sid = ? AND version > ? AND version <= ? ORDER BY version',
+    [workspaceSid, m.version, version],
+  );
+  if (rows.length !== version - m.version || rows.some((r) => Number(r.config))) return null;
+  const sids = new Set<string>();
+  for (const r of rows) for (const sid of JSON.parse(r.workers) as string[]) sids.add(sid);
+  const all = [...sids];
+  for (let i = 0; i < all.length; i += 500) {
+    const chunk = all.slice(i, i + 500);
+    const loaded = await loadRows(tx, workspaceSid, chunk);
+    for (const sid of chunk) {
+      const worker = loaded.workers.find((w) => w.sid === sid);
+      m.pool.putWorker(sid, worker ? {
+        worker,
+        channels: loaded.channels.filter((c) => c.workerSid === sid),
+        queues: loaded.members.filter((x) => x.workerSid === sid).map((x) => x.queueSid),
+      } : null);
+    }
+  }
+  // Caught up: none of that is this transaction's to undo or to report.
+  m.pool.settle();
+  m.version = version;
+  return m;
 }
 
 function describe(m: WorkspaceMemory): string {
@@ -216,9 +270,10 @@ export async function loadMemory(tx: Executor, workspaceSid: string, version: nu
 }
 
 /** The pool's rows: of the whole workspace, or of one worker. */
-async function loadRows(tx: Executor, workspaceSid: string, workerSid?: string): Promise<PoolRows> {
-  const one = workerSid ? ' AND w.sid = ?' : '';
-  const params = workerSid ? [workspaceSid, workerSid] : [workspaceSid];
+async function loadRows(tx: Executor, workspaceSid: string, workerSid?: string | string[]): Promise<PoolRows> {
+  const some = workerSid === undefined ? [] : Array.isArray(workerSid) ? workerSid : [workerSid];
+  const one = workerSid === undefined ? '' : ` AND w.sid IN (${some.map(() => '?').join(', ')})`;
+  const params = [workspaceSid, ...some];
   const activityRows = workerSid
     ? []
     : await tx.all<{ sid: string; friendly_name: string; available: number | boolean }>(
