@@ -51,16 +51,17 @@ export class ResetService {
         deleted.tasks += n.tasks;
         deleted.events += n.events;
         if (req.keepConfiguration) {
-          // Every routing decision from now on loads the workspace afresh, on every node (routing-state.ts).
-          await tx.run(
-            'INSERT INTO routing_versions (workspace_sid, version) VALUES (?, 1) ON CONFLICT (workspace_sid) DO UPDATE SET version = routing_versions.version + 1',
-            [ws],
-          );
+          // A new routing version that changed "everything": every node, this one included, loads the workspace
+          // afresh before its next decision instead of catching up worker by worker (routing-state.ts).
+          const row = await tx.get<{ version: number | string }>('SELECT version FROM routing_versions WHERE workspace_sid = ?', [ws]);
+          const next = Number(row?.version ?? 0) + 1;
+          await tx.run('INSERT INTO routing_versions (workspace_sid, version) VALUES (?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET version = excluded.version', [ws, next]);
+          await tx.run("INSERT INTO routing_changes (workspace_sid, version, workers, config) VALUES (?, ?, '[]', 1)", [ws, next]);
         } else {
           await tx.run('DELETE FROM workflow_queues WHERE workflow_sid IN (SELECT sid FROM workflows WHERE workspace_sid = ?)', [ws]);
           // The database cascades: configuration, workers with their channels and credentials, widgets.
           deleted.workspaces += await tx.run('DELETE FROM workspaces WHERE sid = ?', [ws]);
-          await tx.run('DELETE FROM routing_versions WHERE workspace_sid = ?', [ws]);
+          for (const table of ['routing_versions', 'routing_changes']) await tx.run(`DELETE FROM ${table} WHERE workspace_sid = ?`, [ws]);
         }
         // Under the lock: no routing change of this node is under way in it. What was held is loaded again (or, the
         // workspace gone, never needed) before the next decision.
