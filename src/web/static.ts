@@ -17,7 +17,7 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * GET /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle> (the official SDKs, vendor.ts). Paths are resolved
+ * GET / (public/index.html), /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle> (the official SDKs, vendor.ts). Paths are resolved
  * inside public/ and never outside it; unknown files are 404 with Twilio's error body shape.
  */
 export function servePages(app: FastifyInstance): void {
@@ -29,6 +29,9 @@ export function servePages(app: FastifyInstance): void {
       return reply.code(404).type('application/json').send(JSON.stringify({ code: 20404, message: 'Not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }));
     }
   };
+  // `/`: a page linking the pages, health, metrics and where the docs are, for whoever opens the server's address
+  // in a browser (rather than a 404 in JSON). Public like the other pages: it holds nothing of any account.
+  app.get('/', (_req, reply) => send(join(PUBLIC, 'index.html'), reply));
   for (const page of ['agent', 'webchat', 'supervisor', 'shared']) {
     // With ignoreTrailingSlash, /page/ lands here too: serve its index (a redirect would loop), and keep the query (?widget=...).
     app.get(`/${page}`, (req, reply) => {

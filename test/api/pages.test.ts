@@ -30,6 +30,22 @@ describe('pages: served as plain files, nothing outside public/', () => {
     assert.match(script, /window\.Twilio\.Conversations=/, 'the @twilio/conversations browser build, as Twilio.Conversations');
   });
 
+  test('/ is a page linking the pages, health, metrics and the docs, without authentication; HEAD / too', async () => {
+    const res = await fetch(`${t.baseUrl}/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await res.text();
+    const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+    for (const href of ['/agent/', '/webchat/', '/supervisor/', '/health/live', '/health/ready', '/metrics']) assert.ok(links.includes(href), href);
+    assert.match(html, /README\.md/, 'says where the documentation is');
+    // Every page it links is there, for a browser that follows the links.
+    for (const href of ['/agent/', '/webchat/', '/supervisor/', '/health/live']) assert.equal((await fetch(`${t.baseUrl}${href}`)).status, 200, href);
+    const head = await fetch(`${t.baseUrl}/`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(await head.text(), '');
+  });
+
   test('unknown files, vendor names and escapes from public/ are 404 with a Twilio error body', async () => {
     // The names of Object's own properties too: found by the fuzz test (500: __proto__ was taken for a bundle).
     for (const path of ['/shared/nope.css', '/vendor/package.json', '/shared/..%2f..%2fpackage.json', '/shared/%2e%2e/%2e%2e/package.json', '/vendor/__proto__', '/vendor/constructor', '/vendor/toString']) {
