@@ -130,7 +130,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   const explain = new ExplainService({ db, clock, engine: taskRouter.engine });
   const conversations = conversationsServices({ db, clock });
   await ensureBuiltinRoles(db, clock.now());
-  const flex = flexServices({ db, clock, taskRouter, conversations, orphans: config.orphans });
+  const flex = flexServices({ db, clock, taskRouter, conversations, orphans: config.orphans, log: logger.child({ component: 'interactions' }) });
   const tokens = new TokenMinter(db, clock);
   const agent = agentServices({ db, clock, tokens, taskRouter, conversations, flex });
   const widgets = new WidgetService(db, clock);

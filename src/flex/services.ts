@@ -3,6 +3,7 @@ import type { ConversationsApi } from '../conversations/services.ts';
 import type { Database } from '../store/database.ts';
 import type { TaskRow } from '../taskrouter/routing-model.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
+import { consoleLog, type Log } from '../ops/logger.ts';
 import { InteractionFollower } from './follower.ts';
 import { taskProperties } from './http/render.ts';
 import { ChannelService } from './service/channels.ts';
@@ -25,8 +26,8 @@ const POLL_MS = 1000;
  * Flex Interactions: the services (one per resource) over TaskRouter and Conversations, and the
  * follower that keeps channels in step with their tasks.
  */
-export function flexServices(base: { db: Database; clock: Clock; taskRouter: TaskRouter; conversations: ConversationsApi; orphans?: OrphanPolicy }) {
-  const deps: FlexDeps = { ...base, orphans: base.orphans ?? 'close' };
+export function flexServices(base: { db: Database; clock: Clock; taskRouter: TaskRouter; conversations: ConversationsApi; orphans?: OrphanPolicy; log?: Log }) {
+  const deps: FlexDeps = { ...base, orphans: base.orphans ?? 'close', log: base.log ?? consoleLog };
   const media = new Media(deps);
   const routing = new Routing(deps);
   const channels = new ChannelService(deps, routing, media);
@@ -59,7 +60,7 @@ export function flexServices(base: { db: Database; clock: Clock; taskRouter: Tas
       timer = setInterval(() => {
         if (polling) return;
         polling = poll()
-          .catch((err) => console.error('Switchyard: Interactions poll failed; trying again:', err))
+          .catch((err) => deps.log.error({ err }, 'the Interactions poll failed; trying again'))
           .finally(() => (polling = null));
       }, POLL_MS);
       timer.unref();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import { TwilioError } from '../core/errors.ts';
@@ -161,7 +162,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics, token?: st
     metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
   });
   app.get('/metrics', async (req, reply) => {
-    if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
+    if (token !== undefined && !sameSecret(req.headers.authorization ?? '', `Bearer ${token}`)) {
       const e = new TwilioError(20003, 401, 'Authenticate: /metrics needs Authorization: Bearer and the token of SWITCHYARD_METRICS_TOKEN');
       return reply
         .code(401)
@@ -171,4 +172,10 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics, token?: st
     }
     return reply.type(metrics.contentType).send(await metrics.text());
   });
+}
+
+/** Compares in constant time (of the digests), so the answer's timing tells nothing of the token. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -22,7 +22,7 @@ describe('request lines', () => {
     const p = await startProcess({ LOG_LEVEL: 'info' });
     started.push(p);
     const auth = basicAuth(p);
-    const calls = [
+    const calls: { path: string; headers: Record<string, string>; status: number }[] = [
       { path: '/taskrouter/v1/Workspaces?PageSize=5&token=query-secret-0123456789', headers: { authorization: auth }, status: 200 },
       { path: '/taskrouter/v1/Workspaces/WS00000000000000000000000000000000', headers: { authorization: auth }, status: 404 },
       { path: '/conversations/v1/Conversations?access_token=other-secret-0123456789', headers: { authorization: 'Bearer bearer-secret-0123456789' }, status: 401 },

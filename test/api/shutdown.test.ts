@@ -115,6 +115,18 @@ describe('SIGTERM', () => {
     await assert.rejects(stuck.answer, /socket hang up|ECONNRESET/);
   });
 
+  test('a wrong SWITCHYARD_SHUTDOWN_GRACE_MS or SWITCHYARD_METRICS_TOKEN stops the start, one line each', { timeout: 60_000 }, async () => {
+    await assert.rejects(
+      startProcess({ SWITCHYARD_SHUTDOWN_GRACE_MS: '10s', SWITCHYARD_METRICS_TOKEN: 'short' }, { readyMs: 30_000 }),
+      (err: Error) => {
+        assert.match(err.message, /SWITCHYARD_SHUTDOWN_GRACE_MS must be an integer from 0 to 999999 \(milliseconds\); got '10s'/);
+        assert.match(err.message, /SWITCHYARD_METRICS_TOKEN must be printable text without spaces, 16 to 256 characters; got 5 characters \(not shown\)/);
+        assert.match(err.message, /2 configuration problems/);
+        return true;
+      },
+    );
+  });
+
   test('npm start: the signal reaches the server itself (npm runs node, no shell or tsx between), which shuts down cleanly', { timeout: 120_000 }, async () => {
     const p = await startProcess({ LOG_LEVEL: 'info' }, { npmStart: true });
     started.push(p);

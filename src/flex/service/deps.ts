@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { Log } from '../../ops/logger.ts';
 import { invalidParameter, notFound } from '../../core/errors.ts';
 import type { Cause } from '../../conversations/service/deps.ts';
 import type { ConversationsApi } from '../../conversations/services.ts';
@@ -20,6 +21,8 @@ export interface FlexDeps {
   taskRouter: TaskRouter;
   conversations: ConversationsApi;
   orphans: OrphanPolicy;
+  /** Where setups and polls that fail are reported. */
+  log: Log;
 }
 
 /** Changes Flex makes to a conversation fire its webhooks, as a customer's app expects to hear of agents joining. */

@@ -58,7 +58,7 @@ export class ChannelSetup {
       this.deps.conversations.changed();
     } catch (err) {
       if (!isPermanent(err)) throw err;
-      if (!(err instanceof TwilioError)) console.error(`Switchyard: setting up Interaction Channel ${channel.sid} failed for good:`, err);
+      if (!(err instanceof TwilioError)) this.deps.log.error({ err, channelSid: channel.sid }, 'setting up an Interaction Channel failed for good');
       await this.fail(channel, err instanceof TwilioError ? err : setupFailed());
     }
   }
@@ -69,7 +69,7 @@ export class ChannelSetup {
       where: [["status = 'setup'"], ['date_updated <= ?', this.deps.clock.now() - STALE_SETUP_MS]],
       limit: 100,
     });
-    for (const c of rows) await this.run(c.sid).catch((err) => console.error(`Switchyard: setting up Interaction Channel ${c.sid} failed; trying again later:`, err));
+    for (const c of rows) await this.run(c.sid).catch((err) => this.deps.log.error({ err, channelSid: c.sid }, 'setting up an Interaction Channel failed; trying again later'));
     return rows.length;
   }
 
