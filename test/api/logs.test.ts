@@ -88,7 +88,7 @@ describe('background work', () => {
     });
     assert.equal(res.status, 201, await res.text());
     const line = await p.line((l) => l.component === 'deliveries' && l.kind === 'event_callback');
-    assert.equal(line.level, 40, 'warn');
+    assert.equal(line.level, 30, 'info');
     assert.equal(line.status, 500);
     assert.equal(line.url, `http://127.0.0.1:${port}/events?token=[Redacted]&kind=1`);
     assert.ok(!p.stdout().includes('callback-secret'));
