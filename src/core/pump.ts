@@ -38,3 +38,45 @@ export class Pump {
     while (this.running) await this.running;
   }
 }
+
+/**
+ * A Pump that also runs on its own once started: every `pollMs` (for work other nodes queued and
+ * retries falling due) and whenever woken (a commit on this node). Until started, and once stopped,
+ * wakes do nothing: a server whose timers are manual (tests) sends only when told to (flush).
+ */
+export class PollingPump {
+  private readonly pump: Pump;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    work: () => Promise<unknown>,
+    private readonly pollMs: number,
+    onError?: (err: unknown) => void,
+  ) {
+    this.pump = new Pump(async () => void (await work()), { onError, active: () => this.timer !== null });
+  }
+
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
+  wake(): void {
+    this.pump.wake();
+  }
+
+  /** Starts running on its own, at once and then every pollMs; false if it already was. */
+  start(): boolean {
+    if (this.timer) return false;
+    this.timer = setInterval(() => this.wake(), this.pollMs);
+    this.timer.unref();
+    this.wake();
+    return true;
+  }
+
+  /** Stops running on its own; resolves once a run under way has finished. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.pump.idle();
+  }
+}

@@ -10,18 +10,9 @@ import { contactUriOf, type WorkerInput } from '../taskrouter/service/workers.ts
 import type { TaskRouter } from '../taskrouter/services.ts';
 import * as eb from './representation.ts';
 import { isStaff, type TokenSession } from './session.ts';
+import type { Call } from './call.ts';
 import type { TransferRoutes } from './transfers.ts';
 import type { Views } from './views.ts';
-
-/** One envelope, authenticated: what the SDK asked for and on whose behalf. */
-export interface Call {
-  session: TokenSession;
-  method: string;
-  url: string;
-  apiVersion: string;
-  params: Params;
-  ifMatch?: string;
-}
 
 /**
  * Who may call a route, beyond being a token of its workspace: `self`, the worker named in the

@@ -1,6 +1,6 @@
 import { attributes } from '../taskrouter/http/validate.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
-import type { Call } from './routes.ts';
+import type { Call } from './call.ts';
 import type { Views } from './views.ts';
 
 /**

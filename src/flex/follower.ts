@@ -54,7 +54,7 @@ export class InteractionFollower {
     this.known?.add(workspaceSid);
   }
 
-  /** Handles the workspace's new events (Engine.afterCommit calls this after every routing change on this node). */
+  /** Handles the workspace's new events (called after every routing commit on this node: Engine.bus, 'committed'). */
   async follow(workspaceSid: string): Promise<void> {
     if (!this.known) await this.refresh();
     if (!this.known!.has(workspaceSid)) return;

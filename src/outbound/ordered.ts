@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import type { Database } from '../store/database.ts';
 import { Outbox, authTokenOf, type Claim, type OutboxTable, type QueueColumn } from '../store/outbox.ts';
-import { shutdownSwitch, type Outbound, type Send } from './http.ts';
+import type { Outbound, Send } from './http.ts';
+import { Sender } from './sender.ts';
 
 export interface RetryPolicy {
   /** How long a receiver has to answer. */
@@ -47,19 +48,16 @@ const PAGE = 500;
  * node sends it. A node that dies mid-send leaves a claim that runs out, and another node sends the
  * row again: at least once.
  */
-export class OrderedOutbox<R extends OrderedRow> {
+export class OrderedOutbox<R extends OrderedRow> extends Sender {
   private readonly outbox: Outbox<R>;
-  private readonly draining = new Map<string, Promise<void>>();
-  private readonly stopping = shutdownSwitch();
-  /** Requests made so far (flush() reports how many it made). */
-  requests = 0;
 
   constructor(
-    private readonly db: Database,
-    private readonly clock: Clock,
+    protected readonly db: Database,
+    protected readonly clock: Clock,
     private readonly outbound: Outbound,
     private readonly spec: OrderedOutboxSpec<R>,
   ) {
+    super();
     // Long enough for a request and its answer, with room to spare; a send that waited renews it.
     this.outbox = new Outbox<R>(db, clock, spec.table, 2 * spec.policy.timeoutMs + 30_000);
   }
@@ -70,39 +68,15 @@ export class OrderedOutbox<R extends OrderedRow> {
     for (let after = 0; !this.stopping.signal.aborted; ) {
       const heads = await this.outbox.dueHeads(this.spec.queueColumn, after, PAGE);
       for (const { queue } of heads) {
-        if (this.draining.has(queue)) continue;
-        // A database failure ends this drain; the next pump starts it again.
-        const run = this.drain(queue)
-          .catch(() => undefined)
-          .finally(() => this.draining.delete(queue));
-        this.draining.set(queue, run);
+        if (this.busy(queue)) continue;
+        // One drain per queue: it sends the queue's rows one after the other, in order.
+        this.launch(queue, () => this.drain(queue));
         started++;
       }
       if (heads.length < PAGE) break;
       after = Number(heads[heads.length - 1].seq);
     }
     return started;
-  }
-
-  /** Sends everything due now, waiting for every answer (or timeout). Returns how many requests were made. */
-  async flush(): Promise<number> {
-    const before = this.requests;
-    for (;;) {
-      const started = await this.pump();
-      if (started === 0 && this.draining.size === 0) break;
-      await this.idle();
-    }
-    return this.requests - before;
-  }
-
-  /** Waits for sends already under way. */
-  async idle(): Promise<void> {
-    while (this.draining.size > 0) await Promise.all([...this.draining.values()]);
-  }
-
-  /** Cancels requests under way and waiting (shutdown); their rows are sent later, by whichever node runs. */
-  abort(): void {
-    this.stopping.abort();
   }
 
   private async drain(queue: string): Promise<void> {

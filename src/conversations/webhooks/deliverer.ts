@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { Pump } from '../../core/pump.ts';
+import { PollingPump } from '../../core/pump.ts';
 import { Outbound, type Send } from '../../outbound/http.ts';
 import { OrderedOutbox } from '../../outbound/ordered.ts';
 import type { Database, Executor } from '../../store/database.ts';
@@ -58,11 +58,7 @@ const POLL_MS = 1_000;
  */
 export class ConversationDeliverer {
   private readonly sender: OrderedOutbox<DeliveryRow>;
-  private running = false;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private readonly waker = new Pump(async () => {
-    await this.pump();
-  }, { active: () => this.running });
+  private readonly runner = new PollingPump(() => this.pump(), POLL_MS);
 
   constructor(
     private readonly db: Database,
@@ -240,24 +236,20 @@ export class ConversationDeliverer {
 
   // ---- Running ---------------------------------------------------------------------------------
 
+  /** Something committed: fan out and send what became due (only once started). */
   wake(): void {
-    this.waker.wake();
+    this.runner.wake();
   }
 
+  /** Runs on its own: woken by commits on this node, polling for the rest. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.pollTimer = setInterval(() => this.wake(), POLL_MS);
-    this.pollTimer.unref();
-    this.wake();
+    this.runner.start();
   }
 
+  /** Stops sending: requests under way are canceled and left for the next run (before the database closes). */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = null;
     this.sender.abort();
-    await this.waker.idle();
+    await this.runner.stop();
     await this.sender.idle();
   }
 }

@@ -1,11 +1,12 @@
 import type { Clock } from '../../core/clock.ts';
 import { isSid } from '../../core/sid.ts';
-import { Outbound, shutdownSwitch, type OutboundResult } from '../../outbound/http.ts';
+import { Outbound, type OutboundResult } from '../../outbound/http.ts';
+import { Sender } from '../../outbound/sender.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { Outbox, authTokenOf, type Claim } from '../../store/outbox.ts';
 import { activities, workers, workflows, type WorkspaceRow } from '../model.ts';
 import { reservations, type ReservationRow, type TaskRow } from '../routing-model.ts';
-import { CALLBACK_DEFAULTS, type CallbackOptions } from './delivery.ts';
+import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback-options.ts';
 import type { Engine } from './index.ts';
 import { noteQueued } from './commits.ts';
 
@@ -67,12 +68,9 @@ const PAGE = 100;
  * if that fails too, the reservation waits, pending, for its timeout. Every due callback is
  * started at once, each as fast as its destination allows (see Outbound).
  */
-export class AssignmentCallbacks {
+export class AssignmentCallbacks extends Sender {
   private readonly opts: Required<CallbackOptions>;
   private readonly outbox: Outbox<CallbackRow>;
-  private readonly inFlight = new Set<Promise<void>>();
-  private attempts = 0;
-  private readonly stopping = shutdownSwitch();
 
   constructor(
     private readonly db: Database,
@@ -81,6 +79,7 @@ export class AssignmentCallbacks {
     options: CallbackOptions = {},
     private readonly outbound = new Outbound(),
   ) {
+    super();
     this.opts = { ...CALLBACK_DEFAULTS, ...options };
     this.outbox = new Outbox<CallbackRow>(db, clock, 'assignment_callbacks', 2 * this.opts.assignmentTimeoutMs + 30_000);
     engine.addTransactionHook('reservationCreated', (tx, ws, task, res) => this.queue(tx, ws, task, res));
@@ -120,38 +119,13 @@ export class AssignmentCallbacks {
     let started = 0;
     for (let after = 0; !this.stopping.signal.aborted; ) {
       const claimed = await this.outbox.claimDue(after, PAGE);
-      for (const { row, claim } of claimed) {
-        // A set, not a map by seq: a claim that ran out while waiting may be taken again here.
-        const run: Promise<void> = this.send(row, claim)
-          .catch(() => undefined)
-          .finally(() => this.inFlight.delete(run));
-        this.inFlight.add(run);
-      }
+      // Keyed by claim, not by seq: a claim that ran out while waiting may be taken again here.
+      for (const { row, claim } of claimed) this.launch(claim, () => this.send(row, claim));
       started += claimed.length;
       if (claimed.length < PAGE) break;
       after = Number(claimed[claimed.length - 1].row.seq);
     }
     return started;
-  }
-
-  /** Sends every queued callback and acts on the answers. Returns how many requests were made. */
-  async flush(): Promise<number> {
-    const before = this.attempts;
-    for (;;) {
-      const started = await this.pump();
-      if (started === 0 && this.inFlight.size === 0) break;
-      await this.idle();
-    }
-    return this.attempts - before;
-  }
-
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-  }
-
-  /** Cancels requests under way (on shutdown); their rows are sent again later. */
-  abort(): void {
-    this.stopping.abort();
   }
 
   private async send(row: CallbackRow, claim: Claim): Promise<void> {
@@ -162,7 +136,7 @@ export class AssignmentCallbacks {
       const post = async (url: string) => {
         const request = { url, params, authToken: token, timeoutMs: this.opts.assignmentTimeoutMs, idempotencyToken: row.reservation_sid, signal: this.stopping.signal };
         const result = await this.outbound.send(request, () => this.outbox.renew(claim));
-        if (result.attempted) this.attempts++;
+        if (result.attempted) this.requests++;
         return readAnswer(result);
       };
       answer = await post(row.url);

@@ -1,6 +1,6 @@
 import type { Candidate } from '../../core/routing/matching.ts';
 import type { Executor } from '../../store/database.ts';
-import { parseAttributes } from '../service/deps.ts';
+import { parseAttributes } from '../attributes.ts';
 
 /** Queue members are read a page at a time, in longest-idle order. */
 export const CANDIDATE_PAGE = 500;

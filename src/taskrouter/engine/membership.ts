@@ -1,6 +1,6 @@
 import { evaluate, parseExpression } from '../../core/expression/index.ts';
 import type { Executor } from '../../store/database.ts';
-import { parseAttributes } from '../service/deps.ts';
+import { parseAttributes } from '../attributes.ts';
 
 /**
  * Queue membership (which workers a queue's target_workers selects) is kept in queue_members and

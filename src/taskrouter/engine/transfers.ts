@@ -4,7 +4,18 @@ import type { WorkspaceRow } from '../model.ts';
 import { reservations, tasks, transfers, type ReservationRow, type TaskRow, type TransferRow, type TransferStatus } from '../routing-model.ts';
 import { emit } from './events.ts';
 import { taskEventData } from './event-data.ts';
-import type { Lifecycle } from './lifecycle.ts';
+
+/**
+ * What a transfer asks of the reservation lifecycle. Lifecycle (lifecycle.ts) owns the transfers
+ * and is this; declared here so that the two modules do not import each other.
+ */
+export interface TransferLifecycle {
+  /** Offers the task to the transfer's worker, or the best member of its queue; false if nobody can take it now. */
+  offerTransfer(tx: Executor, ws: WorkspaceRow, task: TaskRow, transfer: TransferRow): Promise<boolean>;
+  end(tx: Executor, ws: WorkspaceRow, res: ReservationRow, status: 'canceled', opts: { reroute: boolean }): Promise<unknown>;
+  tryAssignWorker(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<unknown>;
+  completeReservation(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow): Promise<unknown>;
+}
 
 export interface TransferRequest {
   to: string;
@@ -27,7 +38,7 @@ export interface TransferRequest {
  */
 export class TaskTransfers {
   constructor(
-    private readonly lifecycle: Lifecycle,
+    private readonly lifecycle: TransferLifecycle,
     private readonly now: () => number,
   ) {}
 

@@ -28,15 +28,8 @@ export function expressionParam(name: string, source: string): Expression {
   }
 }
 
-/** Attributes are a JSON object held as text, as the caller sent it. */
-export function parseAttributes(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
+/** Where the services find it; it lives below them, with the engine's other uses of it. */
+export { parseAttributes } from '../attributes.ts';
 
 /** `Ordering=DateCreated:desc,FriendlyName:asc` into an ORDER BY clause over known columns. */
 export function ordering(value: string | undefined, columns: Record<string, string>): string | undefined {
