@@ -217,7 +217,12 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
       await flex.stop();
       await taskRouter.engine.stop();
       conversations.timers.stop();
-      await within(Promise.all([deliveries.events.idle(), deliveries.assignments.idle()]), deadline ?? Date.now());
+      // Only with a grace period (a signal): close() without one (tests, the embedded server) stops at once.
+      if (deadline !== null)
+        await within(Promise.all([deliveries.events.idle(), deliveries.assignments.idle()]), deadline, () => {
+          deliveries.events.abort();
+          deliveries.assignments.abort();
+        });
       await deliveries.stop();
       await conversationDeliveries.stop();
       await db.close();

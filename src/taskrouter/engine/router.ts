@@ -5,7 +5,7 @@ import { newSid } from '../../core/sid.ts';
 import { later, type Executor } from '../../store/database.ts';
 import { workers, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, type ReservationRow, type TaskRow, type TransferRow } from '../routing-model.ts';
-import { parseAttributes } from '../service/deps.ts';
+import { parseAttributes } from '../attributes.ts';
 import type { PoolQuery, WorkerPool } from '../../core/routing/worker-pool.ts';
 import type { EngineContext } from './context.ts';
 import type { WorkspaceMemory } from './routing-state.ts';

@@ -1,7 +1,7 @@
 import { WorkerPool, type PoolRows } from '../../core/routing/worker-pool.ts';
 import { later, type Executor } from '../../store/database.ts';
 import { taskChannels, taskQueues, workflows, type TaskChannelRow, type TaskQueueRow, type WorkflowRow } from '../model.ts';
-import { parseAttributes } from '../service/deps.ts';
+import { parseAttributes } from '../attributes.ts';
 
 /**
  * What a node keeps in memory of a workspace to route without re-reading it: its workers' routing
