@@ -55,6 +55,15 @@ for (const backend of backends()) {
       assert.equal(after.availableCapacityPercentage, 100);
     });
 
+    test('a worker update that changes nothing routing reads (same activity) still leaves routing memory right', async () => {
+      // Its row's version moves; the reservation event reports the worker from memory, which must follow.
+      const { w, workflow, agents, available } = await setup();
+      await w.workers(agents[0].sid).update({ activitySid: available.sid });
+      const task = await w.tasks.create({ workflowSid: workflow.sid, taskChannel: 'sms' });
+      // Tests run with verifyRoutingState: a memory that missed the version would refuse this commit (500).
+      assert.equal(task.assignmentStatus, 'reserved');
+    });
+
     test('a rejected task goes to the next worker, never back to the one who rejected it', async () => {
       const { w, workflow, agents } = await setup({ workers: 2 });
       const task = await w.tasks.create({ workflowSid: workflow.sid, taskChannel: 'sms' });

@@ -216,6 +216,16 @@ export class WorkerPool {
     this.journal.push(() => void ch.assigned--);
   }
 
+  /** The worker's row changed in what memory does not hold (its version moved all the same). */
+  setVersion(workerSid: string, version: number) {
+    const w = this.workers.get(workerSid);
+    if (!w || w.version === version) return;
+    this.touched.add(workerSid);
+    const previous = w.version;
+    w.version = version;
+    this.journal.push(() => void (w.version = previous));
+  }
+
   /** The worker moved to an activity; its row's version moved with it. */
   setActivity(workerSid: string, activitySid: string, version: number) {
     const w = this.workers.get(workerSid);

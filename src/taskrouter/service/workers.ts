@@ -203,6 +203,7 @@ export class WorkerService {
         });
       }
       if (input.attributes !== undefined || input.friendlyName !== undefined) await this.deps.engine.state.refreshWorker(tx, workspaceSid, sid);
+      else this.deps.engine.state.of(workspaceSid).pool.setVersion(sid, patch.version!);
       if (activity.sid !== current.worker.activity_sid) await changeActivity(tx, ws, sid, activity.sid, now, this.deps.engine.state.of(workspaceSid).pool);
       if (input.rejectPendingReservations) await lifecycle.rejectPending(tx, ws, sid);
       // New attributes or an available activity may open the way to waiting work.
