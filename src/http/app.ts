@@ -113,6 +113,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   // The path and query of every route, however registered (products, agent, web chat, pages), before anything reads them.
   app.addHook('onRequest', async (req) => {
+    // HTTP/0.9 has no headers, so no credentials and no Host: nothing here answers it (not even the pages).
+    if (req.raw.httpVersion !== '1.1' && req.raw.httpVersion !== '1.0') throw invalidParameter(`Invalid request: HTTP/${req.raw.httpVersion} is not supported`);
     if (!req.headers.host && req.raw.httpVersion === '1.1') throw invalidParameter('Invalid request: an HTTP/1.1 request must have a Host header');
     for (const [name, value] of Object.entries((req.params ?? {}) as Record<string, string>)) refuseNul(value, `path parameter ${name}`);
     (req.raw as RawRequest)[QUERY] = formParams(searchOf(req.url), 'query');
