@@ -371,7 +371,8 @@ export class WorkerPool {
   }
 }
 
-export function channelsOf(w: PoolWorker): Candidate['channels'] {
+/** A worker's channels as `worker.channel.<unique_name>.*` expressions see them. */
+export function channelsOf(w: Pick<PoolWorker, 'channels'>): Candidate['channels'] {
   const out: Candidate['channels'] = {};
   for (const ch of w.channels.values())
     out[ch.uniqueName] = {

@@ -2,10 +2,10 @@ import { isoDate } from '../../core/clock.ts';
 import { notFound } from '../../core/errors.ts';
 import { evaluate, parseExpression } from '../../core/expression/index.ts';
 import { whyIneligible, type Candidate, type Ineligible } from '../../core/routing/matching.ts';
+import { channelsOf, type PoolChannel } from '../../core/routing/worker-pool.ts';
 import { resume, timeOfDay, type Step } from '../../core/routing/workflow.ts';
 import { parseWorkflowConfiguration } from '../../core/workflow/configuration.ts';
 import type { Executor } from '../../store/database.ts';
-import { loadChannels } from '../engine/candidates.ts';
 import { DIRECT } from '../engine/router.ts';
 import { activities, taskQueues, workers, workspaces, type WorkerRow } from '../model.ts';
 import { tasks, type TaskRow } from '../routing-model.ts';
@@ -157,4 +157,20 @@ export class ExplainService {
       reasons,
     };
   }
+}
+
+/** Every channel of a worker, as `worker.channel.<unique_name>.*` exposes them (read from the store: explain runs outside the lock). */
+async function loadChannels(db: Executor, workerSid: string): Promise<Candidate['channels']> {
+  const rows = await db.all<{ task_channel_sid: string; unique_name: string; capacity: number; available: number; held: number; assigned: number }>(
+    `SELECT wc.task_channel_sid, tc.unique_name, wc.capacity, wc.available, wc.held, wc.assigned FROM worker_channels wc
+       JOIN task_channels tc ON tc.sid = wc.task_channel_sid WHERE wc.worker_sid = ?`,
+    [workerSid],
+  );
+  const channels = new Map<string, PoolChannel>(
+    rows.map((r) => [
+      r.task_channel_sid,
+      { taskChannelSid: r.task_channel_sid, uniqueName: r.unique_name, capacity: Number(r.capacity), available: Boolean(Number(r.available)), held: Number(r.held), assigned: Number(r.assigned) },
+    ]),
+  );
+  return channelsOf({ channels });
 }
