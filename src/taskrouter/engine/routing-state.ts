@@ -136,9 +136,10 @@ export class Fence {
     private readonly version: number,
   ) {}
 
-  /** Makes sure memory is there and current (loading it from this transaction's view when not). */
+  /** The memory the change under way started from (see replaced). */
   private current: WorkspaceMemory | undefined;
 
+  /** Makes sure memory is there and current: held, caught up from routing_changes, or loaded from this transaction's view. */
   async ready(tx: Executor): Promise<WorkspaceMemory> {
     let m = this.state.held(this.workspaceSid, this.version);
     if (!m) {
