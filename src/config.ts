@@ -2,12 +2,16 @@ import type { OrphanPolicy } from './flex/service/deps.ts';
 import type { ServerConfig } from './server.ts';
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { isSid } from './core/sid.ts';
+import { BOOLEANS, EnvReader, isHttpUrl, redactUrl, secretShown, shown } from './config/env-reader.ts';
 import { parseRateRule, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit.ts';
 import { withDefaults, type ConnectionLimits } from './http/connections.ts';
 import { HttpDeliveryAdapter } from './conversations/gateway/outbound.ts';
 import { seedFile } from './switchyard/seed/start.ts';
 import { LOG_LEVELS, type LogLevel } from './ops/logger.ts';
+import { EMAIL_VARIABLES, emailChannelFromEnv } from './channels/email/config.ts';
+import { META_VARIABLES, metaChannelFromEnv } from './channels/meta/config.ts';
+
+export { redactUrl };
 
 export type Config = ServerConfig & {
   port: number;
@@ -25,99 +29,9 @@ export class ConfigError extends Error {
 }
 
 const ORPHAN_POLICIES: OrphanPolicy[] = ['close', 'inactive', 'keep'];
-const BOOLEANS: Record<string, boolean> = { '1': true, true: true, '0': false, false: false };
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 // Passed unquoted in search_path, so a plain identifier (PostgreSQL folds it to lower case, as CREATE SCHEMA does).
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-// What a token or secret may be: what a client can send as a Basic password, and no blanks a paste may carry.
-const SECRET = /^[\x21-\x7e]{1,256}$/;
-
-/** A URL with its password replaced: what may be printed of a connection string. */
-export function redactUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return text.replace(/^([^:/]*:\/\/[^:@/]*:)[^@]*@/, '$1***@').replace(/(password\s*=\s*)\S+/gi, '$1***');
-  }
-}
-
-/** A value as given, quoted, control characters escaped and long ones cut. */
-function shown(value: string): string {
-  const text = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value).slice(1, -1);
-  return `'${text}'`;
-}
-
-/** A secret as given: only its length, never its text. */
-const secretShown = (value: string) => `${value.length} characters (not shown)`;
-
-/** Reads variables and collects what is wrong with them, rather than stopping at the first. */
-class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  /** A variable's value; empty counts as unset (scripts and tests pass '' to clear one). */
-  value(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v === '' ? undefined : v;
-  }
-
-  refuse(name: string, expected: string, given: string): undefined {
-    this.problems.push(`${name} must be ${expected}; got ${given}`);
-    return undefined;
-  }
-
-  /** An integer setting within bounds; unset gives undefined (the default applies). */
-  int(name: string, min: number, max: number, expected = `an integer from ${min} to ${max}`): number | undefined {
-    const v = this.value(name);
-    if (v === undefined) return undefined;
-    if (!/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) return this.refuse(name, expected, shown(v));
-    return Number(v);
-  }
-
-  /** A positive integer setting, as the timeouts and limits are. */
-  positiveInt(name: string): number | undefined {
-    return this.int(name, 1, 999_999, 'a positive integer (1 to 999999)');
-  }
-
-  /** An on/off setting: 1, 0, true or false; any other spelling is refused rather than read as off. */
-  bool(name: string): boolean | undefined {
-    const v = this.value(name);
-    if (v === undefined) return undefined;
-    const b = BOOLEANS[v.toLowerCase()];
-    return b ?? this.refuse(name, '1, 0, true or false', shown(v));
-  }
-
-  secret(name: string): string | undefined {
-    const v = this.value(name);
-    if (v === undefined || SECRET.test(v)) return v;
-    return this.refuse(name, 'printable text without spaces, at most 256 characters', secretShown(v));
-  }
-
-  sid(name: string, prefix: string): string | undefined {
-    const v = this.value(name);
-    if (v === undefined || isSid(v, prefix)) return v;
-    return this.refuse(name, `${prefix} followed by 32 hexadecimal digits`, shown(v));
-  }
-
-  /** A URL the server sends to: http or https. */
-  httpUrl(name: string, v: string | undefined): string | undefined {
-    if (v === undefined) return undefined;
-    if (isHttpUrl(v)) return v;
-    return this.refuse(name, 'an http:// or https:// URL', shown(redactUrl(v)));
-  }
-}
-
-function isHttpUrl(v: string): boolean {
-  try {
-    const url = new URL(v);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
 function listenAddress(r: EnvReader): { port: number; host: string } {
   const port = r.int('PORT', 1, 65535) ?? 3000;
   const host = r.value('HOST');
@@ -270,6 +184,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     requestsPerOrigin: r.positiveInt('SWITCHYARD_REQUESTS_PER_ORIGIN'),
     http: connectionLimits(r),
     outbound: outbound(r),
+    channels: [emailChannelFromEnv(r), metaChannelFromEnv(r)].filter((c) => c !== undefined),
     account: account(r),
     logLevel: logLevel(r),
     shutdownGraceMs: r.int('SWITCHYARD_SHUTDOWN_GRACE_MS', 0, 999_999, 'an integer from 0 to 999999 (milliseconds)'),
@@ -300,6 +215,8 @@ const KNOWN = new Set([
   'SWITCHYARD_SHUTDOWN_GRACE_MS',
   'SWITCHYARD_METRICS_TOKEN',
   ...Object.values(RATE_LIMIT_VARIABLES),
+  ...EMAIL_VARIABLES,
+  ...META_VARIABLES,
 ]);
 
 /** SWITCHYARD_* variables that are set but mean nothing here: most likely a misspelt setting. */

@@ -21,7 +21,8 @@ import { conversationsProduct } from './conversations/product.ts';
 import { conversationsServices, type ConversationsApi } from './conversations/services.ts';
 import { ensureBuiltinRoles } from './conversations/service/deps.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
-import { HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
+import { AdapterChain, HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
+import type { Channel, ChannelFactory } from './channels/channel.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ConversationsSdk, type SdkOptions } from './conversations/sdk/index.ts';
 import { flexProduct } from './flex/product.ts';
@@ -58,6 +59,8 @@ export interface ServerConfig extends StoreConfig {
   requestsPerOrigin?: number;
   /** The Conversations outbound delivery adapter (default: the HTTP adapter configured by SWITCHYARD_OUTBOUND_URL(S)); null: none. */
   outbound?: DeliveryAdapter | null;
+  /** Channel gateways (email, Messenger, WhatsApp Cloud API): their adapters are tried before `outbound`. */
+  channels?: ChannelFactory[];
   /** What becomes of an interaction channel left with no task and no agent (default: close it). */
   orphans?: OrphanPolicy;
   /** The event bridge of the official worker SDK (heartbeat and poll intervals). */
@@ -179,17 +182,23 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     if (queued.eventCallbacks || queued.assignmentCallbacks) deliveries.wake();
   });
   if (config.timers !== 'manual') deliveries.start();
+  const channels: Channel[] = (config.channels ?? []).map((make) =>
+    make({ app, db, clock, conversations, flex, log: app.log.child({ component: 'channels' }) }),
+  );
+  const base = config.outbound === undefined ? HttpDeliveryAdapter.fromEnv() : config.outbound;
+  const adapters = [...channels.flatMap((c) => (c.adapter ? [c.adapter] : [])), ...(base ? [base] : [])];
   const conversationDeliveries = new ConversationDeliverer(
     db,
     clock,
     conversations,
-    config.outbound === undefined ? HttpDeliveryAdapter.fromEnv() : config.outbound,
+    adapters.length === 0 ? null : adapters.length === 1 ? adapters[0] : new AdapterChain(adapters),
     config.conversationDeliveries,
     // Every Conversations webhook carries EventType; an outbound message (To, From, Body) never does.
     outbound.as((req) => (req.params.has('EventType') ? 'conversations_webhook' : 'outbound_message')),
   );
   conversations.onChange(() => conversationDeliveries.wake());
   if (config.timers !== 'manual') conversationDeliveries.start();
+  await Promise.all(channels.map((c) => c.start?.()));
   return {
     app,
     db,
@@ -213,6 +222,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
       const http = app.close();
       await Promise.all([sdk.close(), eventBridge.close()]);
       await within(http, deadline, () => app.server.closeAllConnections());
+      await Promise.all(channels.map((c) => c.close?.()));
       // Then the background: the timers' look under way finishes; deliveries under way get what is left of the grace.
       await flex.stop();
       await taskRouter.engine.stop();

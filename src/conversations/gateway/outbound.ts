@@ -108,3 +108,17 @@ export class HttpDeliveryAdapter implements DeliveryAdapter {
     return { status: 'failed', channelMessageSid: sid, errorCode: Number.isInteger(code) && code > 0 ? code : UNKNOWN_DELIVERY_ERROR };
   }
 }
+
+/** Several adapters as one: a message goes to the first that handles it (the same one at queue and at send). */
+export class AdapterChain implements DeliveryAdapter {
+  constructor(private readonly adapters: DeliveryAdapter[]) {}
+
+  handles(m: OutboundMessage): boolean {
+    return this.adapters.some((a) => a.handles(m));
+  }
+
+  deliver(m: OutboundMessage, ctx: { send: Send }): Promise<DeliveryOutcome> {
+    const adapter = this.adapters.find((a) => a.handles(m));
+    return adapter ? adapter.deliver(m, ctx) : Promise.resolve({ status: 'failed', errorCode: UNKNOWN_DELIVERY_ERROR });
+  }
+}
