@@ -840,6 +840,31 @@ CREATE TABLE routing_changes (
 );
 `,
   },
+  {
+    id: 20,
+    // Reserved for the agent desktop (filled in by the work under way; empty is a no-op).
+    sql: ``,
+  },
+  {
+    id: 21,
+    // Reserved for the web chat (filled in by the work under way; empty is a no-op).
+    sql: ``,
+  },
+  {
+    id: 22,
+    // Reserved for the email gateway (filled in by the work under way; empty is a no-op).
+    sql: ``,
+  },
+  {
+    id: 23,
+    // Reserved for the Messenger and WhatsApp Cloud API gateways (filled in by the work under way; empty is a no-op).
+    sql: ``,
+  },
+  {
+    id: 24,
+    // Reserved for the supervisor board (filled in by the work under way; empty is a no-op).
+    sql: ``,
+  },
 ];
 
 /** The id of the last migration this code knows: a store whose schema_migrations lacks it is not ready (health). */

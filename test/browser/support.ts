@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestServer } from '../support/server.ts';
@@ -51,4 +52,49 @@ export async function createWidget(t: TestServer, workspaceSid: string, friendly
 export async function setAgentPassword(t: TestServer, workspaceSid: string, workerSid: string, password: string): Promise<void> {
   const res = await t.http('POST', `/switchyard/v1/Workspaces/${workspaceSid}/Workers/${workerSid}/Credentials`, { body: new URLSearchParams({ Password: password }).toString() });
   assert.equal(res.status, 201);
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core on the page as it is now (run it in each state a test reaches): the serious and critical
+ * violations, each as "rule: target" lines, so a failing assertion names what to fix.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.targets.map((t) => `${v.id} (${v.impact}): ${t}`));
+}
+
+/** Asserts axe-core finds no serious or critical violation on the page in its current state. */
+export async function assertAccessible(page: Page, state: string): Promise<void> {
+  assert.deepEqual(await accessibilityProblems(page), [], `accessibility violations (${state})`);
+}
+
+/**
+ * The visible controls (buttons, inputs, links, selects, textareas) that do not fit inside the
+ * viewport's width, or whose box lies below the page's scrollable end: a control a user cannot reach.
+ */
+export async function controlsOutsideViewport(page: Page, scope = 'body'): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel) ?? document.body;
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    for (const el of root.querySelectorAll<HTMLElement>('button, input:not([type=hidden]), a[href], select, textarea')) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+      if (r.left < -1 || r.right > width + 1) out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30)}" at x ${Math.round(r.left)}..${Math.round(r.right)} of ${width}`);
+    }
+    return out;
+  }, scope);
+}
+
+/** Whether the page scrolls sideways (layout overflow). */
+export async function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 }
