@@ -842,8 +842,61 @@ CREATE TABLE routing_changes (
   },
   {
     id: 20,
-    // Reserved for the agent desktop (filled in by the work under way; empty is a no-op).
-    sql: ``,
+    sql: `
+-- The agent desktop: the canned responses an administrator writes for a workspace's agents, the
+-- disposition codes they wrap up with, the desk's settings (the wrap-up time), and what each
+-- wrap-up recorded: the customer panel's earlier conversations outlive the task (TaskRouter deletes
+-- a closed task after 5 minutes). Each goes with its workspace.
+CREATE TABLE agent_canned_responses (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  friendly_name TEXT NOT NULL,
+  category TEXT,
+  body TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX agent_canned_responses_workspace ON agent_canned_responses(workspace_sid, seq);
+CREATE TABLE agent_disposition_codes (
+  seq {{SEQ}},
+  sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  code TEXT NOT NULL,
+  friendly_name TEXT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX agent_disposition_codes_code ON agent_disposition_codes(workspace_sid, code);
+CREATE TABLE agent_desk_settings (
+  workspace_sid TEXT PRIMARY KEY REFERENCES workspaces(sid) ON DELETE CASCADE,
+  account_sid TEXT NOT NULL,
+  wrapup_timeout INTEGER NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE TABLE agent_wrapups (
+  seq {{SEQ}},
+  task_sid TEXT NOT NULL UNIQUE,
+  account_sid TEXT NOT NULL,
+  workspace_sid TEXT NOT NULL REFERENCES workspaces(sid) ON DELETE CASCADE,
+  worker_sid TEXT NOT NULL,
+  worker_name TEXT NOT NULL,
+  interaction_sid TEXT,
+  conversation_sid TEXT,
+  channel_type TEXT NOT NULL,
+  customer_address TEXT,
+  customer_name TEXT,
+  code TEXT,
+  code_name TEXT,
+  note TEXT,
+  task_created BIGINT NOT NULL,
+  date_created BIGINT NOT NULL,
+  date_updated BIGINT NOT NULL
+);
+CREATE INDEX agent_wrapups_customer ON agent_wrapups(workspace_sid, customer_address, seq);
+`,
   },
   {
     id: 21,
@@ -852,8 +905,25 @@ CREATE TABLE routing_changes (
   },
   {
     id: 22,
-    // Reserved for the email gateway (filled in by the work under way; empty is a no-op).
-    sql: ``,
+    sql: `
+-- The email gateway's threading: every Message-ID it received or sent (without its angle brackets),
+-- with the conversation and message it belongs to, so a mail's In-Reply-To / References find the
+-- conversation, a mail sent twice lands once, and replies name the mail they answer. Recipients:
+-- the addresses (JSON array) an inbound mail went to besides ours; NULL for what the gateway sent.
+CREATE TABLE email_messages (
+  seq {{SEQ}},
+  account_sid TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  conversation_sid TEXT NOT NULL,
+  message_sid TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  recipients TEXT,
+  date_created BIGINT NOT NULL,
+  UNIQUE (account_sid, message_id)
+);
+CREATE INDEX email_messages_conversation ON email_messages(conversation_sid, seq);
+CREATE INDEX email_messages_message ON email_messages(message_sid);
+`,
   },
   {
     id: 23,
