@@ -900,8 +900,16 @@ CREATE INDEX agent_wrapups_customer ON agent_wrapups(workspace_sid, customer_add
   },
   {
     id: 21,
-    // Reserved for the web chat (filled in by the work under way; empty is a no-op).
-    sql: ``,
+    sql: `
+-- A web chat widget's look and its pre-chat form, set by the account's admin API: the title and
+-- greeting a customer sees, two colours (the derived text colour keeps them readable), and the
+-- form's fields (Flex Webchat's preEngagementConfig, as JSON). Null: the page's defaults.
+ALTER TABLE webchat_widgets ADD COLUMN title TEXT;
+ALTER TABLE webchat_widgets ADD COLUMN greeting TEXT;
+ALTER TABLE webchat_widgets ADD COLUMN accent_color TEXT;
+ALTER TABLE webchat_widgets ADD COLUMN header_color TEXT;
+ALTER TABLE webchat_widgets ADD COLUMN pre_engagement_config TEXT;
+`,
   },
   {
     id: 22,
