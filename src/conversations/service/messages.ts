@@ -60,7 +60,7 @@ export interface ReceiptInput {
 export class MessageService {
   constructor(private readonly deps: Deps) {}
 
-  async create(accountSid: string, conversation: string, input: MessageInput, cause: Cause): Promise<MessageView> {
+  async create(accountSid: string, conversation: string, input: MessageInput, cause: Cause, outer?: Executor): Promise<MessageView> {
     const media = [...(input.media ?? []), ...(input.mediaSids ?? []).map((sid) => ({ sid, size: null, content_type: null, filename: null }))];
     if ((input.body === undefined || input.body === '') && media.length === 0 && input.contentSid === undefined)
       throw invalidParameter('A message needs a Body, a MediaSid or a ContentSid');
@@ -99,7 +99,7 @@ export class MessageService {
         data: { message: row, conversation: c },
       });
       return { conversation: c, message: row, delivery: null };
-    });
+    }, outer);
   }
 
   async get(accountSid: string, conversation: string, sid: string): Promise<MessageView> {
