@@ -21,7 +21,7 @@ export type InboundOutcome = { result: 'added' | 'created'; conversationSid: str
 
 /**
  * The inbound gateway: a Twilio Messaging-style webhook (form POST: AccountSid, From, To, Body,
- * MessageSid, NumMedia, MediaUrl0.., MediaContentType0..). The account is the AccountSid
+ * MessageSid, NumMedia, MediaUrl0.., MediaContentType0.., ProfileName). The account is the AccountSid
  * parameter; the request must carry an X-Twilio-Signature made with that account's auth token
  * over the URL the sender used (http or https, as seen through X-Forwarded-Proto / Host).
  *
@@ -63,6 +63,8 @@ export async function receive(api: ConversationsApi, accountSid: string, params:
   const to = params.get('To')?.trim();
   if (!from || !to) throw invalidParameter('An inbound message needs From and To');
   const body = params.get('Body') ?? '';
+  // The sender's display name (Twilio's WhatsApp webhooks call it ProfileName): the participant's friendlyName, so the task's customerName.
+  const profileName = params.get('ProfileName')?.trim().slice(0, 256);
   const media: MediaEntry[] = [];
   const n = Math.min(Number(params.get('NumMedia') ?? 0) || 0, 10);
   for (let i = 0; i < n; i++) {
@@ -89,7 +91,7 @@ export async function receive(api: ConversationsApi, accountSid: string, params:
         if (webhook) await api.webhooks.create(accountSid, c.sid, webhook);
         try {
           await preEvent(api.db, accountSid, 'onParticipantAdd', { Source: type.toUpperCase(), ConversationSid: c.sid, 'MessagingBinding.Address': from, 'MessagingBinding.ProxyAddress': to });
-          await api.participants.create(accountSid, c.sid, { address: from, proxyAddress: to }, GATEWAY);
+          await api.participants.create(accountSid, c.sid, { address: from, proxyAddress: to, attributes: profileName ? JSON.stringify({ friendlyName: profileName }) : undefined }, GATEWAY);
         } catch (err) {
           // Another message from the same sender made its conversation first: use that one.
           await api.conversations.delete(accountSid, c.sid, { source: 'gateway', webhooksEnabled: false });
