@@ -13,12 +13,19 @@ export interface OutboundRequest {
   timeoutMs: number;
   idempotencyToken?: string;
   userAgent?: string;
+  /**
+   * An API that authenticates us (Meta's Graph API) rather than a webhook receiver checking our
+   * signature: sent as Authorization: Bearer instead of X-Twilio-Signature.
+   */
+  bearer?: string;
+  /** A JSON body instead of the form (POST only), for APIs that take JSON; `params` is then not sent. */
+  json?: unknown;
   /** Cancels the request, or the wait for it (shutdown). */
   signal?: AbortSignal;
 }
 
 /** What a sender states about a request; the sender's context adds the token, timeout and cancellation. */
-export type OutboundCall = Pick<OutboundRequest, 'method' | 'url' | 'params' | 'idempotencyToken' | 'userAgent'>;
+export type OutboundCall = Pick<OutboundRequest, 'method' | 'url' | 'params' | 'idempotencyToken' | 'userAgent' | 'bearer' | 'json'>;
 export type Send = (call: OutboundCall) => Promise<OutboundResult>;
 
 export interface OutboundResult {
@@ -41,17 +48,19 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 export async function signedRequest(req: OutboundRequest): Promise<OutboundResult> {
   const get = req.method === 'GET';
   const url = get ? req.url + (req.url.includes('?') ? '&' : '?') + req.params.toString() : req.url;
+  const json = !get && req.json !== undefined;
   const headers: Record<string, string> = {
-    'x-twilio-signature': get ? twilioSignature(req.authToken, url) : twilioSignature(req.authToken, url, req.params),
     'user-agent': req.userAgent ?? 'TwilioProxy/1.1',
     accept: '*/*',
   };
-  if (!get) headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+  if (req.bearer !== undefined) headers.authorization = `Bearer ${req.bearer}`;
+  else headers['x-twilio-signature'] = get ? twilioSignature(req.authToken, url) : twilioSignature(req.authToken, url, req.params);
+  if (!get) headers['content-type'] = json ? 'application/json' : 'application/x-www-form-urlencoded; charset=utf-8';
   if (req.idempotencyToken) headers['i-twilio-idempotency-token'] = req.idempotencyToken;
   try {
     const timeout = AbortSignal.timeout(req.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
-    const res = await fetch(url, { method: get ? 'GET' : 'POST', headers, body: get ? undefined : req.params.toString(), redirect: 'manual', signal });
+    const res = await fetch(url, { method: get ? 'GET' : 'POST', headers, body: get ? undefined : json ? JSON.stringify(req.json) : req.params.toString(), redirect: 'manual', signal });
     const body = await readCapped(res);
     return { ok: res.status >= 200 && res.status < 300, status: res.status, body, attempted: true };
   } catch (err) {
