@@ -935,8 +935,16 @@ CREATE INDEX email_messages_message ON email_messages(message_sid);
   },
   {
     id: 23,
-    // Reserved for the Messenger and WhatsApp Cloud API gateways (filled in by the work under way; empty is a no-op).
-    sql: ``,
+    // Messenger and WhatsApp Cloud API gateways: Meta's status webhooks name a message by its channel id;
+    // Meta redelivers a webhook it got no 200 for, so the message ids landed are kept a while.
+    sql: `
+CREATE INDEX conversation_receipts_channel_message ON conversation_receipts(channel_message_sid);
+CREATE TABLE meta_inbound_ids (
+  id TEXT PRIMARY KEY,
+  date_received BIGINT NOT NULL
+);
+CREATE INDEX meta_inbound_ids_received ON meta_inbound_ids(date_received);
+`,
   },
   {
     id: 24,
