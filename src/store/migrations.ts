@@ -909,6 +909,8 @@ ALTER TABLE webchat_widgets ADD COLUMN greeting TEXT;
 ALTER TABLE webchat_widgets ADD COLUMN accent_color TEXT;
 ALTER TABLE webchat_widgets ADD COLUMN header_color TEXT;
 ALTER TABLE webchat_widgets ADD COLUMN pre_engagement_config TEXT;
+-- A customer ending their web chat finds its interaction channel by the conversation.
+CREATE INDEX interaction_channels_conversation ON interaction_channels(conversation_sid);
 `,
   },
   {
