@@ -1,7 +1,8 @@
 import { invalidParameter } from '../core/errors.ts';
 import type { Product, Route } from '../http/context.ts';
 import type { ExplainService } from '../taskrouter/service/explain.ts';
-import { widgetRoutes, type WidgetService } from '../webchat/widgets.ts';
+import { widgetRoutes } from '../webchat/widget-routes.ts';
+import type { WidgetService } from '../webchat/widgets.ts';
 
 /** Switchyard's own API, beside Twilio's: explaining routing, web chat widgets, and (twin.ts) the clock, resets and seeds. */
 export function switchyardProduct(opts: {

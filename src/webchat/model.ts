@@ -13,6 +13,14 @@ export interface WidgetRow {
   /** A TaskChannel unique name or TC SID, as given. */
   task_channel: string;
   friendly_name: string;
+  /** What the customer sees over the chat; null: the friendly name. */
+  title: string | null;
+  greeting: string | null;
+  /** #rrggbb, or null for the page's own colours. */
+  accent_color: string | null;
+  header_color: string | null;
+  /** PreEngagementConfig as JSON (pre-engagement.ts); null: the name alone. */
+  pre_engagement_config: string | null;
   date_created: number;
   date_updated: number;
 }

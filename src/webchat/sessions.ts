@@ -6,7 +6,8 @@ import type { Cause } from '../conversations/service/deps.ts';
 import type { ConversationsApi } from '../conversations/services.ts';
 import { GUEST_PREFIX, guestIdentity } from '../flex/service/web-chats.ts';
 import type { Flex } from '../flex/services.ts';
-import type { WidgetService } from './widgets.ts';
+import { checkAnswers } from './pre-engagement.ts';
+import { preEngagementOf, type WidgetService } from './widgets.ts';
 
 /** A customer's token lives an hour; the page renews it before then, as long as the chat is open. */
 export const TOKEN_TTL_SECONDS = 3600;
@@ -46,13 +47,18 @@ export interface SessionDeps {
 export class SessionService {
   constructor(private readonly deps: SessionDeps) {}
 
-  /** `origin`: the page's, when it is not this server's own (which a widget always allows). */
-  async start(widgetSid: string, name: string, origin?: string): Promise<Session> {
+  /**
+   * `origin`: the page's, when it is not this server's own (which a widget always allows).
+   * `answers`: the pre-chat form's (PreEngagementData), checked against the widget's form; with the
+   * name, they are the task's and the conversation's `pre_engagement_data`, as Flex keeps them.
+   */
+  async start(widgetSid: string, name: string, origin?: string, answers?: unknown): Promise<Session> {
     const widget = await this.deps.widgets.find(widgetSid);
     if (!widget) throw new TwilioError(20404, 404, `Web chat widget ${widgetSid} was not found`);
     // CORS alone would not stop it: a form POST needs no preflight, only its answer is hidden.
     if (origin !== undefined && !(await this.deps.widgets.allowsOrigin(origin, widget.sid)))
       throw forbidden(`Web chat widget ${widgetSid} does not allow pages at origin ${origin}`);
+    const preEngagement = { friendlyName: name, ...checkAnswers(preEngagementOf(widget), answers) };
     const { flex } = this.deps;
     const accountSid = widget.account_sid;
     // Checked before anything is written: a refused start leaves no conversation, event or interaction.
@@ -67,12 +73,12 @@ export class SessionService {
       .start(accountSid, {
         identity,
         customerName: name,
-        conversation: { friendlyName: `Web chat with ${name}`, attributes: { source: 'webchat', widget_sid: widget.sid } },
+        conversation: { friendlyName: `Web chat with ${name}`, attributes: { source: 'webchat', widget_sid: widget.sid, pre_engagement_data: preEngagement } },
         routing: {
           workspace_sid: widget.workspace_sid,
           ...(widget.workflow_sid ? { workflow_sid: widget.workflow_sid } : {}),
           ...taskChannel,
-          attributes: { customerName: name },
+          attributes: { customerName: name, pre_engagement_data: preEngagement },
         },
         cause: CUSTOMER,
       })
@@ -117,6 +123,22 @@ export class SessionService {
     );
     if (!row) throw new TwilioError(20404, 404, 'This chat has ended');
     return { accountSid, identity, conversationSid: row.conversation_sid, serviceSid: row.chat_service_sid };
+  }
+
+  /**
+   * The customer ends their chat (Flex Webchat's "End chat"): its interaction channel is closed as
+   * an agent's End chat closes it, so a task still waiting is canceled, an agent who has it wraps up,
+   * and the conversation closes. The token stops being renewed.
+   */
+  async end(token: string): Promise<{ conversationSid: string }> {
+    const s = await this.verify(token);
+    const channel = await this.deps.conversations.db.get<{ sid: string; interaction_sid: string }>(
+      "SELECT sid, interaction_sid FROM interaction_channels WHERE account_sid = ? AND conversation_sid = ? AND status NOT IN ('closed', 'failed') ORDER BY seq DESC LIMIT 1",
+      [s.accountSid, s.conversationSid],
+    );
+    if (!channel) throw new TwilioError(20404, 404, 'This chat has ended');
+    await this.deps.flex.channels.update(s.accountSid, channel.interaction_sid, channel.sid, 'closed', 'wrapup');
+    return { conversationSid: s.conversationSid };
   }
 
   /** A fresh token for the same guest, while the current one is still valid. */

@@ -1,32 +1,31 @@
 import type { Clock } from '../core/clock.ts';
-import { isoDate } from '../core/clock.ts';
 import { invalidParameter, notFound } from '../core/errors.ts';
 import { isSid, newSid } from '../core/sid.ts';
-import type { Ctx, Route } from '../http/context.ts';
-import { pageReply, pageRequest } from '../http/page.ts';
-import type { Params } from '../http/params.ts';
 import type { Database, Executor } from '../store/database.ts';
 import { workflows, workspaces } from '../taskrouter/model.ts';
 import { findTaskChannel } from '../taskrouter/service/task-channels.ts';
+import type { Appearance } from './appearance.ts';
 import { WIDGET_PREFIX, widgets, type WidgetRow } from './model.ts';
+import { parsePreEngagementConfig, type PreEngagementConfig } from './pre-engagement.ts';
 
-export interface WidgetInput {
+export interface WidgetInput extends Partial<Appearance> {
   workspaceSid: string;
   workflowSid?: string;
   taskChannel: string;
   friendlyName: string;
   allowedOrigins?: string[];
+  preEngagementConfig?: PreEngagementConfig | null;
 }
 
-export interface WidgetUpdate {
+/** Undefined leaves a setting as it is; null (for the look and the form) puts back the default. */
+export interface WidgetUpdate extends Partial<Appearance> {
   friendlyName?: string;
   allowedOrigins?: string[];
+  preEngagementConfig?: PreEngagementConfig | null;
 }
 
 /** A widget with the origins its pages may call the public API from (none: any origin). */
 export type Widget = WidgetRow & { allowed_origins: string[] };
-
-const MAX_ORIGINS = 50;
 
 /** Web chat widgets of an account: created, listed, fetched, updated and deleted by the account's admin API. */
 export class WidgetService {
@@ -49,6 +48,11 @@ export class WidgetService {
       workflow_sid: input.workflowSid ?? null,
       task_channel: input.taskChannel,
       friendly_name: input.friendlyName,
+      title: input.title ?? null,
+      greeting: input.greeting ?? null,
+      accent_color: input.accentColor ?? null,
+      header_color: input.headerColor ?? null,
+      pre_engagement_config: input.preEngagementConfig ? JSON.stringify(input.preEngagementConfig) : null,
       date_created: now,
       date_updated: now,
     };
@@ -85,11 +89,20 @@ export class WidgetService {
     return (await this.withOrigins([row]))[0];
   }
 
-  /** Renames a widget and/or replaces its allowed origins (the SID a site embeds stays). */
+  /** Changes what the update names (the SID a site embeds, and the routing, stay). */
   async update(accountSid: string, sid: string, input: WidgetUpdate): Promise<Widget> {
     await this.get(accountSid, sid);
+    const form = input.preEngagementConfig;
     await this.db.transaction(async (tx) => {
-      await widgets.update(tx, sid, { friendly_name: input.friendlyName, date_updated: this.clock.now() });
+      await widgets.update(tx, sid, {
+        friendly_name: input.friendlyName,
+        title: input.title,
+        greeting: input.greeting,
+        accent_color: input.accentColor,
+        header_color: input.headerColor,
+        pre_engagement_config: form === undefined ? undefined : form === null ? null : JSON.stringify(form),
+        date_updated: this.clock.now(),
+      });
       if (input.allowedOrigins) await setOrigins(tx, sid, input.allowedOrigins);
     });
     return this.get(accountSid, sid);
@@ -134,114 +147,12 @@ export class WidgetService {
   }
 }
 
-/**
- * The origin the caller reached us at (http://host:port), for the page and script URLs: the base
- * without the product's path. Not parsed as a URL: the Host and X-Forwarded-Proto were the
- * caller's to send, and whatever they sent makes these URLs as it makes every other.
- */
-function origin(ctx: Ctx): string {
-  return ctx.base.replace(/\/switchyard$/, '');
+/** A widget's pre-chat form as stored (checked when it was set); null when it asks for the name alone. */
+export function preEngagementOf(row: WidgetRow): PreEngagementConfig | null {
+  return row.pre_engagement_config ? parsePreEngagementConfig(JSON.parse(row.pre_engagement_config)) : null;
 }
 
 async function setOrigins(tx: Executor, sid: string, origins: string[]): Promise<void> {
   await tx.run('DELETE FROM webchat_widget_origins WHERE widget_sid = ?', [sid]);
   for (const o of origins) await tx.run('INSERT INTO webchat_widget_origins (widget_sid, origin) VALUES (?, ?)', [sid, o]);
-}
-
-/**
- * AllowedOrigins: repeated, each an http(s) origin (scheme://host[:port], normalised as a browser
- * sends it in Origin); an empty value alone names none (any origin). Undefined when not given.
- */
-function allowedOrigins(p: Params): string[] | undefined {
-  if (!p.has('AllowedOrigins')) return undefined;
-  const given = p.all('AllowedOrigins').filter((v) => v !== '');
-  if (given.length > MAX_ORIGINS) throw invalidParameter(`AllowedOrigins names ${given.length} origins; the limit is ${MAX_ORIGINS}`);
-  return [...new Set(given.map(parseOrigin))];
-}
-
-function parseOrigin(value: string): string {
-  const bad = invalidParameter(`Invalid AllowedOrigins parameter: '${value.slice(0, 80)}' is not an origin (http(s)://host[:port])`);
-  if (value.length > 256) throw bad;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw bad;
-  }
-  if (!/^https?:$/.test(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || value.includes('#')) throw bad;
-  return u.origin;
-}
-
-export function renderWidget(ctx: Ctx, w: Widget) {
-  const site = origin(ctx);
-  return {
-    sid: w.sid,
-    account_sid: w.account_sid,
-    workspace_sid: w.workspace_sid,
-    workflow_sid: w.workflow_sid,
-    task_channel: w.task_channel,
-    friendly_name: w.friendly_name,
-    allowed_origins: w.allowed_origins,
-    date_created: isoDate(w.date_created),
-    date_updated: isoDate(w.date_updated),
-    // What a site owner pastes: the chat page itself, or the script that adds a button opening it.
-    chat_url: `${site}/webchat/?widget=${w.sid}`,
-    embed_script: `<script src="${site}/webchat/embed.js" data-widget="${w.sid}"></script>`,
-    url: `${ctx.base}/v1/WebChat/Widgets/${w.sid}`,
-  };
-}
-
-/** POST/GET /switchyard/v1/WebChat/Widgets, GET/POST/DELETE /switchyard/v1/WebChat/Widgets/{Sid} (Basic auth, like the rest). */
-export function widgetRoutes(service: WidgetService): Route[] {
-  const PATH = '/v1/WebChat/Widgets';
-  return [
-    {
-      method: 'POST',
-      path: PATH,
-      handler: async (ctx) => {
-        const p = ctx.body;
-        const input: WidgetInput = {
-          workspaceSid: p.sid('WorkspaceSid', 'WS', { required: true }) as string,
-          workflowSid: p.sid('WorkflowSid', 'WW'),
-          taskChannel: p.string('TaskChannel', { nonEmpty: true, maxLength: 64 }) ?? 'chat',
-          friendlyName: p.string('FriendlyName', { nonEmpty: true, maxLength: 64 }) ?? 'Web chat',
-          allowedOrigins: allowedOrigins(p),
-        };
-        return { status: 201, body: renderWidget(ctx, await service.create(ctx.accountSid, input)) };
-      },
-    },
-    {
-      method: 'GET',
-      path: PATH,
-      handler: async (ctx) => {
-        const page = pageRequest(ctx);
-        const rows = await service.list(ctx.accountSid, page.pageSize + 1, page.offset);
-        return pageReply(ctx, 'widgets', rows.map((w) => renderWidget(ctx, w)), page);
-      },
-    },
-    {
-      method: 'GET',
-      path: `${PATH}/:Sid`,
-      handler: async (ctx) => ({ body: renderWidget(ctx, await service.get(ctx.accountSid, ctx.params.Sid)) }),
-    },
-    {
-      method: 'POST',
-      path: `${PATH}/:Sid`,
-      handler: async (ctx) => {
-        const input: WidgetUpdate = {
-          friendlyName: ctx.body.string('FriendlyName', { nonEmpty: true, maxLength: 64 }),
-          allowedOrigins: allowedOrigins(ctx.body),
-        };
-        return { body: renderWidget(ctx, await service.update(ctx.accountSid, ctx.params.Sid, input)) };
-      },
-    },
-    {
-      method: 'DELETE',
-      path: `${PATH}/:Sid`,
-      handler: async (ctx) => {
-        await service.delete(ctx.accountSid, ctx.params.Sid);
-        return { status: 204 };
-      },
-    },
-  ];
 }
