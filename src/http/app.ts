@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Accounts } from '../accounts/accounts.ts';
 import { TwilioError, headersTooLarge, internal, invalidParameter, methodNotAllowed, notFound, payloadTooLarge, requestTimeout } from '../core/errors.ts';
@@ -120,20 +120,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
     (req.raw as RawRequest)[QUERY] = formParams(searchOf(req.url), 'query');
   });
 
-  const known: { method: string; pattern: RegExp }[] = [];
-  for (const product of options.products) {
-    for (const route of product.routes) {
-      const url = `/${product.name}${route.path}`;
-      known.push({ method: route.method, pattern: toPattern(url) });
-      app.route({ method: route.method, url, handler: (req, reply) => handle(product, route, req, reply, options.accounts) });
-    }
-  }
+  // Every route, however registered (products, public routes, pages, probes): what a 405 is decided from.
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url ?? route.path));
+  app.decorateRequest('accountSid', '');
+  for (const product of options.products) app.register(productPlugin(product, options.accounts), { prefix: `/${product.name}` });
 
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0];
-    const other = known.find((k) => k.pattern.test(path));
-    const err = other ? methodNotAllowed(req.method, stripProduct(path)) : notFound(stripProduct(path));
-    return sendError(reply, err);
+    const allowed = routes.methodsFor(path);
+    // No route for the path, or one for this very method that found nothing there (an unknown page file).
+    if (allowed.length === 0 || allowed.includes(req.method)) return sendError(reply, notFound(stripProduct(path)));
+    reply.header('allow', allowed.join(', '));
+    return sendError(reply, methodNotAllowed(req.method, stripProduct(path)));
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -148,8 +147,30 @@ export function buildApp(options: AppOptions): FastifyInstance {
   return app;
 }
 
-async function handle(product: Product, route: Route, req: FastifyRequest, reply: FastifyReply, accounts: Accounts) {
-  const accountSid = await accounts.authenticate(req.headers.authorization);
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The account the request's credentials authenticate (a product's routes only; '' elsewhere). */
+    accountSid: string;
+  }
+}
+
+/**
+ * A Twilio product as a Fastify plugin, registered under its prefix: its own onRequest hook
+ * authenticates every request before the body is read, and its routes see the account on the request.
+ */
+function productPlugin(product: Product, accounts: Accounts): FastifyPluginAsync {
+  const plugin: FastifyPluginAsync = async (scope) => {
+    scope.addHook('onRequest', async (req) => {
+      req.accountSid = await accounts.authenticate(req.headers.authorization);
+    });
+    for (const route of product.routes) scope.route({ method: route.method, url: route.path, handler: (req, reply) => handle(product, route, req, reply) });
+  };
+  // Named in Fastify's plugin tree (printPlugins).
+  Object.defineProperty(plugin, 'name', { value: `${product.name} product` });
+  return plugin;
+}
+
+async function handle(product: Product, route: Route, req: FastifyRequest, reply: FastifyReply) {
   const raw = req.raw as RawRequest;
   const path = req.url.split('?')[0].slice(product.name.length + 1);
   const hostRouted = raw[HOST_ROUTED];
@@ -166,7 +187,7 @@ async function handle(product: Product, route: Route, req: FastifyRequest, reply
     json: req.body instanceof URLSearchParams ? undefined : req.body,
     query: new Params(raw[QUERY] ?? new URLSearchParams(), 'query'),
     header: (name) => headerValue(req.headers[name.toLowerCase()]),
-    accountSid,
+    accountSid: req.accountSid,
     base,
   };
   const result = await route.handler(ctx);
@@ -174,6 +195,25 @@ async function handle(product: Product, route: Route, req: FastifyRequest, reply
   if (result.headers) reply.headers(result.headers);
   if (result.body === undefined) return reply.send();
   return reply.type('application/json').send(JSON.stringify(result.body));
+}
+
+/**
+ * The routes' paths as patterns, to tell a wrong method (405, with Allow) from an unknown path
+ * (404). A wildcard route (a page's files, CORS preflights) says nothing about which resources
+ * exist under it, so it never turns a 404 into a 405.
+ */
+class RouteTable {
+  private readonly entries: { method: string; pattern: RegExp }[] = [];
+
+  add(method: string | string[], url: string): void {
+    if (url.includes('*')) return;
+    const pattern = new RegExp('^' + url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+') + '/?$');
+    for (const m of Array.isArray(method) ? method : [method]) this.entries.push({ method: m, pattern });
+  }
+
+  methodsFor(path: string): string[] {
+    return [...new Set(this.entries.filter((e) => e.pattern.test(path)).map((e) => e.method))].sort();
+  }
 }
 
 function sendError(reply: FastifyReply, err: TwilioError) {
@@ -185,10 +225,6 @@ function sendError(reply: FastifyReply, err: TwilioError) {
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-function toPattern(url: string): RegExp {
-  return new RegExp('^' + url.replace(/:[A-Za-z]+/g, '[^/]+') + '/?$');
 }
 
 function stripProduct(path: string): string {

@@ -29,28 +29,28 @@ export function publicRoutes(
   widgetOf: (req: FastifyRequest) => string | undefined,
   routes: (scope: FastifyInstance, limiter: Limiter) => void,
 ): void {
-  app.register(
-    async (scope) => {
-      const limiter = await Limiter.register(scope, api.clock, api.limits);
-      await scope.register(cors, {
-        delegator: async (req: FastifyRequest) => {
-          const origin = crossOrigin(req);
-          if (origin === undefined || !(await api.allowsOrigin(origin, widgetOf(req)))) return { origin: false };
-          return {
-            origin: true,
-            methods: ['GET', 'POST'],
-            allowedHeaders: ['Authorization', 'Content-Type'],
-            exposedHeaders: ['Retry-After'],
-            maxAge: 600,
-            // A preflight without Access-Control-Request-Method still gets an answer, not a plain-text 400.
-            strictPreflight: false,
-          };
-        },
-      });
-      routes(scope, limiter);
-    },
-    { prefix },
-  );
+  const plugin = async (scope: FastifyInstance) => {
+    const limiter = await Limiter.register(scope, api.clock, api.limits);
+    await scope.register(cors, {
+      delegator: async (req: FastifyRequest) => {
+        const origin = crossOrigin(req);
+        if (origin === undefined || !(await api.allowsOrigin(origin, widgetOf(req)))) return { origin: false };
+        return {
+          origin: true,
+          methods: ['GET', 'POST'],
+          allowedHeaders: ['Authorization', 'Content-Type'],
+          exposedHeaders: ['Retry-After'],
+          maxAge: 600,
+          // A preflight without Access-Control-Request-Method still gets an answer, not a plain-text 400.
+          strictPreflight: false,
+        };
+      },
+    });
+    routes(scope, limiter);
+  };
+  // Named in Fastify's plugin tree (printPlugins).
+  Object.defineProperty(plugin, 'name', { value: `${prefix} public routes` });
+  app.register(plugin, { prefix });
 }
 
 /** The Origin of a page elsewhere; undefined for the server's own pages and for clients that send none. */

@@ -18,7 +18,7 @@ const TYPES: Record<string, string> = {
 
 /**
  * GET / (public/index.html), /agent/, /webchat/, /supervisor/ (and their files), /vendor/<bundle> (the official SDKs, vendor.ts). Paths are resolved
- * inside public/ and never outside it; unknown files are 404 with Twilio's error body shape.
+ * inside public/ and never outside it; unknown files go to the app's not-found handler.
  */
 export function servePages(app: FastifyInstance): void {
   const send = async (file: string, reply: import('fastify').FastifyReply) => {
@@ -26,7 +26,8 @@ export function servePages(app: FastifyInstance): void {
       const body = await readFile(file);
       return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body);
     } catch {
-      return reply.code(404).type('application/json').send(JSON.stringify({ code: 20404, message: 'Not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }));
+      // The app's not-found handler: Twilio's 404 body, or a 405 where another method has a route (GET /webchat/v1/Sessions).
+      return reply.callNotFound();
     }
   };
   // `/`: a page linking the pages, health, metrics and where the docs are, for whoever opens the server's address
