@@ -4,7 +4,10 @@ import type { ConversationsApi } from '../conversations/services.ts';
 import type { Flex } from '../flex/services.ts';
 import type { Database } from '../store/database.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
+import type { CannedResponses } from './canned-responses.ts';
 import type { AgentCredentials } from './credentials.ts';
+import type { DeskSettingsStore } from './desk-settings.ts';
+import type { DispositionCodes } from './disposition-codes.ts';
 
 /** What the agent routes use: the products they act through, and the token minter. */
 export interface AgentDeps {
@@ -12,6 +15,9 @@ export interface AgentDeps {
   clock: Clock;
   tokens: TokenMinter;
   credentials: AgentCredentials;
+  canned: CannedResponses;
+  codes: DispositionCodes;
+  settings: DeskSettingsStore;
   taskRouter: TaskRouter;
   conversations: ConversationsApi;
   flex: Flex;

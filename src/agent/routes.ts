@@ -5,12 +5,15 @@ import { bodyParams } from './body.ts';
 import { isSid } from '../core/sid.ts';
 import { USERNAME_MAX, usernameKey } from './credentials.ts';
 import type { AgentDeps } from './deps.ts';
+import { contact } from './contact.ts';
+import { desk, searchCanned } from './desk.ts';
 import { directory } from './directory.ts';
 import { endChat } from './end-chat.ts';
 import { refreshTokens } from './refresh.ts';
 import { signIn } from './sign-in.ts';
 import { transcript } from './transcript.ts';
-import { transfer } from './transfer.ts';
+import { transfer, updateTransfer } from './transfer.ts';
+import { wrapUp } from './wrapup.ts';
 
 export const AGENT_PREFIX = '/switchyard/v1/Agent';
 
@@ -40,6 +43,11 @@ export function agentRoutes(app: FastifyInstance, deps: AgentDeps, api: PublicAp
     scope.get('/Tasks/:TaskSid/Messages', (req, reply) => transcript(deps, req, reply));
     scope.post('/Tasks/:TaskSid/EndChat', (req, reply) => endChat(deps, req, reply));
     scope.post('/Tasks/:TaskSid/Transfer', (req, reply) => transfer(deps, req, reply));
+    scope.post('/Tasks/:TaskSid/Transfers/:TransferSid', (req, reply) => updateTransfer(deps, req, reply));
+    scope.get('/Tasks/:TaskSid/Contact', (req, reply) => contact(deps, req, reply));
+    scope.post('/Tasks/:TaskSid/WrapUp', (req, reply) => wrapUp(deps, req, reply));
+    scope.get('/Desk', (req, reply) => desk(deps, req, reply));
+    scope.get('/CannedResponses', (req, reply) => searchCanned(deps, req, reply));
   });
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { MessageRow } from '../conversations/model.ts';
 import { agentFromBearer } from './bearer.ts';
 import type { AgentDeps } from './deps.ts';
+import { messageView } from './message-view.ts';
 import { interactionOf, ownTask } from './own-task.ts';
 
 const LIMIT = 1000;
@@ -24,18 +24,4 @@ export async function transcript(deps: AgentDeps, req: FastifyRequest, reply: Fa
       messages: views.map(({ message }) => messageView(message)),
     }),
   );
-}
-
-/** The fields the desktop shows, named as the SDK's Message names them (sid, index, author, body). */
-function messageView(m: MessageRow) {
-  return {
-    sid: m.sid,
-    index: Number(m.message_index),
-    author: m.author,
-    body: m.body,
-    attributes: m.attributes,
-    participant_sid: m.participant_sid,
-    media: m.media ? JSON.parse(m.media) : null,
-    date_created: new Date(Number(m.date_created)).toISOString(),
-  };
 }
