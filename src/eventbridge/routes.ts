@@ -120,6 +120,7 @@ export class EnvelopeRoutes {
     for (let attempt = 1; ; attempt++) {
       const { worker } = await this.tr.workers.get(s.accountSid, s.workspaceSid, workerSid);
       keepsIdentity(worker, input);
+      if (s.role !== 'admin') keepsRoles(worker, input, s.role);
       try {
         return eb.worker(await this.tr.workers.update(s.accountSid, s.workspaceSid, workerSid, input, c.ifMatch ?? String(worker.version)));
       } catch (err) {
@@ -338,6 +339,28 @@ function keepsIdentity(worker: WorkerRow, input: WorkerInput): void {
   const after = agentIdentity({ ...worker, attributes: input.attributes });
   if (!own.includes(after))
     throw forbidden(`A token may not give Worker ${worker.sid} the chat identity '${after}' (from contact_uri): it keeps '${agentIdentity(worker)}' or its name; an administrator can, with account credentials`);
+}
+
+/**
+ * No worker or supervisor token gives a worker a Flex role (the `roles` attribute) it does not
+ * have: the supervisor board opens to workers whose attributes carry the supervisor role, so only
+ * an administrator grants one (account credentials, or an admin token). Tokens set attributes
+ * whole, so leaving roles out, or some of them, is allowed.
+ */
+function keepsRoles(worker: WorkerRow, input: WorkerInput, role: string): void {
+  if (input.attributes === undefined) return;
+  const before = new Set(rolesIn(worker.attributes));
+  const added = rolesIn(input.attributes).filter((r) => !before.has(r));
+  if (added.length > 0) throw forbidden(`A ${role} token may not give Worker ${worker.sid} the role ${added.join(', ')}; an administrator can, with account credentials`);
+}
+
+function rolesIn(attributes: string): string[] {
+  try {
+    const roles = (JSON.parse(attributes) as { roles?: unknown }).roles;
+    return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string').map((r) => r.toLowerCase()) : [];
+  } catch {
+    return [];
+  }
 }
 
 function isoDate(p: Params, name: string): number | undefined {
