@@ -38,6 +38,8 @@ export class EmailListener {
       banner: 'Switchyard',
       size: options.maxBytes,
       authOptional: true,
+      // RFC 2034 codes (5.1.1 no such mailbox, 4.3.0 try later): what senders' bounces quote to the author.
+      hideENHANCEDSTATUSCODES: false,
       disabledCommands: options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
       ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
       maxClients: MAX_CLIENTS,
