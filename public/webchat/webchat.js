@@ -1,287 +1,483 @@
-// The customer's web chat: plain JS, no build. It starts a session (POST /webchat/v1/Sessions) and
-// then runs Twilio's official Conversations SDK (window.Twilio.Conversations, served from
+// The customer's web chat: plain modules, no build. It starts a session (POST /webchat/v1/Sessions)
+// and then runs Twilio's official Conversations SDK (window.Twilio.Conversations, served from
 // /vendor/twilio-conversations.js) with the session's token, pointed at this server's twilsock
-// endpoint: messages both ways, who joins and leaves, reconnecting and catching up are the SDK's.
-// The session is kept in sessionStorage, so a reload resumes the same chat; the token is renewed
-// when the server says it is about to expire (the SDK's tokenAboutToExpire) and handed to the SDK.
-'use strict';
+// endpoint: messages, media, typing, read horizons, who joins and leaves, reconnecting and catching
+// up are the SDK's. The session (and what the customer was writing) is kept in sessionStorage, so a
+// reload resumes the same chat; the token is renewed when the SDK says it is about to expire.
+import { applyWidget, loadWidget, readForm } from './setup.js';
+import * as transcript from './transcript.js';
 
-(function () {
-  const $ = (id) => document.getElementById(id);
-  const params = new URLSearchParams(location.search);
-  const widget = params.get('widget') || '';
-  const storeKey = 'switchyard.webchat.' + widget;
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const widgetSid = params.get('widget') || '';
+const storeKey = 'switchyard.webchat.' + widgetSid;
+const MAX_FILE = 5 * 1024 * 1024;
+/** In the embed panel: the panel tells whether it is open (what the customer can see is what they read). */
+const embedded = window.parent !== window;
 
-  let session = null; // {conversation_sid, identity, token, expires, ttl, twilsock_url, name}
-  let client = null;
-  let conversation = null;
-  let wasConnected = false;
-  let closed = false; // the agent closed the chat
-  const seen = new Set(); // message SIDs already shown
-  const names = new Map(); // participant SID or identity → display name
+let widget = null;
+let session = null; // {conversation_sid, identity, token, expires, ttl, twilsock_url, name}
+let client = null;
+let conversation = null;
+let lastName = '';
 
-  function problem(text) {
-    $('problem').textContent = text;
-    $('problem').hidden = !text;
+/**
+ * What the status line says and what can be done, from what is known: `ended` and the connection
+ * first, then who of the staff (agents, supervisors) is in the chat now and who was before.
+ */
+const chat = { connection: 'connecting', ended: null, endedByMe: false, staff: new Map(), left: null, readUpTo: null, typing: new Map() };
+const seen = new Set(); // message SIDs shown
+const names = new Map(); // participant SID or identity → display name
+let panelOpen = true;
+let unread = 0;
+
+function resetChat() {
+  Object.assign(chat, { connection: 'connecting', ended: null, endedByMe: false, left: null, readUpTo: null });
+  chat.staff.clear();
+  chat.typing.clear();
+  seen.clear();
+  names.clear();
+  unread = 0;
+  tellParent();
+}
+
+function render() {
+  let state;
+  let text;
+  if (chat.ended) [state, text] = ['ended', chat.ended];
+  else if (chat.connection === 'failed') [state, text] = ['failed', 'The chat could not connect. Reload the page to try again.'];
+  else if (chat.connection === 'reconnecting') [state, text] = ['reconnecting', 'Connection lost. Reconnecting… What you write is kept.'];
+  else if (chat.connection === 'connecting') [state, text] = ['connecting', 'Connecting…'];
+  else if (chat.staff.size) [state, text] = ['joined', `You're chatting with ${[...chat.staff.values()].join(' and ')}.`];
+  else if (chat.left) [state, text] = ['left', `${chat.left} left the chat.`];
+  else [state, text] = ['waiting', 'Connected. Waiting for an agent to join: you can write now.'];
+  const status = $('status');
+  if (status.dataset.state !== state || status.textContent !== text) {
+    status.dataset.state = state;
+    status.textContent = text;
   }
+  const ready = state !== 'ended' && state !== 'failed' && state !== 'connecting' && state !== 'reconnecting' && !!conversation;
+  $('send').disabled = !ready;
+  $('attach').disabled = !ready;
+  // Ended: nothing can be sent, and what was being written stays in the box, to copy or to take along.
+  $('message').disabled = state === 'ended';
+  $('end').hidden = state === 'ended';
+  $('new-chat').hidden = state !== 'ended';
+  if (state === 'ended') $('confirm-end').hidden = true;
+  const typists = [...chat.typing.values()];
+  $('typing').textContent = state === 'ended' || !typists.length ? '' : `${typists.join(' and ')} ${typists.length > 1 ? 'are' : 'is'} typing…`;
+}
 
-  function status(text, isError) {
-    $('status').textContent = text;
-    $('status').classList.toggle('error', !!isError);
+function composeError(text) {
+  $('compose-error').textContent = text || '';
+  $('compose-error').hidden = !text;
+}
+
+// ---- The session, kept for a reload
+function save() {
+  try {
+    sessionStorage.setItem(storeKey, JSON.stringify({ ...session, draft: $('message').value }));
+  } catch (_) {
+    /* private mode: the chat still works, it just does not survive a reload */
   }
+}
 
-  function displayName(p) {
-    const a = (p && p.attributes) || {};
-    for (const k of ['friendlyName', 'friendly_name', 'name']) if (typeof a[k] === 'string' && a[k].trim()) return a[k].trim();
-    return p.identity || 'Someone';
+function forget() {
+  try {
+    sessionStorage.removeItem(storeKey);
+  } catch (_) {
+    /* nothing stored */
   }
+}
 
-  function remember(p) {
-    const name = displayName(p);
-    names.set(p.sid, name);
-    if (p.identity) names.set(p.identity, name);
-    return name;
-  }
+async function post(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(data.message || 'HTTP ' + res.status), { status: res.status, code: data.code, retryAfter: res.headers.get('retry-after') });
+  return data;
+}
 
-  function line(cls, author, text) {
-    const li = document.createElement('li');
-    li.className = cls;
-    if (author) {
-      const who = document.createElement('span');
-      who.className = 'author';
-      who.textContent = author;
-      li.appendChild(who);
-    }
-    li.appendChild(document.createTextNode(text));
-    const list = $('transcript');
-    list.appendChild(li);
-    list.scrollTop = list.scrollHeight;
-    return li;
-  }
-
-  function showMessage(m) {
-    if (seen.has(m.sid)) return;
-    seen.add(m.sid);
-    const mine = m.author === session.identity;
-    const author = mine ? 'You' : names.get(m.participantSid) || names.get(m.author) || m.author;
-    const li = line(mine ? 'mine' : 'theirs', author, m.body || '');
-    li.dataset.sid = m.sid;
-  }
-
-  function save() {
-    try {
-      sessionStorage.setItem(storeKey, JSON.stringify(session));
-    } catch (_) {
-      /* private mode: the chat still works, it just does not survive a reload */
-    }
-  }
-
-  function forget() {
-    try {
-      sessionStorage.removeItem(storeKey);
-    } catch (_) {
-      /* nothing stored */
-    }
-  }
-
-  async function post(path, body) {
-    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error(data.message || 'HTTP ' + res.status), { status: res.status, code: data.code });
-    return data;
-  }
-
-  // ---- Token: renewed while still valid; a 401 (expired) or 404 (the chat was closed) ends it.
-  async function renew() {
-    try {
-      const fresh = await post('/webchat/v1/Sessions/Token', { Token: session.token });
-      session.token = fresh.token;
-      session.expires = fresh.expires;
-      session.ttl = fresh.ttl;
-      save();
-      if (client) await client.updateToken(session.token);
-    } catch (err) {
-      if (err.status === 401 || err.status === 404) ended(err.status === 404 ? 'This chat has ended.' : 'Your chat session expired.');
-      throw err;
-    }
-  }
-
-  // ---- The SDK
-  function connect() {
-    status('Connecting…');
-    const logLevel = params.get('log') || 'error';
-    client = new window.Twilio.Conversations.Client(session.token, { twilsock: { uri: session.twilsock_url }, logLevel });
-    client.on('stateChanged', (state) => {
-      if (state === 'initialized') opened();
-      else if (state === 'failed') status('The chat could not connect. Reload the page to try again.', true);
-    });
-    client.on('connectionStateChanged', (state) => {
-      if (closed) return;
-      if (state === 'connected' && wasConnected && conversation) {
-        // The SDK has reconnected and replays what it missed.
-        $('send').disabled = false;
-        status('Connected again.');
-      } else if (state === 'connecting' && wasConnected) {
-        $('send').disabled = true;
-        status('Connection lost. Reconnecting…', true);
-      } else if (state === 'denied') {
-        // The token was refused (it ran out while offline): a valid one is asked for once.
-        renew().catch(() => {});
-      }
-    });
-    client.on('tokenAboutToExpire', () => renew().catch(() => {}));
-    client.on('tokenExpired', () => ended('Your chat session expired.'));
-    client.on('messageAdded', (m) => {
-      if (m.conversation.sid === session.conversation_sid) showMessage(m);
-    });
-    client.on('participantJoined', (p) => participantLine(p, 'joined'));
-    client.on('participantLeft', (p) => participantLine(p, 'left'));
-    client.on('conversationUpdated', ({ conversation: c, updateReasons }) => {
-      if (c.sid === session.conversation_sid && updateReasons.includes('state') && isClosed(c)) chatClosed();
-    });
-  }
-
-  /** The SDK is ready: the conversation so far (who is in it, its last messages), then live events. */
-  async function opened() {
-    try {
-      conversation = await client.getConversationBySid(session.conversation_sid);
-      const people = await conversation.getParticipants();
-      for (const p of people) remember(p);
-      const page = await conversation.getMessages(100);
-      const earlier = page.hasPrevPage ? (await page.prevPage()).items : [];
-      for (const m of earlier.concat(page.items)) showMessage(m);
-      if (isClosed(conversation)) return chatClosed();
-      wasConnected = true;
-      $('send').disabled = false;
-      const here = people.filter((p) => p.identity && p.identity !== session.identity).map(displayName);
-      status(here.length ? 'Connected. ' + here.join(', ') + (here.length > 1 ? ' are here.' : ' is here.') : 'Connected. An agent will be with you shortly.');
-    } catch (err) {
-      status('The chat could not be opened: ' + err.message, true);
-    }
-  }
-
-  function participantLine(p, event) {
-    if (p.conversation.sid !== session.conversation_sid || p.identity === session.identity) return;
-    const name = remember(p);
-    line('system', '', event === 'joined' ? name + ' joined' : name + ' left the chat');
-    if (event === 'joined') status('Connected. ' + name + ' is here.');
-  }
-
-  function shutdown() {
-    const c = client;
-    client = null;
-    conversation = null;
-    wasConnected = false;
-    if (c) {
-      c.removeAllListeners();
-      c.shutdown().catch(() => {});
-    }
-  }
-
-  const isClosed = (c) => !!(c.state && c.state.current === 'closed');
-
-  /** The agent closed the chat: nothing more can be written, but the SDK stays to show who leaves. */
-  function chatClosed() {
-    closed = true;
-    forget();
-    $('send').disabled = true;
-    $('message').disabled = true;
-    status('This chat has ended. Start a new chat to talk to us again.');
-  }
-
-  function ended(text) {
-    shutdown();
-    forget();
-    $('send').disabled = true;
-    $('message').disabled = true;
-    status(text + ' Start a new chat to talk to us again.', true);
-  }
-
-  function open(s) {
-    session = s;
-    closed = false;
+/** A fresh token while the current one is valid; a 401 (expired) or 404 (the chat was closed) ends the chat. */
+async function renew() {
+  try {
+    const fresh = await post('/webchat/v1/Sessions/Token', { Token: session.token });
+    Object.assign(session, { token: fresh.token, expires: fresh.expires, ttl: fresh.ttl });
     save();
-    $('start').hidden = true;
-    $('chat').hidden = false;
-    $('message').disabled = false;
-    $('send').disabled = true;
-    connect();
-    $('message').focus();
+    if (client) await client.updateToken(session.token);
+  } catch (err) {
+    if (err.status === 401 || err.status === 404) ended(err.status === 404 ? 'This chat has ended.' : 'This chat has ended: your session expired.');
+    throw err;
   }
+}
 
-  // ---- Forms
-  $('start').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const name = $('name').value.trim();
-    if (!name) {
-      problem('Please tell us your name.');
-      $('name').focus();
-      return;
-    }
-    problem('');
-    $('start-button').disabled = true;
-    try {
-      const s = await post('/webchat/v1/Sessions', { Widget: widget, Name: name });
-      names.set(s.identity, name);
-      open({ ...s, name });
-    } catch (err) {
-      problem('The chat could not start: ' + err.message);
-    } finally {
-      $('start-button').disabled = false;
+// ---- Who is who
+function displayName(p) {
+  const a = (p && p.attributes) || {};
+  for (const k of ['friendlyName', 'friendly_name', 'name']) if (typeof a[k] === 'string' && a[k].trim()) return a[k].trim();
+  return (p && p.identity) || 'Someone';
+}
+
+function remember(p) {
+  const name = displayName(p);
+  names.set(p.sid, name);
+  if (p.identity) names.set(p.identity, name);
+  return name;
+}
+
+/** Agents and supervisors: chat users who are not web chat guests (an SMS customer has no identity). */
+function isStaff(p) {
+  const type = p.attributes && p.attributes.member_type;
+  if (type === 'agent' || type === 'supervisor') return true;
+  return !!p.identity && p.identity !== session.identity && !p.identity.startsWith('guest-');
+}
+
+/** How far the staff have read: the furthest read horizon among them (horizons only move forward here). */
+function readHorizon(people, max = null) {
+  for (const p of people) if (isStaff(p) && typeof p.lastReadMessageIndex === 'number') max = Math.max(max ?? -1, p.lastReadMessageIndex);
+  return max;
+}
+
+// ---- The SDK
+function connect() {
+  chat.connection = 'connecting';
+  render();
+  const logLevel = params.get('log') || 'error';
+  client = new window.Twilio.Conversations.Client(session.token, { twilsock: { uri: session.twilsock_url }, logLevel });
+  const mine = (c) => c && c.sid === session.conversation_sid;
+  client.on('stateChanged', (state) => {
+    if (state === 'initialized') opened();
+    else if (state === 'failed') {
+      chat.connection = 'failed';
+      render();
     }
   });
+  client.on('connectionStateChanged', (state) => {
+    if (state === 'connected' && conversation) chat.connection = 'connected';
+    else if (state === 'connecting' && conversation) chat.connection = 'reconnecting';
+    else if (state === 'denied') renew().catch(() => {}); // the token ran out while offline: a valid one is asked for once
+    render();
+  });
+  client.on('tokenAboutToExpire', () => renew().catch(() => {}));
+  client.on('tokenExpired', () => ended('This chat has ended: your session expired.'));
+  client.on('messageAdded', (m) => {
+    if (mine(m.conversation)) showMessage(m, true);
+  });
+  client.on('participantJoined', (p) => {
+    if (mine(p.conversation)) joined(p, true);
+  });
+  client.on('participantLeft', (p) => {
+    if (mine(p.conversation)) left(p);
+  });
+  client.on('participantUpdated', ({ participant, updateReasons }) => {
+    if (!mine(participant.conversation) || !updateReasons.includes('lastReadMessageIndex')) return;
+    chat.readUpTo = readHorizon([participant], chat.readUpTo);
+    transcript.receipts(chat.readUpTo);
+  });
+  client.on('typingStarted', (p) => {
+    if (!mine(p.conversation) || p.identity === session.identity) return;
+    chat.typing.set(p.sid, remember(p));
+    render();
+  });
+  client.on('typingEnded', (p) => {
+    if (!mine(p.conversation)) return;
+    chat.typing.delete(p.sid);
+    render();
+  });
+  client.on('conversationUpdated', ({ conversation: c, updateReasons }) => {
+    if (mine(c) && updateReasons.includes('state') && isClosed(c)) ended('This chat has ended.');
+  });
+}
 
-  async function send() {
-    const body = $('message').value;
-    if (!body.trim()) return;
-    if (!conversation || $('send').disabled) {
-      status('Not connected: your message was kept, send it again once connected.', true);
-      return;
+const isClosed = (c) => !!(c.state && c.state.current === 'closed');
+
+/** The SDK is ready: the conversation so far (who is in it, its last messages), then live events. */
+async function opened() {
+  try {
+    conversation = await client.getConversationBySid(session.conversation_sid);
+    const people = await conversation.getParticipants();
+    for (const p of people) {
+      remember(p);
+      if (isStaff(p)) chat.staff.set(p.sid, displayName(p));
     }
-    $('message').value = '';
-    $('message').focus();
-    try {
-      await conversation.sendMessage(body);
-    } catch (err) {
-      if (!$('message').value) $('message').value = body;
-      status('Your message was not sent: ' + err.message, true);
-    }
+    chat.readUpTo = readHorizon(people);
+    const page = await conversation.getMessages(100);
+    const earlier = page.hasPrevPage ? (await page.prevPage()).items : [];
+    for (const m of earlier.concat(page.items)) showMessage(m, false);
+    transcript.receipts(chat.readUpTo);
+    if (isClosed(conversation)) return ended('This chat has ended.');
+    chat.connection = 'connected';
+    render();
+    markRead();
+  } catch (err) {
+    console.error('web chat: the conversation could not be opened', err);
+    chat.connection = 'failed';
+    render();
   }
+}
 
-  $('compose').addEventListener('submit', (e) => {
-    e.preventDefault();
-    send();
-  });
-  $('message').addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      send();
+function showMessage(m, live) {
+  if (seen.has(m.sid)) return;
+  seen.add(m.sid);
+  const mine = m.author === session.identity;
+  const author = mine ? 'You' : names.get(m.participantSid) || names.get(m.author) || m.author;
+  transcript.messageLine(m, author, mine);
+  if (!mine) {
+    chat.typing.delete(m.participantSid);
+    render();
+    if (live && !(panelOpen && document.visibilityState === 'visible')) {
+      unread++;
+      tellParent();
     }
-  });
-  $('end').addEventListener('click', () => {
-    shutdown();
-    forget();
-    session = null;
-    seen.clear();
-    names.clear();
-    $('transcript').textContent = '';
-    $('chat').hidden = true;
-    $('start').hidden = false;
-    $('name').focus();
-  });
+    markRead();
+  }
+  transcript.receipts(chat.readUpTo);
+}
 
-  // ---- Start
-  if (!/^YW[0-9a-fA-F]{32}$/.test(widget)) {
-    problem('This chat is not set up: the page needs ?widget=YW… in its address.');
+function joined(p, live) {
+  if (p.identity === session.identity) return;
+  const name = remember(p);
+  if (isStaff(p)) {
+    chat.staff.set(p.sid, name);
+    chat.left = null;
+  }
+  if (live) transcript.systemLine(name + ' joined');
+  render();
+}
+
+function left(p) {
+  if (p.identity === session.identity) return ended('This chat has ended.');
+  const name = names.get(p.sid) || displayName(p);
+  transcript.systemLine(name + ' left the chat');
+  chat.typing.delete(p.sid);
+  if (chat.staff.delete(p.sid) && !chat.staff.size) chat.left = name;
+  render();
+}
+
+/** What the customer can see, they have read: the read horizon moves while the chat is in view. */
+let marking = false;
+function markRead() {
+  if (!conversation || chat.ended || marking || !panelOpen || document.visibilityState !== 'visible') return;
+  marking = true;
+  conversation
+    .setAllMessagesRead()
+    .catch(() => undefined)
+    .finally(() => (marking = false));
+  if (unread) {
+    unread = 0;
+    tellParent();
+  }
+}
+
+function shutdown() {
+  const c = client;
+  client = null;
+  conversation = null;
+  if (c) {
+    c.removeAllListeners();
+    c.shutdown().catch(() => {});
+  }
+}
+
+/** Nothing more can be sent: the reason says why; the box keeps its text; "Start a new chat" takes over. */
+function ended(text) {
+  if (chat.ended) return;
+  // The customer's own End chat: the conversation closing (which may be heard first) is theirs.
+  chat.ended = chat.endedByMe ? 'You ended this chat.' : text;
+  chat.typing.clear();
+  forget();
+  // The SDK stays while the conversation closes (who leaves is still shown), unless the token is gone.
+  if (/expired/.test(text)) shutdown();
+  render();
+  composeError('');
+  if (document.activeElement === $('message') || document.activeElement === $('send') || document.activeElement === $('end') || document.activeElement === $('confirm-yes'))
+    $('new-chat').focus();
+}
+
+function open(s) {
+  session = s;
+  resetChat();
+  $('loading').hidden = true;
+  $('start').hidden = true;
+  $('chat').hidden = false;
+  transcript.clear();
+  if (widget && widget.greeting) transcript.greetingLine(widget.title, widget.greeting);
+  if (s.draft && !$('message').value) $('message').value = s.draft;
+  save();
+  connect();
+  $('message').focus();
+}
+
+// ---- The start form
+async function startChat(e) {
+  e.preventDefault();
+  const form = readForm();
+  if (!form) return;
+  const error = $('start-error');
+  error.hidden = true;
+  $('start-button').disabled = true;
+  try {
+    const s = await post('/webchat/v1/Sessions', { Widget: widgetSid, Name: form.name, PreEngagementData: form.answers });
+    lastName = form.name;
+    names.set(s.identity, form.name);
+    open({ ...s, name: form.name });
+  } catch (err) {
+    error.textContent = startProblem(err);
+    error.hidden = false;
+    error.focus();
+  } finally {
+    $('start-button').disabled = false;
+  }
+}
+
+function startProblem(err) {
+  if (err.status === 429) return `Too many chats were started from here. Please try again in ${err.retryAfter || 'a few'} seconds.`;
+  if (err.status === 404) return 'This chat is not available any more. Please contact us another way.';
+  if (err.status === 403) return 'This chat cannot be started from this site.';
+  if (err.status === 400 && /PreEngagementData|Name/.test(err.message)) return 'Please check your answers: ' + err.message.replace(/^Invalid \w+ parameter: /, '');
+  if (err.status === 400) return 'No chat can be started right now. Please try again later.';
+  return 'The chat could not start. Check your connection and try again.';
+}
+
+function showStart() {
+  $('loading').hidden = true;
+  $('problem').hidden = true;
+  $('chat').hidden = true;
+  $('start').hidden = false;
+  if (lastName && !$('name').value) $('name').value = lastName;
+  (lastName ? $('start-button') : $('name')).focus();
+}
+
+// ---- Writing
+async function send() {
+  const body = $('message').value;
+  if (!body.trim()) return;
+  if (!conversation || $('send').disabled) {
+    composeError(chat.ended ? '' : 'Not connected yet: your message is kept; send it once connected.');
     return;
   }
-  fetch('/webchat/v1/Widgets/' + widget)
-    .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-    .then((w) => {
-      $('title').textContent = w.friendly_name;
-      document.title = w.friendly_name;
-    })
-    .catch(() => problem('This chat is not available right now.'));
+  composeError('');
+  $('message').value = '';
+  save();
+  $('message').focus();
+  try {
+    await conversation.sendMessage(body);
+  } catch (err) {
+    notSent(body, err);
+  }
+}
+
+/** A message that did not go: its text comes back to the box; the chat may have ended meanwhile. */
+async function notSent(body, err) {
+  console.error('web chat: a message was not sent', err);
+  if (body && !$('message').value) $('message').value = body;
+  save();
+  if (conversation && isClosed(conversation)) return ended('This chat has ended.');
+  try {
+    await renew(); // a closed chat answers 404 here, and ends the page's chat
+    composeError('Your message was not sent. Please try again.');
+  } catch (_) {
+    if (!chat.ended) composeError('Your message was not sent. Check your connection and try again.');
+  }
+}
+
+async function sendFile(file) {
+  composeError('');
+  if (file.size > MAX_FILE) return composeError(`${file.name} is ${transcript.sizeText(file.size)}; files can be up to 5 MB.`);
+  if (file.size === 0) return composeError(`${file.name} is empty.`);
+  const pending = transcript.pendingLine(`Sending ${file.name}…`);
+  try {
+    await conversation.sendMessage({ contentType: file.type || 'application/octet-stream', filename: file.name, media: file });
+  } catch (err) {
+    notSent('', err);
+    if (!chat.ended) composeError(`${file.name} was not sent. Please try again.`);
+  } finally {
+    pending.remove();
+  }
+}
+
+/** Keeps the draft, and tells the others (the SDK sends it at most once per typing timeout). */
+function typing() {
+  save();
+  if (conversation && !chat.ended) conversation.typing().catch(() => undefined);
+}
+
+async function endChat() {
+  $('confirm-end').hidden = true;
+  chat.endedByMe = true;
+  try {
+    await post('/webchat/v1/Sessions/End', { Token: session.token });
+    ended('You ended this chat.');
+  } catch (err) {
+    chat.endedByMe = false;
+    if (err.status === 404 || err.status === 401) return ended('This chat has ended.');
+    composeError('The chat could not be ended. Check your connection and try again.');
+    $('end').focus();
+  }
+}
+
+function newChat() {
+  shutdown();
+  forget();
+  session = null;
+  resetChat();
+  transcript.clear();
+  composeError('');
+  // What was being written goes along to the next chat.
+  $('message').disabled = false;
+  showStart();
+}
+
+// ---- The embed panel (embed.js): open or closed, unread count, Escape
+function tellParent() {
+  if (embedded) window.parent.postMessage({ type: 'switchyard-webchat', unread }, '*');
+}
+
+window.addEventListener('message', (e) => {
+  if (e.source !== window.parent || !e.data || e.data.type !== 'switchyard-webchat' || typeof e.data.open !== 'boolean') return;
+  panelOpen = e.data.open;
+  if (panelOpen) markRead();
+});
+document.addEventListener('visibilitychange', markRead);
+document.addEventListener('keydown', (e) => {
+  if (embedded && e.key === 'Escape') window.parent.postMessage({ type: 'switchyard-webchat', close: true }, '*');
+});
+
+$('start').addEventListener('submit', startChat);
+$('compose').addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
+$('message').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    send();
+  }
+});
+$('message').addEventListener('input', typing);
+$('attach').addEventListener('click', () => $('file').click());
+$('file').addEventListener('change', () => {
+  const file = $('file').files[0];
+  $('file').value = '';
+  if (file) sendFile(file);
+});
+$('end').addEventListener('click', () => {
+  $('confirm-end').hidden = false;
+  $('confirm-no').focus();
+});
+$('confirm-no').addEventListener('click', () => {
+  $('confirm-end').hidden = true;
+  $('end').focus();
+});
+$('confirm-yes').addEventListener('click', endChat);
+$('new-chat').addEventListener('click', newChat);
+
+// ---- Start
+async function boot() {
+  $('problem').hidden = true;
+  $('loading').hidden = false;
+  widget = await loadWidget(widgetSid, boot);
+  if (!widget) return;
+  applyWidget(widget);
   let stored = null;
   try {
     stored = JSON.parse(sessionStorage.getItem(storeKey) || 'null');
@@ -291,15 +487,16 @@
   // A reload resumes the chat; its token is renewed first (the server's clock, not this one, says whether it is still valid).
   if (stored && stored.token && stored.twilsock_url) {
     session = stored;
-    renew().then(
-      () => open(session),
-      () => {
-        session = null;
-        $('start').hidden = false;
-      },
-    );
-  } else {
-    $('start').hidden = false;
-    $('name').focus();
+    lastName = stored.name || '';
+    try {
+      await renew();
+      return open(session);
+    } catch (_) {
+      session = null;
+      forget();
+      if (stored.draft) $('message').value = stored.draft;
+    }
   }
-})();
+  showStart();
+}
+boot();

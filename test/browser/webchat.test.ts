@@ -33,8 +33,12 @@ describe('browser: web chat and supervisor', () => {
     await t.close();
   });
 
-  /** The text of the transcript's lines, in order. */
-  const transcript = (page: Page) => page.locator('#transcript li').allInnerTexts();
+  /** The transcript's lines, in order: author and text of messages, the text of the others. */
+  const transcript = (page: Page) =>
+    page.locator('#transcript li').evaluateAll((lis) =>
+      lis.map((li) => (li.querySelector('.author') ? `${li.querySelector('.author')!.textContent}: ${li.querySelector('.body')?.textContent ?? ''}` : li.textContent)),
+    );
+  const status = (page: Page) => page.locator('#status').evaluate((el) => [(el as HTMLElement).dataset.state, el.textContent]);
 
   test('a customer chats with an agent; the supervisor sees the task counted in its queue', async () => {
     const customer = await browser.newPage();
@@ -46,7 +50,8 @@ describe('browser: web chat and supervisor', () => {
     // Labelled inputs: the customer reaches them by their labels, and starts with the keyboard.
     await customer.getByLabel('Your name').fill('Ada Lovelace');
     await customer.getByLabel('Your name').press('Enter');
-    await customer.locator('#status', { hasText: 'Connected' }).waitFor(WAIT);
+    await customer.locator('#status[data-state="waiting"]').waitFor(WAIT);
+    assert.deepEqual(await status(customer), ['waiting', 'Connected. Waiting for an agent to join: you can write now.']);
     await customerWrites(customer, 'Hello, my order never came');
     assert.equal(await customer.locator('#transcript').getAttribute('aria-live'), 'polite');
     await screenshot(customer, 'webchat-2-customer-wrote');
@@ -86,7 +91,8 @@ describe('browser: web chat and supervisor', () => {
     await customer.locator('#transcript li.system', { hasText: 'alice joined' }).waitFor(WAIT);
     await t.client.conversations.v1.conversations(attrs.conversationSid).messages.create({ author: 'alice', body: 'Hi Ada, let me check that for you.' });
     await customer.locator('#transcript li.theirs', { hasText: 'Hi Ada, let me check that for you.' }).waitFor(WAIT);
-    assert.deepEqual(await transcript(customer), ['You\nHello, my order never came', 'alice joined', 'alice\nHi Ada, let me check that for you.']);
+    assert.deepEqual(await transcript(customer), ['You: Hello, my order never came', 'alice joined', 'alice: Hi Ada, let me check that for you.']);
+    assert.deepEqual(await status(customer), ['joined', "You're chatting with alice."]);
     await screenshot(customer, 'webchat-3-agent-joined-and-replied');
 
     // The board's next refresh (every 5 s) shows the task assigned, no longer waiting.
@@ -108,13 +114,13 @@ describe('browser: web chat and supervisor', () => {
     t.server.sdk.endpoint.checkTokens(); // the first token has run out: a connection still on it would be closed now
     await t.client.conversations.v1.conversations(attrs.conversationSid).messages.create({ author: 'alice', body: 'Are you still there, Ada?' });
     await customer.locator('#transcript li.theirs', { hasText: 'Are you still there, Ada?' }).waitFor(WAIT);
-    assert.equal(await customer.locator('#status').getAttribute('class'), 'muted small', 'no error shown');
+    assert.deepEqual(await status(customer), ['joined', "You're chatting with alice."], 'no error shown');
 
     // A reload resumes the chat: the page renews its token and the SDK reads back what was said.
     await customer.reload();
-    await customer.locator('#status', { hasText: 'alice is here' }).waitFor(WAIT);
+    await customer.locator('#status[data-state="joined"]', { hasText: 'alice' }).waitFor(WAIT);
     await customer.locator('#transcript li.theirs', { hasText: 'Are you still there, Ada?' }).waitFor(WAIT);
-    assert.deepEqual(await transcript(customer), ['You\nHello, my order never came', 'alice\nHi Ada, let me check that for you.', 'alice\nAre you still there, Ada?']);
+    assert.deepEqual(await transcript(customer), ['You: Hello, my order never came', 'alice: Hi Ada, let me check that for you.', 'alice: Are you still there, Ada?']);
     await screenshot(customer, 'webchat-3b-reloaded');
 
     // The agent closes the chat: she leaves, and the customer is told.
@@ -122,6 +128,12 @@ describe('browser: web chat and supervisor', () => {
     await t.client.flexApi.v1.interaction(interaction.sid).channels((interaction.channel as { sid: string }).sid).update({ status: 'closed', routing: { status: 'wrapup' } });
     await customer.locator('#transcript li.system', { hasText: 'alice left the chat' }).waitFor(WAIT);
     assert.deepEqual(await members(t, attrs.conversationSid), [stored[0].author]);
+    // The chat closed with her leaving: the page says so, and nothing more can be sent.
+    await customer.locator('#status[data-state="ended"]').waitFor(WAIT);
+    assert.deepEqual(await status(customer), ['ended', 'This chat has ended.']);
+    assert.equal(await customer.getByLabel('Message', { exact: true }).isDisabled(), true);
+    assert.equal(await customer.getByRole('button', { name: 'Send' }).isDisabled(), true);
+    assert.equal(await customer.getByRole('button', { name: 'Start a new chat' }).isVisible(), true);
     await screenshot(customer, 'webchat-4-agent-left');
     await customer.close();
     await supervisor.close();
