@@ -7,7 +7,7 @@ import { isOwnAddress, receivingAddress } from './addresses.ts';
 import type { ListenOptions } from './options.ts';
 import { landMail, type Landed } from './land.ts';
 import { loopRule } from './loops.ts';
-import { parseMail, type InboundMail } from './parse.ts';
+import { parseMail, usableAddress, type InboundMail } from './parse.ts';
 import { localError, SmtpReply, tooBig, unknownRecipient, unreadable } from './replies.ts';
 
 /** Recipients one mail may name; more are answered 452 (the sender sends them in another transaction). */
@@ -106,7 +106,8 @@ export class EmailListener {
       this.log.info({ ...context, err }, 'an email could not be parsed');
       throw this.refused(unreadable(), context);
     }
-    const sender = mail.from ?? (envelopeFrom ? { address: envelopeFrom, name: null } : null);
+    // The From header says who wrote; without a usable one, the envelope says who sent.
+    const sender = mail.from ?? (envelopeFrom && usableAddress(envelopeFrom) ? { address: envelopeFrom, name: null } : null);
     const own = sender !== null && ((await isOwnAddress(this.deps.db, sender.address)) || (envelopeFrom !== '' && (await isOwnAddress(this.deps.db, envelopeFrom))));
     const rule = loopRule(envelopeFrom, mail, own);
     if (rule !== null || sender === null) {

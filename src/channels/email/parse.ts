@@ -42,21 +42,30 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     const value = line.slice(line.indexOf(':') + 1).trim();
     lines.set(key, [...(lines.get(key) ?? []), value]);
   }
-  const from = addressesOf(m.from)[0];
+  const from = addressesOf(m.from).find((a) => a.address !== undefined && usableAddress(a.address));
   const thread = [...messageIds(m.inReplyTo), ...messageIds(m.references).reverse()];
   const contentType = (lines.get('content-type')?.[0] ?? 'text/plain').split(';')[0].trim().toLowerCase();
   return {
     messageId: messageIds(m.messageId)[0] ?? null,
     thread: [...new Set(thread)].slice(0, MAX_THREAD_IDS),
-    from: from?.address ? { address: from.address.toLowerCase(), name: from.name || null } : null,
-    recipients: [...addressesOf(m.to), ...addressesOf(m.cc)].flatMap((a) => (a.address ? [a.address.toLowerCase()] : [])),
-    subject: m.subject?.trim() || null,
-    text: m.text?.trim() ? m.text : null,
-    html: typeof m.html === 'string' && m.html.trim() ? m.html : null,
-    attachments: m.attachments.map((a) => ({ content: a.content, contentType: a.contentType || 'application/octet-stream', filename: a.filename ?? null })),
+    from: from?.address ? { address: from.address.toLowerCase(), name: clean(from.name).trim().slice(0, 256) || null } : null,
+    recipients: [...addressesOf(m.to), ...addressesOf(m.cc)].flatMap((a) => (a.address && usableAddress(a.address) ? [a.address.toLowerCase()] : [])),
+    subject: clean(m.subject).trim() || null,
+    text: clean(m.text).trim() ? clean(m.text) : null,
+    html: typeof m.html === 'string' && clean(m.html).trim() ? clean(m.html) : null,
+    attachments: m.attachments.map((a) => ({ content: a.content, contentType: clean(a.contentType) || 'application/octet-stream', filename: clean(a.filename) || null })),
     header: (name) => lines.get(name.toLowerCase()) ?? [],
     contentType,
   };
+}
+
+// NUL is no text (PostgreSQL refuses it in a TEXT column); the other controls but tab and line ends go with it.
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const clean = (s: string | undefined) => (s ?? '').replace(CONTROLS, '');
+
+/** An address a participant can have: at most RFC 5321's 254 characters, one @, no blanks or controls. */
+export function usableAddress(address: string): boolean {
+  return address.length <= 254 && /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+$/.test(address);
 }
 
 function addressesOf(v: AddressObject | AddressObject[] | undefined): { address?: string; name: string }[] {
@@ -72,7 +81,8 @@ export function messageIds(v: string | string[] | undefined): string[] {
   for (const text of Array.isArray(v) ? v : [v]) {
     const bracketed = text.match(/<[^<>\s]+>/g);
     const ids = bracketed ? bracketed.map((b) => b.slice(1, -1)) : text.trim().split(/\s+/);
-    for (const id of ids) if (id && id.length <= MAX_ID) out.push(id);
+    // Message-IDs are printable ASCII; anything else cannot be one we sent or recorded.
+    for (const id of ids) if (id && id.length <= MAX_ID && /^[\x21-\x7e]+$/.test(id)) out.push(id);
   }
   return out;
 }
