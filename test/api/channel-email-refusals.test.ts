@@ -68,6 +68,7 @@ for (const backend of backends()) {
       const e = await refused(() => customer.send({ from: 'ann@customer.test', to: 'nobody@acme.test', subject: 'Hi', text: 'x' }), 550, 'RCPT TO');
       assert.match(e.response ?? '', /^550 5\.1\.1 /);
       assert.equal(capture.lines.filter((l) => l.msg === 'email received').length, 0);
+      assert.ok(capture.lines.some((l) => l.msg === 'email refused' && l.code === 550 && l.to[0] === 'nobody@acme.test'), 'logged');
       // Among several recipients, only ours is taken: the mail lands once.
       const before = (await counts()).conversation_messages;
       const ok = await customer.send({ from: 'ann@customer.test', to: ['nobody@acme.test', SUPPORT], subject: 'Hi', text: 'hello' });

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { backends, startServer, type TestServer } from '../support/server.ts';
+import { backends, startReceiver, startServer, type TestServer } from '../support/server.ts';
 import { emailGateway, mailClient, startMailSink, type MailSink } from './channel-email-helpers.ts';
 import { flexWorkspace, type FlexFixture } from './flex-helpers.ts';
 
@@ -187,6 +187,23 @@ for (const backend of backends()) {
       const carol = (await cv.conversations.list()).find((x) => x.friendlyName === 'Hi');
       assert.deepEqual((await cv.conversations(carol!.sid).messages.list()).map((m) => m.body), ['Hello', 'once']);
       assert.equal((await cv.conversations(c.sid).messages.list()).length, before);
+    });
+
+    test("a webhook address's new conversation gets its scoped webhook before the mail's message: the receiver hears the first onMessageAdded", async () => {
+      const rx = await startReceiver();
+      try {
+        const cc = await contactCenter({ 'autoCreation.type': 'webhook', 'autoCreation.webhookUrl': `${rx.url}/route`, 'autoCreation.webhookFilters': ['onMessageAdded'] });
+        await customer.send({ from: '"Gus" <gus@customer.test>', to: cc.address, subject: 'Route me', text: 'Hello there' });
+        await flush();
+        const hook = await rx.next();
+        assert.equal(new URL(hook.url).pathname, '/route');
+        assert.equal(hook.params.EventType, 'onMessageAdded');
+        assert.equal(hook.params.Author, 'gus@customer.test');
+        assert.equal(hook.params.Body, 'Hello there');
+        assert.equal((await cc.f.w.tasks.list()).length, 0, 'the receiver routes, not the gateway');
+      } finally {
+        await rx.close();
+      }
     });
 
     test('an agent-initiated email interaction goes out from its from / from_name to its to and cc participants (bcc in the envelope only)', async () => {

@@ -46,9 +46,13 @@ export class EmailListener {
       maxRecipients: MAX_RECIPIENTS,
       logger: false,
       closeTimeout: 5_000,
-      onRcptTo: (address, _session, callback) => {
+      onRcptTo: (address, session, callback) => {
         this.track(receivingAddress(deps.db, address.address)).then(
-          (row) => callback(row ? null : unknownRecipient(address.address)),
+          (row) => {
+            if (row) return callback(null);
+            const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+            callback(this.refused(unknownRecipient(address.address), { from, to: [address.address] }));
+          },
           (err) => {
             this.log.error({ err }, 'looking up an email recipient failed');
             callback(localError());
