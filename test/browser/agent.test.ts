@@ -125,6 +125,7 @@ describe('browser: agent desktop', () => {
     assert.equal(await f.status(ada.taskSid), 'assigned');
     assert.deepEqual(await members(t, ada.conversationSid), ['ada-web', 'alice'].sort());
     // Transfer targets: the workspace's queue is offered.
+    await card.locator('summary', { hasText: 'Transfer' }).click();
     assert.ok((await card.getByLabel('Transfer to').locator('option').allInnerTexts()).includes('Support'));
     await screenshot(page, 'agent-5-accepted');
 
@@ -150,7 +151,7 @@ describe('browser: agent desktop', () => {
     await screenshot(page, 'agent-7-replied');
 
     // End chat: the task wraps up, the channel closes, alice leaves the conversation.
-    assert.equal(await card.getByRole('button', { name: 'Complete' }).isDisabled(), true, 'a chat ends before it completes');
+    assert.equal(await card.getByRole('button', { name: 'Complete' }).count(), 0, 'a chat ends before it is wrapped up and completed');
     await card.getByRole('button', { name: 'End chat' }).click();
     await card.locator('.state', { hasText: 'wrapping up' }).waitFor(WAIT);
     assert.equal(await f.status(ada.taskSid), 'wrapping');
