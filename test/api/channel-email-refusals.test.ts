@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { backends, startReceiver, startServer, type Receiver, type TestServer } from '../support/server.ts';
-import { contentOf, MAX_ATTACHMENTS } from '../../src/channels/email/land.ts';
+import { contentOf, MAX_ATTACHMENTS } from '../../src/channels/email/content.ts';
 import { parseMail } from '../../src/channels/email/parse.ts';
 import { SmtpReply } from '../../src/channels/email/replies.ts';
 import { MAX_MEDIA_BYTES } from '../../src/conversations/sdk/media/store.ts';

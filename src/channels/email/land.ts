@@ -1,29 +1,20 @@
 import { TwilioError } from '../../core/errors.ts';
 import { conversations as conversationRows, participants, type AddressRow, type MediaEntry } from '../../conversations/model.ts';
-import { attachMedia, insertMedia, MAX_MEDIA_BYTES } from '../../conversations/sdk/media/store.ts';
+import { attachMedia, insertMedia } from '../../conversations/sdk/media/store.ts';
 import { autoCreationWebhook } from '../../conversations/service/configuration.ts';
 import type { Cause } from '../../conversations/service/deps.ts';
-import { MAX_BODY } from '../../conversations/service/messages.ts';
 import { preEvent } from '../../conversations/webhooks/pre-event.ts';
 import type { Executor } from '../../store/database.ts';
 import type { ChannelDeps } from '../channel.ts';
 import type { InboundMail } from './parse.ts';
-import { newText } from './quote.ts';
-import { noContent, noNewConversations, notRoutable, refusedByWebhook, tooBig } from './replies.ts';
+import { contentOf, type Content } from './content.ts';
+import { noNewConversations, notRoutable, refusedByWebhook } from './replies.ts';
 import { flexWorkspace, routesToFlex, routeToFlex } from './route.ts';
 import { isKnown, recordMessageId, senderConversation, threadConversation } from './threads.ts';
 
 const GATEWAY: Cause = { source: 'gateway', webhooksEnabled: true };
-/** Attachments one mail may bring (each one a media of its message). */
-export const MAX_ATTACHMENTS = 20;
 
 export type Landed = { result: 'added' | 'created'; conversationSid: string; messageSid: string } | { result: 'duplicate' };
-
-interface Content {
-  body: string;
-  subject: string | null;
-  parts: { category: 'media' | 'body'; content: Buffer; contentType: string; filename: string | null }[];
-}
 
 /**
  * Lands one mail for one receiving address: in the open conversation of its thread (In-Reply-To,
@@ -126,25 +117,4 @@ async function refusable(fn: () => Promise<void>): Promise<void> {
     if (err instanceof TwilioError && err.code === 50057) throw refusedByWebhook();
     throw err;
   }
-}
-
-/**
- * What the message holds: its body is the text the mail adds (quoted history cut, at most
- * Conversations' 1600 characters); the whole text, when the body is not all of it, and the HTML
- * are `body` media (as Twilio keeps an email's bodies), attachments `media`.
- */
-export function contentOf(mail: InboundMail): Content {
-  const parts: Content['parts'] = [];
-  let body = mail.text ? newText(mail.text) : '';
-  if (body.length > MAX_BODY) body = `${body.slice(0, MAX_BODY - 1)}…`;
-  if (mail.text && body !== mail.text.trim()) parts.push({ category: 'body', content: Buffer.from(mail.text, 'utf8'), contentType: 'text/plain; charset=utf-8', filename: null });
-  if (mail.html) parts.push({ category: 'body', content: Buffer.from(mail.html, 'utf8'), contentType: 'text/html; charset=utf-8', filename: null });
-  if (mail.attachments.length > MAX_ATTACHMENTS) throw tooBig(`more than ${MAX_ATTACHMENTS} attachments`);
-  for (const a of mail.attachments) parts.push({ category: 'media', content: a.content, contentType: a.contentType.slice(0, 256), filename: a.filename?.slice(0, 256) ?? null });
-  const large = parts.find((p) => p.content.length > MAX_MEDIA_BYTES);
-  if (large) throw tooBig(`${large.filename ?? (large.category === 'body' ? 'its body' : 'an attachment')} is over ${MAX_MEDIA_BYTES} bytes`);
-  const subject = mail.subject ? mail.subject.slice(0, 256) : null;
-  if (body === '') body = subject ?? '';
-  if (body === '' && parts.length === 0) throw noContent();
-  return { body, subject, parts };
 }
