@@ -76,9 +76,20 @@ for (const backend of backends()) {
       assert.deepEqual(first.body.widgets.map((x: any) => x.sid), [widgetSid]);
       assert.ok(first.body.meta.next_page_url);
 
-      // The public view of a widget tells its name and nothing else.
+      // The public view of a widget tells what the page shows, and nothing of the account or its routing.
       const pub = await t.http('GET', `/webchat/v1/Widgets/${w.sid}`, { auth: null });
-      assert.deepEqual(pub.body, { sid: w.sid, friendly_name: 'Web chat' });
+      assert.deepEqual(pub.body, {
+        sid: w.sid,
+        friendly_name: 'Web chat',
+        title: 'Web chat',
+        greeting: null,
+        accent_color: null,
+        accent_text_color: null,
+        header_color: null,
+        header_text_color: null,
+        pre_engagement_config: { fields: [] },
+      });
+      assert.deepEqual([w.title, w.greeting, w.accent_color, w.header_color, w.pre_engagement_config], [null, null, null, null, null]);
 
       const del = await t.http('DELETE', `${WIDGETS}/${w.sid}`);
       assert.equal(del.status, 204);
