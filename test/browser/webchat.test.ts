@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, type FlexFixture } from '../api/flex-helpers.ts';
-import { createWidget, customerWrites, launchBrowser, screenshot } from './support.ts';
+import { assertAccessible, createWidget, customerWrites, launchBrowser, screenshot } from './support.ts';
 
 /**
  * The customer's web chat in a real browser, against a real server: the customer starts a chat
@@ -54,6 +54,8 @@ describe('browser: web chat', () => {
     assert.deepEqual(await status(customer), ['waiting', 'Connected. Waiting for an agent to join: you can write now.']);
     await customerWrites(customer, 'Hello, my order never came');
     assert.equal(await customer.locator('#transcript').getAttribute('aria-live'), 'polite');
+    assert.equal(await customer.locator('#status').getAttribute('role'), 'status', 'state changes are announced');
+    await assertAccessible(customer, 'waiting for an agent');
     await screenshot(customer, 'webchat-2-customer-wrote');
 
     // The task is routed to alice, who has not answered yet.
@@ -77,6 +79,7 @@ describe('browser: web chat', () => {
     await customer.locator('#transcript li.theirs', { hasText: 'Hi Ada, let me check that for you.' }).waitFor(WAIT);
     assert.deepEqual(await transcript(customer), ['You: Hello, my order never came', 'alice joined', 'alice: Hi Ada, let me check that for you.']);
     assert.deepEqual(await status(customer), ['joined', "You're chatting with alice."]);
+    await assertAccessible(customer, 'agent joined');
     await screenshot(customer, 'webchat-3-agent-joined-and-replied');
 
     // The token: the server warns the SDK three minutes before it runs out (tokenAboutToExpire); the
@@ -110,6 +113,7 @@ describe('browser: web chat', () => {
     assert.equal(await customer.getByLabel('Message', { exact: true }).isDisabled(), true);
     assert.equal(await customer.getByRole('button', { name: 'Send' }).isDisabled(), true);
     assert.equal(await customer.getByRole('button', { name: 'Start a new chat' }).isVisible(), true);
+    await assertAccessible(customer, 'ended by the agent');
     await screenshot(customer, 'webchat-4-agent-left');
     await customer.close();
   });
