@@ -6,8 +6,8 @@ import { flexWorkspace, type FlexFixture } from '../api/flex-helpers.ts';
 import { assertAccessible, controlsOutsideViewport, createWidget, customerWrites, launchBrowser, overflowsHorizontally, screenshot } from './support.ts';
 
 /**
- * The web chat on a customer's phone and site: at 1280x800, 375x740 and 320x568, on its own page
- * and inside the embed panel, every control is inside the window (from bounding boxes), nothing
+ * The web chat on a customer's phone and site: at 1280x800, 375x740 and 320x568 (and 1920x1080 for
+ * the page alone), on its own page and inside the embed panel, every control is inside the window (from bounding boxes), nothing
  * scrolls sideways, and axe-core finds no serious or critical problem, in each state (start form,
  * chatting, ended); in dark mode too; with a widget's own colours, title and greeting; and the
  * pages for a missing, malformed or unknown widget. Screenshots go to test-results/.
@@ -106,7 +106,7 @@ describe('browser: web chat layout, accessibility, looks and problem pages', () 
     await where.locator('#status[data-state="ended"]').waitFor(WAIT);
   }
 
-  for (const size of SIZES) {
+  for (const size of [{ name: '1920', width: 1920, height: 1080 }, ...SIZES]) {
     test(`the chat page at ${size.width}x${size.height}: start form, chatting, ended`, async () => {
       const page = await (await browser.newContext({ viewport: { width: size.width, height: size.height } })).newPage();
       await page.goto(`${t.baseUrl}/webchat/?widget=${widgetSid}`);
@@ -128,7 +128,9 @@ describe('browser: web chat layout, accessibility, looks and problem pages', () 
       await checkState(page, `${size.name}-3-ended`);
       await page.context().close();
     });
+  }
 
+  for (const size of SIZES) {
     test(`the embed panel at ${size.width}x${size.height}: every control inside the panel, from the start form to a new chat`, async () => {
       const page = await (await browser.newContext({ viewport: { width: size.width, height: size.height } })).newPage();
       await page.goto(`${t.baseUrl}/health`);
