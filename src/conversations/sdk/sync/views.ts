@@ -27,9 +27,18 @@ export function conversationData(c: ConversationRow, last: Pick<MessageRow, 'mes
   };
 }
 
+/** A media's category as the SDK knows them: an email's bodies and history stay apart from its attachments (`media`). */
+const CATEGORIES = new Set(['media', 'body', 'history']);
+
 function mediaOf(m: MessageRow) {
   const entries = m.media ? (JSON.parse(m.media) as MediaEntry[]) : [];
-  return entries.map((e) => ({ sid: e.sid, category: 'media', filename: e.filename ?? null, contentType: e.content_type ?? null, size: e.size ?? null }));
+  return entries.map((e) => ({
+    sid: e.sid,
+    category: typeof e.category === 'string' && CATEGORIES.has(e.category) ? e.category : 'media',
+    filename: e.filename ?? null,
+    contentType: e.content_type ?? null,
+    size: e.size ?? null,
+  }));
 }
 
 /** A message: an item of the messages list, at its index. */
