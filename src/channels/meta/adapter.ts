@@ -5,7 +5,7 @@ import type { Send } from '../../outbound/http.ts';
 import type { Executor } from '../../store/database.ts';
 import type { MetaOptions } from './options.ts';
 import { list, obj } from './events.ts';
-import { CHANNEL_CONTENT_REFUSED, INVALID_CONTENT_SID, OUTSIDE_WINDOW, graphOutcome } from './graph.ts';
+import { CHANNEL_CONTENT_REFUSED, INVALID_CONTENT_SID, OUTSIDE_WINDOW, graphOutcome, graphUrl } from './graph.ts';
 import { MESSENGER, messengerRequests } from './messenger.ts';
 import { WHATSAPP, templateRequest, whatsappRequests } from './whatsapp.ts';
 import { insideWindow } from './window.ts';
@@ -49,7 +49,7 @@ export class MetaAdapter implements DeliveryAdapter {
       if (token === undefined) return undefined;
       const psid = m.to.slice(MESSENGER.length);
       return {
-        url: `${this.options.graphUrl}/${pageId}/messages`,
+        url: graphUrl(this.options.graphUrl, `${pageId}/messages`, this.options.appSecret, token),
         token,
         idOf: (a) => a.message_id,
         requests: (_m, body, media) => messengerRequests(psid, body, media),
@@ -60,7 +60,7 @@ export class MetaAdapter implements DeliveryAdapter {
       const number = this.options.numbers.find((n) => WHATSAPP + n.number === from);
       if (!number) return undefined;
       return {
-        url: `${this.options.graphUrl}/${number.phoneNumberId}/messages`,
+        url: graphUrl(this.options.graphUrl, `${number.phoneNumberId}/messages`, this.options.appSecret, number.token),
         token: number.token,
         idOf: (a) => obj(list(a.messages)[0]).id,
         requests: (msg, body, media) => whatsappRequests(msg.to, body, media),

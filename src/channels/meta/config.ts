@@ -62,7 +62,11 @@ export function metaOptionsFromEnv(r: EnvReader): MetaOptions | undefined {
   };
 }
 
-type Entry<T> = (key: string, value: unknown) => T | string;
+/** What is wrong with an entry (never the value itself: it may be a token). */
+type Problem = { problem: string };
+type Entry<T> = (key: string, value: unknown) => T | Problem;
+const problem = (text: string): Problem => ({ problem: text });
+const isProblem = (v: unknown): v is Problem => typeof v === 'object' && v !== null && 'problem' in v;
 
 /** A JSON object variable whose entries each pass `entry` (which answers the value, or what is wrong with it). */
 function jsonObject<T>(r: EnvReader, name: string, expected: string, entry: Entry<T>): Record<string, T> | undefined {
@@ -76,32 +80,32 @@ function jsonObject<T>(r: EnvReader, name: string, expected: string, entry: Entr
   const out: Record<string, T> = {};
   for (const [key, value] of Object.entries(parsed)) {
     const got = entry(key, value);
-    if (typeof got === 'string') return r.refuse(name, expected, `${shown(key)}: ${got}`);
+    if (isProblem(got)) return r.refuse(name, expected, `${shown(key)}: ${got.problem}`);
     out[key] = got;
   }
   return out;
 }
 
 const pageEntry: Entry<string> = (key, value) => {
-  if (!META_ID.test(key)) return 'the page id is not a number';
-  if (typeof value !== 'string' || !TOKEN.test(value)) return `the token is not printable text without spaces (${typeof value === 'string' ? secretShown(value) : typeof value})`;
+  if (!META_ID.test(key)) return problem('the page id is not a number');
+  if (typeof value !== 'string' || !TOKEN.test(value)) return problem(`the token is not printable text without spaces (${typeof value === 'string' ? secretShown(value) : typeof value})`);
   return value;
 };
 
 const numberEntry: Entry<Omit<CloudNumber, 'phoneNumberId'>> = (key, value) => {
-  if (!META_ID.test(key)) return 'the phone number id is not a number';
+  if (!META_ID.test(key)) return problem('the phone number id is not a number');
   const v = value as Record<string, unknown> | null;
-  if (!v || typeof v !== 'object') return 'not an object with number and token';
-  if (typeof v.number !== 'string' || !E164.test(v.number)) return `number is not an E.164 number (+15550001111): ${shown(String(v.number))}`;
-  if (typeof v.token !== 'string' || !TOKEN.test(v.token)) return 'token is not printable text without spaces';
+  if (!v || typeof v !== 'object') return problem('not an object with number and token');
+  if (typeof v.number !== 'string' || !E164.test(v.number)) return problem(`number is not an E.164 number (+15550001111): ${shown(String(v.number))}`);
+  if (typeof v.token !== 'string' || !TOKEN.test(v.token)) return problem('token is not printable text without spaces');
   return { number: v.number, token: v.token };
 };
 
 const templateEntry: Entry<CloudTemplate> = (key, value) => {
-  if (!isSid(key, 'HX')) return 'not a ContentSid (HX followed by 32 hexadecimal digits)';
+  if (!isSid(key, 'HX')) return problem('not a ContentSid (HX followed by 32 hexadecimal digits)');
   const v = value as Record<string, unknown> | null;
-  if (!v || typeof v !== 'object') return 'not an object with name and language';
-  if (typeof v.name !== 'string' || !TEMPLATE_NAME.test(v.name)) return `name is not a WhatsApp template name (lower case, digits, _): ${shown(String(v.name))}`;
-  if (typeof v.language !== 'string' || !LANGUAGE.test(v.language)) return `language is not a language code (en, en_US): ${shown(String(v.language))}`;
+  if (!v || typeof v !== 'object') return problem('not an object with name and language');
+  if (typeof v.name !== 'string' || !TEMPLATE_NAME.test(v.name)) return problem(`name is not a WhatsApp template name (lower case, digits, _): ${shown(String(v.name))}`);
+  if (typeof v.language !== 'string' || !LANGUAGE.test(v.language)) return problem(`language is not a language code (en, en_US): ${shown(String(v.language))}`);
   return { name: v.name, language: v.language };
 };

@@ -21,6 +21,7 @@ export interface InboundMessage {
 /** One sent message's new status (Messenger delivery mids, WhatsApp statuses). */
 export interface StatusUpdate {
   kind: 'status';
+  /** Meta's id of the message sent (mid, wamid). */
   channelMessageId: string;
   status: ReceiptStatus;
   errorCode?: number;

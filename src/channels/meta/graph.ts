@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import type { DeliveryOutcome } from '../../conversations/gateway/outbound.ts';
 import { UNKNOWN_DELIVERY_ERROR } from '../../conversations/gateway/outbound.ts';
 import type { OutboundResult } from '../../outbound/http.ts';
@@ -10,6 +11,22 @@ export const OUTSIDE_WINDOW = 63016;
 export const CHANNEL_RATE_LIMIT = 63018;
 export const TEMPLATE_PARAMETERS = 63028;
 export const INVALID_CONTENT_SID = 21655;
+
+/**
+ * The receipt's channel message SID for Meta's message id (mid, wamid): Conversations gives it as a
+ * Twilio SID, so Meta's id is hashed into one; status webhooks name the same id, so find the same SID.
+ */
+export const channelMessageSid = (metaMessageId: string) => 'SM' + createHash('md5').update(metaMessageId).digest('hex');
+
+/**
+ * A Graph API URL with the call's appsecret_proof (HMAC-SHA256 of the token with the app secret):
+ * Meta then knows the call comes from the app's own server, and refuses a stolen token used elsewhere
+ * when the app requires it ("Require App Secret").
+ */
+export function graphUrl(base: string, path: string, appSecret: string, token: string, query: Record<string, string> = {}): string {
+  const proof = createHmac('sha256', appSecret).update(token).digest('hex');
+  return `${base}/${path}?${new URLSearchParams({ ...query, appsecret_proof: proof })}`;
+}
 
 /** Meta's error codes (Graph, Messenger, WhatsApp Cloud API) as Twilio's. */
 export function twilioCodeFor(code: number, subcode?: number): number {
@@ -41,7 +58,7 @@ export function graphOutcome(res: OutboundResult, idOf: (answer: Record<string, 
   const answer = json(res.body);
   if (res.status >= 200 && res.status < 300) {
     const id = idOf(answer);
-    return { status: 'sent', channelMessageSid: typeof id === 'string' && id !== '' ? id.slice(0, 256) : undefined };
+    return { status: 'sent', channelMessageSid: typeof id === 'string' && id !== '' ? channelMessageSid(id) : undefined };
   }
   const error = answer.error as { code?: unknown; error_subcode?: unknown } | undefined;
   const code = typeof error?.code === 'number' ? error.code : NaN;
@@ -53,9 +70,9 @@ export function graphOutcome(res: OutboundResult, idOf: (answer: Record<string, 
  * A Messenger sender's name (the User Profile API), for the participant: looked up while the
  * webhook waits, so briefly; no name is no failure (the address stands for them).
  */
-export async function messengerName(graphUrl: string, psid: string, token: string, timeoutMs: number): Promise<string | undefined> {
+export async function messengerName(url: string, token: string, timeoutMs: number): Promise<string | undefined> {
   try {
-    const res = await fetch(`${graphUrl}/${encodeURIComponent(psid)}?fields=name`, {
+    const res = await fetch(url, {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),

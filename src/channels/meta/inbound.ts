@@ -4,7 +4,7 @@ import type { Executor } from '../../store/database.ts';
 import type { ChannelDeps } from '../channel.ts';
 import type { MetaOptions } from './options.ts';
 import type { InboundMessage } from './events.ts';
-import { messengerName } from './graph.ts';
+import { graphUrl, messengerName } from './graph.ts';
 
 /** Meta redelivers a webhook for days when it gets no 200: the ids landed are kept a week. */
 const KEEP_IDS_MS = 7 * 24 * 60 * 60 * 1000;
@@ -69,7 +69,8 @@ export class MetaInbound {
       [accountSid, m.from, m.to],
     );
     if (open) return undefined;
-    return messengerName(this.options.graphUrl, m.lookup.psid, m.lookup.token, this.options.lookupTimeoutMs);
+    const { psid, token } = m.lookup;
+    return messengerName(graphUrl(this.options.graphUrl, encodeURIComponent(psid), this.options.appSecret, token, { fields: 'name' }), token, this.options.lookupTimeoutMs);
   }
 
   private async remember(id: string): Promise<void> {

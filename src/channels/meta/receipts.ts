@@ -2,6 +2,7 @@ import { TwilioError } from '../../core/errors.ts';
 import type { ReceiptRow, ReceiptStatus } from '../../conversations/model.ts';
 import type { ChannelDeps } from '../channel.ts';
 import type { StatusUpdate, Watermark } from './events.ts';
+import { channelMessageSid } from './graph.ts';
 import { accountOf } from './inbound.ts';
 
 /** Meta's statuses may arrive out of order: a receipt only moves forward (read is also delivered and sent). */
@@ -15,7 +16,7 @@ export class MetaReceipts {
   constructor(private readonly deps: ChannelDeps) {}
 
   async status(u: StatusUpdate): Promise<void> {
-    const rows = await this.deps.db.all<Receipt>(`SELECT ${COLUMNS} FROM conversation_receipts r WHERE r.channel_message_sid = ?`, [u.channelMessageId]);
+    const rows = await this.deps.db.all<Receipt>(`SELECT ${COLUMNS} FROM conversation_receipts r WHERE r.channel_message_sid = ?`, [channelMessageSid(u.channelMessageId)]);
     for (const r of rows) await this.move(r, u.status, u.errorCode);
   }
 
