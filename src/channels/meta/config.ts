@@ -41,7 +41,7 @@ export function metaOptionsFromEnv(r: EnvReader): MetaOptions | undefined {
   const appSecret = r.secret(V.appSecret);
   const verifyToken = r.secret(V.verifyToken);
   const graphUrl = r.httpUrl(V.graphUrl, r.value(V.graphUrl));
-  const configured = Object.keys(pages ?? {}).length > 0 || Object.keys(numbers ?? {}).length > 0;
+  const configured = r.value(V.pages) !== undefined || r.value(V.numbers) !== undefined;
   if (!configured) {
     // Half a configuration is most likely a mistake: say so rather than run without the gateway.
     for (const name of [V.appSecret, V.verifyToken, V.graphUrl, V.templates])
@@ -50,7 +50,7 @@ export function metaOptionsFromEnv(r: EnvReader): MetaOptions | undefined {
   }
   if (r.value(V.appSecret) === undefined) r.refuse(V.appSecret, 'set (the Meta app secret the webhooks are signed with)', 'nothing');
   if (r.value(V.verifyToken) === undefined) r.refuse(V.verifyToken, "set (the token Meta's webhook verification request carries)", 'nothing');
-  if (!appSecret || !verifyToken) return undefined;
+  if (!appSecret || !verifyToken || r.problems.length > 0) return undefined;
   return {
     appSecret,
     verifyToken,
