@@ -84,6 +84,7 @@ export class Wire {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.destroy();
   }
 }

@@ -45,6 +45,8 @@ export class EmailListener {
       maxClients: MAX_CLIENTS,
       maxRecipients: MAX_RECIPIENTS,
       logger: false,
+      // The client's name is not used for anything, and a slow resolver would hold every connection up.
+      disableReverseLookup: true,
       closeTimeout: 5_000,
       onRcptTo: (address, session, callback) => {
         this.track(receivingAddress(deps.db, address.address)).then(
