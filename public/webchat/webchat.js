@@ -4,6 +4,8 @@
 // endpoint: messages, media, typing, read horizons, who joins and leaves, reconnecting and catching
 // up are the SDK's. The session (and what the customer was writing) is kept in sessionStorage, so a
 // reload resumes the same chat; the token is renewed when the SDK says it is about to expire.
+import { displayName, isStaff, readHorizon } from './people.js';
+import { forget as drop, keep, post, startProblem, stored } from './session.js';
 import { applyWidget, loadWidget, readForm } from './setup.js';
 import * as transcript from './transcript.js';
 
@@ -73,29 +75,9 @@ function composeError(text) {
   $('compose-error').hidden = !text;
 }
 
-// ---- The session, kept for a reload
-function save() {
-  try {
-    sessionStorage.setItem(storeKey, JSON.stringify({ ...session, draft: $('message').value }));
-  } catch (_) {
-    /* private mode: the chat still works, it just does not survive a reload */
-  }
-}
-
-function forget() {
-  try {
-    sessionStorage.removeItem(storeKey);
-  } catch (_) {
-    /* nothing stored */
-  }
-}
-
-async function post(path, body) {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(data.message || 'HTTP ' + res.status), { status: res.status, code: data.code, retryAfter: res.headers.get('retry-after') });
-  return data;
-}
+// ---- The session, kept for a reload (with what was being written)
+const save = () => keep(storeKey, { ...session, draft: $('message').value });
+const forget = () => drop(storeKey);
 
 /** A fresh token while the current one is valid; a 401 (expired) or 404 (the chat was closed) ends the chat. */
 async function renew() {
@@ -110,31 +92,11 @@ async function renew() {
   }
 }
 
-// ---- Who is who
-function displayName(p) {
-  const a = (p && p.attributes) || {};
-  for (const k of ['friendlyName', 'friendly_name', 'name']) if (typeof a[k] === 'string' && a[k].trim()) return a[k].trim();
-  return (p && p.identity) || 'Someone';
-}
-
 function remember(p) {
   const name = displayName(p);
   names.set(p.sid, name);
   if (p.identity) names.set(p.identity, name);
   return name;
-}
-
-/** Agents and supervisors: chat users who are not web chat guests (an SMS customer has no identity). */
-function isStaff(p) {
-  const type = p.attributes && p.attributes.member_type;
-  if (type === 'agent' || type === 'supervisor') return true;
-  return !!p.identity && p.identity !== session.identity && !p.identity.startsWith('guest-');
-}
-
-/** How far the staff have read: the furthest read horizon among them (horizons only move forward here). */
-function readHorizon(people, max = null) {
-  for (const p of people) if (isStaff(p) && typeof p.lastReadMessageIndex === 'number') max = Math.max(max ?? -1, p.lastReadMessageIndex);
-  return max;
 }
 
 // ---- The SDK
@@ -170,7 +132,7 @@ function connect() {
   });
   client.on('participantUpdated', ({ participant, updateReasons }) => {
     if (!mine(participant.conversation) || !updateReasons.includes('lastReadMessageIndex')) return;
-    chat.readUpTo = readHorizon([participant], chat.readUpTo);
+    chat.readUpTo = readHorizon([participant], session.identity, chat.readUpTo);
     transcript.receipts(chat.readUpTo);
   });
   client.on('typingStarted', (p) => {
@@ -197,9 +159,9 @@ async function opened() {
     const people = await conversation.getParticipants();
     for (const p of people) {
       remember(p);
-      if (isStaff(p)) chat.staff.set(p.sid, displayName(p));
+      if (isStaff(p, session.identity)) chat.staff.set(p.sid, displayName(p));
     }
-    chat.readUpTo = readHorizon(people);
+    chat.readUpTo = readHorizon(people, session.identity);
     const page = await conversation.getMessages(100);
     const earlier = page.hasPrevPage ? (await page.prevPage()).items : [];
     for (const m of earlier.concat(page.items)) showMessage(m, false);
@@ -236,7 +198,7 @@ function showMessage(m, live) {
 function joined(p, live) {
   if (p.identity === session.identity) return;
   const name = remember(p);
-  if (isStaff(p)) {
+  if (isStaff(p, session.identity)) {
     chat.staff.set(p.sid, name);
     chat.left = null;
   }
@@ -327,15 +289,6 @@ async function startChat(e) {
   } finally {
     $('start-button').disabled = false;
   }
-}
-
-function startProblem(err) {
-  if (err.status === 429) return `Too many chats were started from here. Please try again in ${err.retryAfter || 'a few'} seconds.`;
-  if (err.status === 404) return 'This chat is not available any more. Please contact us another way.';
-  if (err.status === 403) return 'This chat cannot be started from this site.';
-  if (err.status === 400 && /PreEngagementData|Name/.test(err.message)) return 'Please check your answers: ' + err.message.replace(/^Invalid \w+ parameter: /, '');
-  if (err.status === 400) return 'No chat can be started right now. Please try again later.';
-  return 'The chat could not start. Check your connection and try again.';
 }
 
 function showStart() {
@@ -478,23 +431,18 @@ async function boot() {
   widget = await loadWidget(widgetSid, boot);
   if (!widget) return;
   applyWidget(widget);
-  let stored = null;
-  try {
-    stored = JSON.parse(sessionStorage.getItem(storeKey) || 'null');
-  } catch (_) {
-    stored = null;
-  }
+  const kept = stored(storeKey);
   // A reload resumes the chat; its token is renewed first (the server's clock, not this one, says whether it is still valid).
-  if (stored && stored.token && stored.twilsock_url) {
-    session = stored;
-    lastName = stored.name || '';
+  if (kept && kept.token && kept.twilsock_url) {
+    session = kept;
+    lastName = kept.name || '';
     try {
       await renew();
       return open(session);
     } catch (_) {
       session = null;
       forget();
-      if (stored.draft) $('message').value = stored.draft;
+      if (kept.draft) $('message').value = kept.draft;
     }
   }
   showStart();
