@@ -23,6 +23,7 @@ import { ensureBuiltinRoles } from './conversations/service/deps.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
 import { AdapterChain, HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import type { Channel, ChannelFactory } from './channels/channel.ts';
+import { gbmAdapter } from './channels/gbm.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ConversationsSdk, type SdkOptions } from './conversations/sdk/index.ts';
 import { flexProduct } from './flex/product.ts';
@@ -186,12 +187,13 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     make({ app, db, clock, conversations, flex, log: app.log.child({ component: 'channels' }) }),
   );
   const base = config.outbound === undefined ? HttpDeliveryAdapter.fromEnv() : config.outbound;
-  const adapters = [...channels.flatMap((c) => (c.adapter ? [c.adapter] : [])), ...(base ? [base] : [])];
+  // gbm first: Google retired it, so its messages fail at once rather than reach an SMS provider's catch-all URL.
+  const adapters = [gbmAdapter, ...channels.flatMap((c) => (c.adapter ? [c.adapter] : [])), ...(base ? [base] : [])];
   const conversationDeliveries = new ConversationDeliverer(
     db,
     clock,
     conversations,
-    adapters.length === 0 ? null : adapters.length === 1 ? adapters[0] : new AdapterChain(adapters),
+    adapters.length === 1 ? adapters[0] : new AdapterChain(adapters),
     config.conversationDeliveries,
     // Every Conversations webhook carries EventType; an outbound message (To, From, Body) never does.
     outbound.as((req) => (req.params.has('EventType') ? 'conversations_webhook' : 'outbound_message')),

@@ -1,6 +1,7 @@
 import { invalidParameter } from '../../core/errors.ts';
 import { newSid } from '../../core/sid.ts';
 import { findConversation } from '../../conversations/service/deps.ts';
+import { gbmOutboundRefused } from '../../channels/gbm.ts';
 import type { Executor } from '../../store/database.ts';
 import { taskQueues, workers, workflows, workspaces } from '../../taskrouter/model.ts';
 import { tasks, type TaskRow } from '../../taskrouter/routing-model.ts';
@@ -42,6 +43,7 @@ export class InteractionService {
     const request = planInteraction(input.channel, input.routing);
     if (request.kind === 'existing') return this.routeAgain(accountSid, request.channelSid, request.routing);
     const plan = request.plan;
+    if (plan.type === 'gbm' && plan.initiatedBy !== 'customer') throw gbmOutboundRefused(plan.initiatedBy);
     await checkReferences(this.deps.db, accountSid, plan.routing);
     if (plan.mediaChannelSid) await findConversation(this.deps.db, accountSid, plan.mediaChannelSid).catch(() => {
       throw invalidParameter(`Invalid Channel.properties.media_channel_sid: Conversation ${plan.mediaChannelSid} was not found`);
