@@ -49,6 +49,8 @@ const EXTRA_PARAMS: Record<string, Record<string, FieldFact>> = {
     AccountSid: sid('AC', { required: true }), From: s('string', { required: true }), To: s('string', { required: true }), Body: s(),
     MessageSid: sid('SM'), NumMedia: s('integer', { min: 0, max: 10 }), MediaUrl0: s('string', { format: 'uri' }), MediaContentType0: s(),
   },
+  'GET /conversations/v1/Gateway/Meta/Webhook': { 'hub.mode': s('string', { enum: ['subscribe'] }), 'hub.verify_token': s(), 'hub.challenge': s() },
+  'POST /conversations/v1/Gateway/Meta/Webhook': { object: s('string', { enum: ['page', 'whatsapp_business_account'] }), entry: s('array', { items: s('object') }) },
   'POST /event-bridge/v1/wschannels': { url: s('string', { required: true }), method: s('string', { enum: ['GET', 'POST'] }), params: s('object'), token: s('string', { required: true }) },
   'POST /flex-api/v1/Interactions/*/Channels/*/Transfers': { type: s('string', { enum: ['cold', 'warm'] }), from: sid('UT', { required: true }), to: sid('WQ', { required: true }), attributes: s('object') },
   'POST /flex-api/v1/Interactions/*/Channels/*/Transfers/*': { status: s('string', { enum: ['failed', 'completed'], required: true }) },

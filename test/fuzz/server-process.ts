@@ -6,6 +6,7 @@
  */
 import { ManualClock } from '../../src/core/clock.ts';
 import { createServer } from '../../src/server.ts';
+import { metaChannel } from '../../src/channels/meta/channel.ts';
 import type { StoreConfig } from '../../src/store/open.ts';
 import { servedRoutes } from './routes.ts';
 
@@ -14,7 +15,17 @@ const { store, accounts, now } = JSON.parse(process.env.FUZZ_SERVER ?? '{}') as 
   accounts: { accountSid: string; authToken: string }[];
   now: number;
 };
-const server = await createServer({ ...store, timers: 'manual', clock: new ManualClock(now) });
+// Meta's webhook is served only when configured: configured here so that it is fuzzed too (with a Graph API nowhere).
+const meta = metaChannel({
+  appSecret: 'fuzz-app-secret',
+  verifyToken: 'fuzz-verify-token',
+  graphUrl: 'http://127.0.0.1:9/v21.0',
+  pages: { '104160000000001': 'fuzz-page-token' },
+  numbers: [{ phoneNumberId: '106540000000002', number: '+15550000002', token: 'fuzz-number-token' }],
+  templates: {},
+  lookupTimeoutMs: 100,
+});
+const server = await createServer({ ...store, timers: 'manual', clock: new ManualClock(now), channels: [meta] });
 for (const account of accounts) await server.accounts.ensure(account);
 await server.app.listen({ port: 0, host: '127.0.0.1' });
 const address = server.app.server.address();
