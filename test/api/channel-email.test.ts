@@ -200,6 +200,7 @@ for (const backend of backends()) {
         assert.equal(hook.params.EventType, 'onMessageAdded');
         assert.equal(hook.params.Author, 'gus@customer.test');
         assert.equal(hook.params.Body, 'Hello there');
+        assert.equal(hook.params.Source, 'EMAIL', 'a mail is an EMAIL message, in post-events as in pre-events');
         assert.equal((await cc.f.w.tasks.list()).length, 0, 'the receiver routes, not the gateway');
       } finally {
         await rx.close();

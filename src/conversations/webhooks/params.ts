@@ -126,6 +126,9 @@ function sourceOf(ev: EventRow, m: MessageRow | undefined): string {
   if (ev.source !== 'gateway') return 'API';
   if (!m) return 'API';
   if (/^whatsapp:/i.test(m.author)) return 'WHATSAPP';
+  if (/^messenger:/i.test(m.author)) return 'MESSENGER';
   if (/^\+?\d{3,}$/.test(m.author)) return 'SMS';
+  // A mail's author is its sender's address (as the pre-event already says).
+  if (m.author.includes('@')) return 'EMAIL';
   return 'SDK';
 }
