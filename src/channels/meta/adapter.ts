@@ -10,14 +10,18 @@ import { MESSENGER, messengerRequests } from './messenger.ts';
 import { WHATSAPP, templateRequest, whatsappRequests } from './whatsapp.ts';
 import { insideWindow } from './window.ts';
 
+/** How one page or number sends. */
 interface Route {
   url: string;
   token: string;
   /** The message id in the answer (Send API: message_id; Cloud API: messages[0].id). */
   idOf: (answer: Record<string, unknown>) => unknown;
-  requests(m: OutboundMessage, body: string | null, media: Media[]): unknown[];
+  /** The requests of a free-form message to the customer's address. */
+  requests(to: string, body: string | null, media: Media[]): unknown[];
   /** WhatsApp only: a message naming a template may open the window. */
   templates: boolean;
+  /** The customer addresses this route sends to. */
+  prefix: string;
 }
 
 type Media = { url: string; contentType: string | null };
@@ -35,39 +39,38 @@ const failed = (errorCode: number): DeliveryOutcome => ({ status: 'failed', erro
  * a configured template is sent as that template at any time.
  */
 export class MetaAdapter implements DeliveryAdapter {
+  /** By business address (messenger:<page id>, whatsapp:+<number>). */
+  private readonly routes = new Map<string, Route>();
+
   constructor(
     private readonly options: MetaOptions,
     private readonly db: Executor,
     private readonly clock: Clock,
-  ) {}
-
-  private route(m: OutboundMessage): Route | undefined {
-    const from = m.from ?? '';
-    if (from.startsWith(MESSENGER) && m.to.startsWith(MESSENGER)) {
-      const pageId = from.slice(MESSENGER.length);
-      const token = Object.hasOwn(this.options.pages, pageId) ? this.options.pages[pageId] : undefined;
-      if (token === undefined) return undefined;
-      const psid = m.to.slice(MESSENGER.length);
-      return {
-        url: graphUrl(this.options.graphUrl, `${pageId}/messages`, this.options.appSecret, token),
+  ) {
+    const { graphUrl: base, appSecret } = options;
+    for (const [pageId, token] of Object.entries(options.pages))
+      this.routes.set(MESSENGER + pageId, {
+        url: graphUrl(base, `${pageId}/messages`, appSecret, token),
         token,
         idOf: (a) => a.message_id,
-        requests: (_m, body, media) => messengerRequests(psid, body, media),
+        requests: (to, body, media) => messengerRequests(to.slice(MESSENGER.length), body, media),
         templates: false,
-      };
-    }
-    if (from.startsWith(WHATSAPP) && m.to.startsWith(WHATSAPP)) {
-      const number = this.options.numbers.find((n) => WHATSAPP + n.number === from);
-      if (!number) return undefined;
-      return {
-        url: graphUrl(this.options.graphUrl, `${number.phoneNumberId}/messages`, this.options.appSecret, number.token),
-        token: number.token,
+        prefix: MESSENGER,
+      });
+    for (const n of options.numbers)
+      this.routes.set(WHATSAPP + n.number, {
+        url: graphUrl(base, `${n.phoneNumberId}/messages`, appSecret, n.token),
+        token: n.token,
         idOf: (a) => obj(list(a.messages)[0]).id,
-        requests: (msg, body, media) => whatsappRequests(msg.to, body, media),
+        requests: whatsappRequests,
         templates: true,
-      };
-    }
-    return undefined;
+        prefix: WHATSAPP,
+      });
+  }
+
+  private route(m: OutboundMessage): Route | undefined {
+    const route = m.from === null ? undefined : this.routes.get(m.from);
+    return route && m.to.startsWith(route.prefix) ? route : undefined;
   }
 
   handles(m: OutboundMessage): boolean {
@@ -88,7 +91,7 @@ export class MetaAdapter implements DeliveryAdapter {
       requests = [templateRequest(m.to, template, variables(row.content_variables))];
     } else {
       if (!(await insideWindow(this.db, this.clock.now(), m.accountSid, m.to, m.from as string))) return failed(OUTSIDE_WINDOW);
-      requests = route.requests(m, row.body, media(row.media));
+      requests = route.requests(m.to, row.body, media(row.media));
       if (requests.length === 0) return failed(CHANNEL_CONTENT_REFUSED);
     }
     return sendAll(ctx.send, route, requests);
