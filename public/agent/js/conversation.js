@@ -47,7 +47,7 @@ function fromSdk(m) {
     attributes: m.attributes || {},
     date: m.dateCreated,
     participantSid: m.participantSid,
-    media: (m.attachedMedia || []).map((x) => ({ sid: x.sid, filename: x.filename, contentType: x.contentType, size: x.size, category: x.category || 'media', sdk: x })),
+    media: (m.getMediaByCategories ? m.getMediaByCategories(['media', 'body', 'history']) : m.attachedMedia || []).map((x) => ({ sid: x.sid, filename: x.filename, contentType: x.contentType, size: x.size, category: x.category || 'media', sdk: x })),
   };
 }
 
@@ -147,7 +147,7 @@ export function showMessage(card, m, live) {
     m.subject ? el('span', { class: 'subject', text: m.subject }) : null,
     m.body ? el('span', { class: 'body', text: email.quoted ? email.text : m.body }) : null,
     email.quoted ? el('details', { class: 'quoted' }, el('summary', { text: 'Quoted text' }), el('span', { class: 'body', text: email.quoted })) : null,
-    email.history ? historyOf(email.history) : null,
+    email.history ? historyOf(email.history, m.body) : null,
     attachments(m.media.filter((x) => x.category === 'media' || !x.category)),
   );
   // Keep the order of the conversation, whatever order the SDK and the read-back come in.
@@ -164,41 +164,54 @@ export function showMessage(card, m, live) {
 }
 
 /**
- * An email's parts: a gateway may give the reply and the quoted text apart (attributes), the SDK
- * may carry the quoted history as a media of category `history`; else the lines starting with
- * `>` at the end of the body are the quote.
+ * An email's parts: its message body is the text the mail adds (the email gateway cuts the quoted
+ * history, as Twilio's email channel does); the whole text comes as a `body` media (text/plain)
+ * when it holds more, or the history as a `history` media: either is the quoted text, folded away.
+ * A gateway may also give it in the attributes; failing all that, the lines starting with `>` at
+ * the end of an email's body are the quote.
  */
 function emailParts(m) {
   const a = m.attributes || {};
-  const history = m.media.find((x) => x.category === 'history') || null;
+  const plain = (x) => /^text\/plain/.test(x.contentType || '');
+  const history = m.media.find((x) => x.category === 'history' && plain(x)) || m.media.find((x) => x.category === 'body' && plain(x)) || null;
   const quotedAttr = typeof a.quotedText === 'string' ? a.quotedText : typeof a.quoted_text === 'string' ? a.quoted_text : a.email && typeof a.email.quoted === 'string' ? a.email.quoted : null;
-  if (quotedAttr && m.body) return { text: m.body.endsWith(quotedAttr) ? m.body.slice(0, -quotedAttr.length).trimEnd() : m.body, quoted: quotedAttr, history };
+  if (quotedAttr && m.body) return { text: m.body.endsWith(quotedAttr) ? m.body.slice(0, -quotedAttr.length).trimEnd() : m.body, quoted: quotedAttr, history: null };
+  if (history) return { text: m.body, quoted: null, history };
   if (m.body && (m.subject || a.email || a.channel === 'email')) {
     const lines = m.body.split('\n');
     let cut = lines.length;
     while (cut > 0 && (/^\s*>/.test(lines[cut - 1]) || lines[cut - 1].trim() === '')) cut--;
     // The "On <date>, <someone> wrote:" line belongs to the quote.
     if (cut < lines.length && cut > 0 && /wrote:\s*$/.test(lines[cut - 1])) cut--;
-    if (cut < lines.length && lines.slice(cut).some((l) => /^\s*>/.test(l))) return { text: lines.slice(0, cut).join('\n').trimEnd(), quoted: lines.slice(cut).join('\n').trim(), history };
+    if (cut < lines.length && lines.slice(cut).some((l) => /^\s*>/.test(l))) return { text: lines.slice(0, cut).join('\n').trimEnd(), quoted: lines.slice(cut).join('\n').trim(), history: null };
   }
-  return { text: m.body, quoted: null, history };
+  return { text: m.body, quoted: null, history: null };
 }
 
-/** The quoted history an email carries as media (category history), as text, folded away. */
-function historyOf(media) {
+/** The quoted history an email carries as media, as text, folded away and read when unfolded. */
+function historyOf(media, shown) {
   const body = el('span', { class: 'body', text: 'Loading…' });
   const box = el('details', { class: 'quoted' }, el('summary', { text: 'Quoted text' }), body);
+  if (!media.sdk) {
+    body.textContent = 'Readable while you are in the conversation.';
+    return box;
+  }
   box.addEventListener('toggle', async () => {
     if (!box.open || box.dataset.loaded) return;
     box.dataset.loaded = '1';
     try {
       const url = await media.sdk.getContentTemporaryUrl();
-      const text = await (await fetch(url)).text();
-      body.textContent = /html/.test(media.contentType || '') ? new DOMParser().parseFromString(text, 'text/html').body.textContent.trim() : text;
+      let text = await (await fetch(url)).text();
+      if (/html/.test(media.contentType || '')) text = new DOMParser().parseFromString(text, 'text/html').body.textContent;
+      text = text.trim();
+      // A whole-text body starts with what the message already shows: only the rest is the quote.
+      const already = (shown || '').trim();
+      if (media.category === 'body' && already && text.startsWith(already)) text = text.slice(already.length).trim();
+      body.textContent = text || 'Nothing more than the message above.';
     } catch {
       body.textContent = 'The quoted text could not be loaded.';
     }
-  }, { once: false });
+  });
   return box;
 }
 

@@ -44,7 +44,8 @@ export async function showCustomer(taskSid, offer) {
   body.replaceChildren(el('p', { class: 'customer-name', text: name }), el('p', { class: 'muted small', text: 'Loading…' }));
   const c = await contactOf(taskSid);
   if (body.dataset.task !== taskSid) return; // another task was selected meanwhile
-  const who = (c && c.customer.name) || name;
+  // Flex may know the customer only by address (an email's sender): the task's name is then the better one.
+  const who = c && c.customer.name && c.customer.name !== c.customer.address ? c.customer.name : name;
   const address = c && c.customer.address;
   const facts = el(
     'dl',
