@@ -9,7 +9,7 @@
 // Tokens are renewed before they expire and handed to both SDKs; the session is kept in
 // sessionStorage so a reload resumes it.
 import { prepareAlerts, showSoundButton, toggleSound } from './alerts.js';
-import { connectChat } from './conversation.js';
+import { connectChat, markRead } from './conversation.js';
 import { forgetContacts, showCustomer } from './customer.js';
 import { $, connection, el, problem } from './dom.js';
 import { addOffer, offerGone, removeOffer, tickOffers } from './offers.js';
@@ -236,6 +236,11 @@ $('sound').addEventListener('click', toggleSound);
 $('shortcuts-open').addEventListener('click', openHelp);
 $('shortcuts-close').addEventListener('click', () => $('shortcuts').close());
 document.addEventListener('keydown', onKey);
+// Back on the desk: what the selected chat received meanwhile is now read.
+document.addEventListener('visibilitychange', () => {
+  const card = document.visibilityState === 'visible' && state.selected && state.cards.get(state.selected);
+  if (card) markRead(card);
+});
 showSoundButton();
 fillHelp();
 
