@@ -24,6 +24,27 @@ const ADDRESS = 'support@acme.test';
 /** One Messenger user per screen size: each test's conversation is that user's only one. */
 const PSIDS = { 1280: '7001000000000042', 375: '7001000000000043' } as const;
 
+/**
+ * The desk's boxes (task list items, messages, earlier conversations) that stick out of their
+ * pane's content area: each pane scrolls on its own, so the page-wide checks would not see them.
+ */
+function panesOverflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const e of document.querySelectorAll<HTMLElement>('.item, .msg, .history > li, .task-head, .wrapup')) {
+      const pane = e.closest<HTMLElement>('.pane');
+      if (!pane || e.offsetParent === null) continue;
+      const p = pane.getBoundingClientRect();
+      const style = getComputedStyle(pane);
+      const r = e.getBoundingClientRect();
+      const left = p.left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
+      const right = p.right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+      if (r.left < left - 1 || r.right > right + 1) out.push(`${e.className} at x ${Math.round(r.left)}..${Math.round(r.right)} in a pane of ${Math.round(left)}..${Math.round(right)}`);
+    }
+    return out;
+  });
+}
+
 describe('browser: email and Messenger on the agent desktop', () => {
   let t: TestServer;
   let f: FlexFixture;
@@ -70,6 +91,7 @@ describe('browser: email and Messenger on the agent desktop', () => {
 
   async function checks(page: Page, state: string) {
     assert.deepEqual(await controlsOutsideViewport(page), [], `controls outside the viewport (${state})`);
+    assert.deepEqual(await panesOverflowing(page), [], `content wider than its pane (${state})`);
     assert.equal(await overflowsHorizontally(page), false, `sideways overflow (${state})`);
     await assertAccessible(page, state);
   }
