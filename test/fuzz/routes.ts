@@ -42,7 +42,15 @@ const EXTRA_PARAMS: Record<string, Record<string, FieldFact>> = {
   'GET /switchyard/v1/WebChat/Widgets': PAGE,
   'POST /switchyard/v1/Agent/Sessions': { AccountSid: sid('AC', { required: true }), Username: s('string', { required: true }), Password: s('string', { required: true }) },
   'POST /switchyard/v1/Agent/Tokens': {},
-  'POST /switchyard/v1/Agent/Tasks/*/Transfer': { To: sid('WQ', { required: true }) },
+  'POST /switchyard/v1/Agent/Tasks/*/Transfer': { To: sid('WQ', { required: true }), Type: s('string', { enum: ['cold', 'warm'] }) },
+  'POST /switchyard/v1/Agent/Tasks/*/Transfers/*': { Status: s('string', { enum: ['completed', 'failed'] }) },
+  'POST /switchyard/v1/Agent/Tasks/*/WrapUp': { DispositionCode: s(), Note: s() },
+  'GET /switchyard/v1/Agent/CannedResponses': { Search: s() },
+  'POST /switchyard/v1/Workspaces/*/CannedResponses': { FriendlyName: s(), Body: s(), Category: s() },
+  'POST /switchyard/v1/Workspaces/*/CannedResponses/*': { FriendlyName: s(), Body: s(), Category: s() },
+  'POST /switchyard/v1/Workspaces/*/DispositionCodes': { Code: s(), FriendlyName: s() },
+  'POST /switchyard/v1/Workspaces/*/DispositionCodes/*': { FriendlyName: s() },
+  'POST /switchyard/v1/Workspaces/*/AgentDesktop': { WrapUpTimeout: s('integer', { min: 0, max: 3600 }) },
   'POST /webchat/v1/Sessions': { Widget: sid('YW', { required: true }), Name: s(), PreEngagementData: s() },
   'POST /webchat/v1/Sessions/Token': { Token: s() },
   'POST /webchat/v1/Sessions/End': { Token: s() },
@@ -65,6 +73,7 @@ const EXTRA_PARAMS: Record<string, Record<string, FieldFact>> = {
 const SEGMENT_SIDS: Record<string, string> = {
   Workspaces: 'WS', Tasks: 'WT', Workers: 'WK', TaskChannels: 'TC', Channels: 'WC', Conversations: 'CH', Participants: 'MB', Messages: 'IM',
   Receipts: 'DY', Webhooks: 'WH', Addresses: 'IG', Services: 'IS', Widgets: 'YW', Interactions: 'KD', Transfers: 'UX', Invites: 'KG',
+  CannedResponses: 'YC', DispositionCodes: 'YD',
 };
 const FLEX_SEGMENT_SIDS: Record<string, string> = { Channels: 'UO', Participants: 'UT' };
 
