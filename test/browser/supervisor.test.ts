@@ -5,6 +5,7 @@ import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from '../api/flex-helpers.ts';
 import { boardServer, makeSupervisor, setPassword, type BoardServer } from '../api/supervisor-helpers.ts';
 import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, screenshot } from './support.ts';
+import { signInAsSupervisor } from './supervisor-support.ts';
 
 /**
  * The supervisor board in Chromium, at 1280x800 and 375x740, light and dark: a supervisor signs in
@@ -20,14 +21,6 @@ import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHori
 const [sqlite] = backends();
 const WAIT = { timeout: 15_000 };
 const PASSWORD = 'supervisor password 1';
-
-/** The board's sign-in as a supervisor does it: their own username and password (the account is in the link). */
-export async function signInAsSupervisor(page: Page, url: string, accountSid: string, username: string, password: string): Promise<void> {
-  await page.goto(`${url}/supervisor/?account=${accountSid}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 const SIZES = [
   { name: '1280', viewport: { width: 1280, height: 800 }, colorScheme: 'light' as const },
@@ -220,7 +213,29 @@ describe('browser: supervisor board', () => {
     });
   }
 
-  test('times: one timezone, named; the chart and the clock in it; durations on the server clock', async () => {
+  test('320 to 1920 px wide, with a chat joined: nothing scrolls sideways, every control inside the viewport', async () => {
+    await reset();
+    const chat = await customerChat('Bo', 'A very long message without spaces: ' + 'x'.repeat(120));
+    await f.w.workers(f.agents.alice).update({ activitySid: f.act.available });
+    const [offer] = await f.pending(chat.taskSid);
+    await f.w.tasks(chat.taskSid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
+    const p = await page({ name: '320', viewport: { width: 320, height: 700 }, colorScheme: 'light' });
+    await signInAsSupervisor(p, board.url, t.account.accountSid, 'sam', PASSWORD);
+    await p.locator(`#chats li[data-task="${chat.taskSid}"] button`).click();
+    await p.getByRole('button', { name: 'Join chat' }).click();
+    await p.getByLabel('Your message to the chat').waitFor(WAIT);
+    for (const width of [320, 375, 768, 1024, 1280, 1920]) {
+      await p.setViewportSize({ width, height: 800 });
+      assert.equal(await overflowsHorizontally(p), false, `sideways overflow at ${width} px`);
+      assert.deepEqual(await controlsOutsideViewport(p), [], `controls outside the viewport at ${width} px`);
+    }
+    await p.setViewportSize({ width: 320, height: 700 });
+    await check(p, '10-joined-320');
+    await t.client.flexApi.v1.interaction(chat.interactionSid).channels(chat.channelSid).update({ status: 'closed', routing: { status: 'wrapup' } });
+    await p.context().close();
+  });
+
+  test("times: one timezone, named; the chart and the clock in it; durations on the server's clock", async () => {
     const p = await page(SIZES[0], { timezoneId: 'America/New_York' });
     await signInAsSupervisor(p, board.url, t.account.accountSid, 'sam', PASSWORD);
     await p.locator('#updated', { hasText: /^Updated \d{2}:\d{2}:\d{2}$/ }).waitFor(WAIT);
@@ -233,6 +248,13 @@ describe('browser: supervisor board', () => {
     const ny = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
     const now = t.clock.now();
     assert.ok([ny(now), ny(now - 60_000)].some((end) => lastSlice.endsWith(`–${end}`)), `the last slice ends now, New York time: ${lastSlice}`);
+    // Durations count on the server's clock, not the browser's: ten minutes later by the server, pushed with the next change.
+    const inActivity = p.locator(`#agents tr[data-worker="${f.agents.alice}"] td.in-activity`);
+    assert.match(await inActivity.innerText(), /^\d+ (s|min \d{2} s)$/);
+    t.clock.advance(10 * 60_000);
+    const alice = await f.w.workers(f.agents.alice).fetch();
+    await f.w.workers(f.agents.alice).update({ attributes: alice.attributes });
+    await p.waitForFunction((sid) => /^1\d min \d{2} s$/.test(document.querySelector(`#agents tr[data-worker="${sid}"] td.in-activity`)?.textContent ?? ''), f.agents.alice, WAIT);
     await check(p, '9-timezone-1280');
     await p.context().close();
   });
