@@ -103,7 +103,8 @@ export async function openStream(base: string, path: string, token: string): Pro
   const abort = new AbortController();
   const res = await fetch(`${base}/switchyard/v1/Supervisor${path}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
   const queue: { event: string; data: any }[] = [];
-  let wake: (() => void) | null = null;
+  // Who waits for the next event (an object: TypeScript would narrow a plain variable to null).
+  const waiter: { wake: (() => void) | null } = { wake: null };
   let ended = false;
   if (res.ok && res.body) {
     void (async () => {
@@ -126,14 +127,14 @@ export async function openStream(base: string, path: string, token: string): Pro
               else if (line.startsWith('data: ')) data.push(line.slice(6));
             }
             if (data.length) queue.push({ event, data: JSON.parse(data.join('\n')) });
-            wake?.();
+            waiter.wake?.();
           }
         }
       } catch {
         /* aborted */
       } finally {
         ended = true;
-        wake?.();
+        waiter.wake?.();
       }
     })();
   } else {
@@ -152,9 +153,9 @@ export async function openStream(base: string, path: string, token: string): Pro
         if (left <= 0) throw new Error(`no matching '${name}' event within ${ms} ms`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
-          wake = () => {
+          waiter.wake = () => {
             clearTimeout(timer);
-            wake = null;
+            waiter.wake = null;
             resolve();
           };
         });
