@@ -63,10 +63,19 @@ export class Session {
     } catch (_) {
       /* private mode: signed in for this page only */
     }
-    clearTimeout(this.renewTimer);
     // By the token's lifetime, not its expiry date: this browser's clock may not be the server's.
-    const inMs = Math.max(10, (data.ttl || 3600) - RENEW_BEFORE_S) * 1000;
-    this.renewTimer = setTimeout(() => this.renew().catch((err) => this.onLost(err.message)), inMs);
+    this.scheduleRenewal(Math.max(10, (data.ttl || 3600) - RENEW_BEFORE_S) * 1000);
+  }
+
+  /** A refusal ends the session; a network failure is tried again in 30 s (the token has minutes left). */
+  scheduleRenewal(inMs) {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = setTimeout(() => {
+      this.renew().catch((err) => {
+        if (err instanceof ApiError) this.onLost(err.message);
+        else this.scheduleRenewal(30000);
+      });
+    }, inMs);
   }
 
   forget() {

@@ -29,7 +29,7 @@ function setLive(state) {
 }
 
 const session = new Session((why) => signOut(`You were signed out: ${why}`));
-const monitor = new Monitor(session, { problem, announce });
+const monitor = new Monitor(session, { problem, announce, changed: () => board && renderChats(board, openChat, monitor.current) });
 
 function showSignIn() {
   $('board').hidden = true;
@@ -85,7 +85,6 @@ function show(b) {
 function openChat(taskSid) {
   const chat = board && board.chats.find((c) => c.task_sid === taskSid);
   monitor.open(taskSid, chat ? chat.customer : 'the customer');
-  if (board) renderChats(board, openChat, monitor.current);
 }
 
 async function changeActivity(workerSid, select) {

@@ -5,10 +5,12 @@ import { clock } from './time.js';
 const $ = (id) => document.getElementById(id);
 
 export class Monitor {
-  constructor(session, { problem, announce }) {
+  constructor(session, { problem, announce, changed }) {
     this.session = session;
     this.problem = problem;
     this.announce = announce;
+    // Told when the chat shown changes (opened, closed), so the list marks the current one.
+    this.changed = changed;
     this.taskSid = null;
     this.stop = null;
     this.meta = null;
@@ -56,6 +58,7 @@ export class Monitor {
     });
     $('monitor-heading').setAttribute('tabindex', '-1');
     $('monitor-heading').focus();
+    this.changed();
   }
 
   close(focusBack = true) {
@@ -65,6 +68,7 @@ export class Monitor {
     this.taskSid = null;
     $('monitor').hidden = true;
     if (focusBack && was) document.querySelector(`#chats li[data-task="${was}"] button`)?.focus();
+    if (was) this.changed();
   }
 
   show(meta) {
