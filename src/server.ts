@@ -33,6 +33,7 @@ import { flexServices, type Flex } from './flex/services.ts';
 import type { OrphanPolicy } from './flex/service/deps.ts';
 import { EventBridge, type EventBridgeOptions } from './eventbridge/index.ts';
 import { agentServices } from './agent/index.ts';
+import { supervisorRoutes } from './supervisor/index.ts';
 import { WidgetService } from './webchat/widgets.ts';
 import { SessionService } from './webchat/sessions.ts';
 import { webchatRoutes } from './webchat/http.ts';
@@ -162,6 +163,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
     allowsOrigin: (origin, widgetSid) => widgets.allowsOrigin(origin, widgetSid),
   };
   agent.register(app, publicApi);
+  supervisorRoutes(app, publicApi, { db, clock, tokens, credentials: agent.credentials, taskRouter, conversations, flex }, { log: app.log.child({ component: 'supervisor' }) });
   inboundGateway(app, conversations);
   webchatRoutes(app, publicApi, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
   const socketsPerIdentity = config.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY;

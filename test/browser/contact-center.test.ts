@@ -21,6 +21,7 @@ import { createWidget, customerWrites, launchBrowser, screenshot, setAgentPasswo
 const [sqlite] = backends();
 const WAIT = { timeout: 15_000 };
 const PASSWORD = 'alice password 1';
+const SUPERVISOR_PASSWORD = 'sam password 1';
 /** The business's SMS number, and the web chat customer's husband, who placed the order. */
 const BUSINESS = '+15550009000';
 const CHARLES = '+15551230042';
@@ -38,8 +39,11 @@ describe('browser: customer, agent and supervisor together', () => {
     // senders and the Conversations SDK's live data running on their own.
     t = await startServer(sqlite, { timers: 'auto', outbound: new HttpDeliveryAdapter({ urls: { [BUSINESS]: `${sms.url}/sms` } }) });
     t.clock.set(Date.now());
-    f = await flexWorkspace(t, ['alice'], { available: false });
+    f = await flexWorkspace(t, ['alice', 'sam'], { available: false });
     await setAgentPassword(t, f.wsSid, f.agents.alice, PASSWORD);
+    // The supervisor: a worker an administrator gave Flex's supervisor role, with a password of their own.
+    await f.w.workers(f.agents.sam).update({ attributes: JSON.stringify({ contact_uri: 'client:sam', roles: ['supervisor'] }) });
+    await setAgentPassword(t, f.wsSid, f.agents.sam, SUPERVISOR_PASSWORD);
     widgetSid = await createWidget(t, f.wsSid);
     browser = await launchBrowser();
   });
@@ -84,7 +88,7 @@ describe('browser: customer, agent and supervisor together', () => {
 
     // The supervisor sees the chat waiting in its queue.
     const supervisor = await (await browser.newContext()).newPage();
-    await signInSupervisor(supervisor, t.baseUrl, t.account.accountSid, t.account.authToken);
+    await signInSupervisor(supervisor, t.baseUrl, t.account.accountSid, 'sam', SUPERVISOR_PASSWORD);
     const row = supervisor.locator(`#queues tr[data-queue="${f.queueSid}"]`);
     await row.waitFor(WAIT);
     assert.equal(await row.locator('td.waiting').innerText(), '1');

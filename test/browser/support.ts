@@ -26,11 +26,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** The supervisor board's sign-in, as a supervisor does it. */
-export async function signInSupervisor(page: Page, baseUrl: string, accountSid: string, authToken: string): Promise<void> {
-  await page.goto(`${baseUrl}/supervisor/`);
-  await page.getByLabel('Account SID').fill(accountSid);
-  await page.getByLabel('Auth token').fill(authToken);
+/** The supervisor board's sign-in, as a supervisor does it: their own username and password (the link names the account). */
+export async function signInSupervisor(page: Page, baseUrl: string, accountSid: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/supervisor/?account=${accountSid}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 

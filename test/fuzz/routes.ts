@@ -51,6 +51,12 @@ const EXTRA_PARAMS: Record<string, Record<string, FieldFact>> = {
   'POST /switchyard/v1/Workspaces/*/DispositionCodes': { Code: s(), FriendlyName: s() },
   'POST /switchyard/v1/Workspaces/*/DispositionCodes/*': { FriendlyName: s() },
   'POST /switchyard/v1/Workspaces/*/AgentDesktop': { WrapUpTimeout: s('integer', { min: 0, max: 3600 }) },
+  'POST /switchyard/v1/Supervisor/Sessions': { AccountSid: sid('AC', { required: true }), Username: s('string', { required: true }), Password: s('string', { required: true }) },
+  'POST /switchyard/v1/Supervisor/Tokens': {},
+  'POST /switchyard/v1/Supervisor/Workers/*': { ActivitySid: sid('WA', { required: true }) },
+  'POST /switchyard/v1/Supervisor/Chats/*/Join': {},
+  'POST /switchyard/v1/Supervisor/Chats/*/Leave': {},
+  'POST /switchyard/v1/Supervisor/Chats/*/Messages': { Body: s('string', { required: true }) },
   'POST /webchat/v1/Sessions': { Widget: sid('YW', { required: true }), Name: s(), PreEngagementData: s() },
   'POST /webchat/v1/Sessions/Token': { Token: s() },
   'POST /webchat/v1/Sessions/End': { Token: s() },
@@ -73,12 +79,14 @@ const EXTRA_PARAMS: Record<string, Record<string, FieldFact>> = {
 const SEGMENT_SIDS: Record<string, string> = {
   Workspaces: 'WS', Tasks: 'WT', Workers: 'WK', TaskChannels: 'TC', Channels: 'WC', Conversations: 'CH', Participants: 'MB', Messages: 'IM',
   Receipts: 'DY', Webhooks: 'WH', Addresses: 'IG', Services: 'IS', Widgets: 'YW', Interactions: 'KD', Transfers: 'UX', Invites: 'KG',
-  CannedResponses: 'YC', DispositionCodes: 'YD',
+  CannedResponses: 'YC', DispositionCodes: 'YD', Chats: 'WT',
 };
 const FLEX_SEGMENT_SIDS: Record<string, string> = { Channels: 'UO', Participants: 'UT' };
 
 function authOf(path: string): Auth {
   if (path.startsWith('/switchyard/v1/Agent/Sessions')) return 'none';
+  if (path.startsWith('/switchyard/v1/Supervisor/Sessions')) return 'none';
+  if (path.startsWith('/switchyard/v1/Supervisor/')) return 'worker-token';
   if (path.startsWith('/switchyard/v1/Agent/')) return 'worker-token';
   if (path.startsWith('/conversations/v1/Gateway/Messaging')) return 'signature';
   if (path.startsWith('/event-bridge/')) return 'envelope';
