@@ -56,3 +56,20 @@ export function taskAttributes(i: TaskAttributeInput): Record<string, unknown> {
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
 }
+
+/** Keys a transfer's task does not take over from the task it transfers: the tie to the old invite, who started the interaction, the old wrap-up. */
+const NOT_CARRIED = new Set([
+  'flexInteractionSid', 'flexInteractionChannelSid', 'flexChannelInviteSid', 'conversationSid', 'channelType',
+  'initiatedBy', 'direction', 'transferSid', 'transferType', 'transferTarget', 'transferredFrom', 'disposition', 'conversations',
+]);
+
+/**
+ * What a transfer's task carries over from the task it transfers, as Flex copies the original task's
+ * attributes: who the customer is (customerName, customers, pre_engagement_data...) and the caller's
+ * own keys, under whatever the transfer itself is given. Pure.
+ */
+export function carriedAttributes(from: Record<string, unknown>, given: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(from)) if (!NOT_CARRIED.has(k)) out[k] = v;
+  return { ...out, ...given };
+}

@@ -245,6 +245,10 @@ for (const backend of backends()) {
       const c = await chat(f, 'cust-kay', 'Kay', 'ida');
       await f.w.workers(f.agents.jon).update({ activitySid: f.act.available });
 
+      // What the first task knows of the customer (a backend's own keys too) goes with the transfer, as Flex copies it.
+      const first = JSON.parse((await f.w.tasks(c.taskSid).fetch()).attributes);
+      await f.w.tasks(c.taskSid).update({ attributes: JSON.stringify({ ...first, vip: true, pre_engagement_data: { topic: 'billing' } }) });
+
       const bad = await agentCall('POST', `/Tasks/${c.taskSid}/Transfer`, tokens.ida, { To: f.agents.jon, Type: 'lukewarm' });
       assertTwilioError(bad, 400, 20001);
       assert.match(bad.body.message, /cold, warm/);
@@ -256,6 +260,10 @@ for (const backend of backends()) {
       assertTwilioError(await agentCall('POST', `/Tasks/${c.taskSid}/Transfers/${warm.body.sid}`, tokens.ida, { Status: 'completed' }), 400, 20001);
       const [offer] = await f.pending(warm.body.transfer_task_sid);
       assert.equal(offer.workerSid, f.agents.jon);
+      const carried = JSON.parse((await f.w.tasks(warm.body.transfer_task_sid).fetch()).attributes);
+      assert.deepEqual([carried.customerName, carried.vip, carried.pre_engagement_data], ['Kay', true, { topic: 'billing' }]);
+      assert.deepEqual([carried.transferredFrom, carried.transferType, carried.initiatedBy, carried.conversations.initiated_by], [f.agents.ida, 'warm', undefined, undefined]);
+      assert.notEqual(carried.flexChannelInviteSid, first.flexChannelInviteSid, "the transfer's own invite, not the first task's");
       await f.w.tasks(warm.body.transfer_task_sid).reservations(offer.sid).update({ reservationStatus: 'accepted' });
       assert.deepEqual(await members(t, c.conversationSid), ['cust-kay', 'ida', 'jon'], 'both agents with the customer');
       assert.equal(await f.status(c.taskSid), 'assigned');

@@ -7,6 +7,7 @@ import { channels, participants, transfers, type TransferRow, type TransferType 
 import { isObject, routingObject, type RoutingPlan } from '../plan.ts';
 import { requireChannel, requireLive, type FlexDeps } from './deps.ts';
 import { customerOf } from './interactions.ts';
+import { carriedAttributes } from '../task-attributes.ts';
 import type { Routing } from './routing.ts';
 
 /**
@@ -47,7 +48,7 @@ export class TransferService {
       if (to === p.worker_sid) throw invalidParameter('Invalid to: an agent cannot transfer to themselves');
       const plan: RoutingPlan = {
         workspaceSid: ws.sid,
-        attributes: (body.attributes as Record<string, unknown>) ?? {},
+        attributes: carriedAttributes(parsedObject(fromTask.attributes), (body.attributes as Record<string, unknown>) ?? {}),
         taskChannelSid: fromTask.task_channel_sid,
         priority: fromTask.priority,
         ...(to.startsWith('WK')
@@ -126,5 +127,14 @@ export class TransferService {
     });
     this.deps.conversations.changed();
     return this.get(accountSid, interactionSid, channelSid, sid);
+  }
+}
+
+function parsedObject(json: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(json);
+    return isObject(v) ? v : {};
+  } catch {
+    return {};
   }
 }
