@@ -4,11 +4,12 @@ import { Outbound, type OutboundResult } from '../../outbound/http.ts';
 import { Sender } from '../../outbound/sender.ts';
 import type { Database, Executor } from '../../store/database.ts';
 import { Outbox, authTokenOf, type Claim } from '../../store/outbox.ts';
-import { activities, workers, workflows, type WorkspaceRow } from '../model.ts';
+import { activities, type WorkspaceRow } from '../model.ts';
 import { reservations, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback-options.ts';
 import type { Engine } from './index.ts';
 import { noteQueued } from './commits.ts';
+import type { ReservationContext } from './context.ts';
 
 interface CallbackRow {
   seq: number;
@@ -82,16 +83,14 @@ export class AssignmentCallbacks extends Sender {
     super();
     this.opts = { ...CALLBACK_DEFAULTS, ...options };
     this.outbox = new Outbox<CallbackRow>(db, clock, 'assignment_callbacks', 2 * this.opts.assignmentTimeoutMs + 30_000);
-    engine.addTransactionHook('reservationCreated', (tx, ws, task, res) => this.queue(tx, ws, task, res));
+    engine.addTransactionHook('reservationCreated', (tx, ws, task, res, known) => this.queue(tx, ws, task, res, known));
   }
 
-  /** Inside the routing transaction: queue the callback, if the task's workflow wants one. */
-  async queue(tx: Executor, ws: WorkspaceRow, task: TaskRow, res: ReservationRow): Promise<void> {
-    if (!task.workflow_sid) return;
-    const workflow = await workflows.get(tx, task.workflow_sid);
-    if (!workflow?.assignment_callback_url) return;
+  /** Inside the routing transaction: queue the callback, if the task's workflow wants one (both from the engine's memory). */
+  async queue(tx: Executor, ws: WorkspaceRow, task: TaskRow, res: ReservationRow, known: ReservationContext): Promise<void> {
+    const workflow = known.workflow;
+    if (!task.workflow_sid || !workflow?.assignment_callback_url) return;
     noteQueued(tx, ws.sid, 'assignmentCallbacks');
-    const worker = await workers.get(tx, res.worker_sid);
     const now = this.clock.now();
     const body = new URLSearchParams({
       AccountSid: ws.account_sid,
@@ -99,7 +98,7 @@ export class AssignmentCallbacks extends Sender {
       WorkflowSid: workflow.sid,
       TaskQueueSid: res.task_queue_sid ?? task.task_queue_sid ?? '',
       WorkerSid: res.worker_sid,
-      WorkerAttributes: worker?.attributes ?? '{}',
+      WorkerAttributes: known.workerAttributes,
       TaskSid: task.sid,
       TaskAttributes: task.attributes,
       TaskAge: String(Math.max(0, Math.floor((now - task.date_created) / 1000))),

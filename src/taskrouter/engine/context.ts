@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { parseWorkflowConfiguration, type WorkflowConfiguration } from '../../core/workflow/configuration.ts';
 import type { Database, Executor } from '../../store/database.ts';
-import type { WorkspaceRow } from '../model.ts';
+import type { WorkflowRow, WorkspaceRow } from '../model.ts';
 import type { ReservationRow, TaskRow } from '../routing-model.ts';
 import type { RoutingState } from './routing-state.ts';
 
@@ -20,9 +20,18 @@ export interface EngineContext {
  * with the change itself; added with Engine.addTransactionHook. What may follow the commit
  * subscribes to the engine's bus instead (commits.ts).
  */
+/** What the routing memory knows of a reservation's workflow and worker: hooks need not read them again. */
+export interface ReservationContext {
+  workflow: WorkflowRow | undefined;
+  workerAttributes: string;
+}
+
 export interface TransactionHooks {
-  /** A reservation was just created (the workflow's assignment callback is queued here). */
-  reservationCreated(tx: Executor, ws: WorkspaceRow, task: TaskRow, reservation: ReservationRow): Promise<void>;
+  /**
+   * A reservation was just created (the workflow's assignment callback is queued here), with what
+   * the engine's memory already holds of it: the task's workflow and the worker's attributes.
+   */
+  reservationCreated(tx: Executor, ws: WorkspaceRow, task: TaskRow, reservation: ReservationRow, known: ReservationContext): Promise<void>;
 }
 
 /**

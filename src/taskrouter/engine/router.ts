@@ -312,7 +312,7 @@ export abstract class Router {
       resourceSid: res.sid,
       data: reservationEventData(task, res, worker, now),
     });
-    await this.ctx.hooks.reservationCreated(tx, ws, task, res);
+    await this.ctx.hooks.reservationCreated(tx, ws, task, res, { workflow, workerAttributes: worker.attributes });
   }
 }
 
