@@ -12,6 +12,7 @@ import { agentRoutes } from './routes.ts';
 
 export { AgentCredentials } from './credentials.ts';
 export { TOKEN_TTL_SECONDS } from './deps.ts';
+export { signInKey } from './routes.ts';
 
 /**
  * The agent desktop's server side: credentials, canned responses, disposition codes and the desk's

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwilioError } from '../core/errors.ts';
-import { publicRoutes, type PublicApi } from '../http/public-api.ts';
-import { bodyParams } from './body.ts';
+import { bodyParams, publicRoutes, type PublicApi } from '../http/public-api.ts';
 import { isSid } from '../core/sid.ts';
 import { USERNAME_MAX, usernameKey } from './credentials.ts';
 import type { AgentDeps } from './deps.ts';
@@ -54,8 +53,9 @@ export function agentRoutes(app: FastifyInstance, deps: AgentDeps, api: PublicAp
 /**
  * Whose failed sign-ins a request counts toward: the username (as credentials compare it) in the
  * account. None for what sign-in refuses as bad input anyway, so no key is longer than a username.
+ * The supervisor board's sign-in counts the same way.
  */
-function signInKey(req: FastifyRequest): string | undefined {
+export function signInKey(req: FastifyRequest): string | undefined {
   let p;
   try {
     p = bodyParams(req);

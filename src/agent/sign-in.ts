@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TwilioError } from '../core/errors.ts';
 import { isSid } from '../core/sid.ts';
 import { workers } from '../taskrouter/model.ts';
-import { bodyParams } from './body.ts';
+import { bodyParams } from '../http/public-api.ts';
 import { PASSWORD_MAX, USERNAME_MAX } from './credentials.ts';
 import type { AgentDeps } from './deps.ts';
 import { issueTokens } from './issue.ts';

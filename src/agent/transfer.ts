@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalidParameter, notFound } from '../core/errors.ts';
 import { isSid } from '../core/sid.ts';
 import { transfers, type TransferRow } from '../flex/model.ts';
-import { bodyParams } from './body.ts';
+import { bodyParams } from '../http/public-api.ts';
 import { agentFromBearer } from './bearer.ts';
 import type { AgentDeps } from './deps.ts';
 import { interactionOf, ownTask, requireAssigned, type InteractionTask } from './own-task.ts';

@@ -8,7 +8,7 @@ import { parseAttributes } from '../taskrouter/attributes.ts';
 import { workers } from '../taskrouter/model.ts';
 import { tasks, type TaskRow } from '../taskrouter/routing-model.ts';
 import { agentFromBearer, type AgentSession } from './bearer.ts';
-import { bodyParams } from './body.ts';
+import { bodyParams } from '../http/public-api.ts';
 import type { AgentDeps } from './deps.ts';
 import type { DispositionCodeRow } from './disposition-codes.ts';
 import { interactionIfAny, ownTask } from './own-task.ts';

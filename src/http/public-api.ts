@@ -1,6 +1,8 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.ts';
+import { invalidParameter } from '../core/errors.ts';
+import { Params } from './params.ts';
 import { Limiter, type RateLimits } from './rate-limit.ts';
 
 /** What the routes that take no account credentials (web chat, agent desktop) share. */
@@ -67,4 +69,21 @@ function hostOf(origin: string): string | undefined {
   } catch {
     return undefined; // "null" (a sandboxed frame, a file): never this server's
   }
+}
+
+/**
+ * The public routes' POST body: a form (as the rest of the API) or a JSON object of scalar values
+ * (handier for a page's fetch); both become the same typed Params.
+ */
+export function bodyParams(req: FastifyRequest): Params {
+  const body = req.body;
+  if (body === undefined || body === null) return new Params(new URLSearchParams(), 'post body');
+  if (body instanceof URLSearchParams) return new Params(body, 'post body');
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidParameter('The request body must be a form or a JSON object');
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.append(k, String(v));
+    else if (v !== null) throw invalidParameter(`${k} must be a string`);
+  }
+  return new Params(out, 'post body');
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TwilioError, notFound, tooManyRequests } from '../core/errors.ts';
-import { isSid } from '../core/sid.ts';
 import { MAX_BODY } from '../conversations/service/messages.ts';
-import { publicRoutes, type PublicApi } from '../http/public-api.ts';
-import { bodyParams } from './body.ts';
+import { signInKey } from '../agent/index.ts';
+import { isSid } from '../core/sid.ts';
+import { bodyParams, publicRoutes, type PublicApi } from '../http/public-api.ts';
 import { buildBoard } from './board.ts';
 import { ChatWatch } from './chat-live.ts';
 import { chatOf, chatView, join, leave, say } from './chats.ts';
@@ -121,17 +121,4 @@ export function supervisorRoutes(app: FastifyInstance, api: PublicApi, deps: Sup
 
 function json(reply: FastifyReply, status: number, body: unknown) {
   return reply.code(status).type('application/json').send(JSON.stringify(body));
-}
-
-/** Whose failed sign-ins a request counts toward: the username in the account (none for input refused anyway). */
-function signInKey(req: FastifyRequest): string | undefined {
-  let p;
-  try {
-    p = bodyParams(req);
-  } catch {
-    return undefined;
-  }
-  const account = p.string('AccountSid');
-  const username = p.string('Username');
-  return account && isSid(account, 'AC') && username && username.length <= 256 ? `${account}|${username.trim().normalize('NFC').toLowerCase()}` : undefined;
 }

@@ -6,7 +6,7 @@ import { authenticateToken, isStaff, type TokenSession } from '../eventbridge/se
 import { agentIdentity } from '../flex/service/deps.ts';
 import { workers, workspaces, type WorkerRow } from '../taskrouter/model.ts';
 import { requestOrigin } from '../web/origin.ts';
-import { bodyParams } from './body.ts';
+import { bodyParams } from '../http/public-api.ts';
 import { isSupervisor, rolesOf, type SupervisorDeps } from './deps.ts';
 
 /** Same answer for an unknown account, an unknown user and a wrong password: it tells nobody which usernames exist. */
