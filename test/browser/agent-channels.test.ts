@@ -6,7 +6,7 @@ import { backends, startServer, type TestServer } from '../support/server.ts';
 import { emailGateway, mailClient, startMailSink, type MailSink } from '../api/channel-email-helpers.ts';
 import { PAGE_ID, messengerHook, metaOptions, postWebhook, startGraph, type Graph } from '../api/channel-meta-helpers.ts';
 import { flexWorkspace, routedTask, type FlexFixture } from '../api/flex-helpers.ts';
-import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, screenshot, setAgentPassword } from './support.ts';
+import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, panesOverflowing, screenshot, setAgentPassword, until } from './support.ts';
 
 /**
  * Other channels on the agent desktop, through the real gateways: an email sent over SMTP to the
@@ -24,26 +24,6 @@ const ADDRESS = 'support@acme.test';
 /** One Messenger user per screen size: each test's conversation is that user's only one. */
 const PSIDS = { 1280: '7001000000000042', 375: '7001000000000043' } as const;
 
-/**
- * The desk's boxes (task list items, messages, earlier conversations) that stick out of their
- * pane's content area: each pane scrolls on its own, so the page-wide checks would not see them.
- */
-function panesOverflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    for (const e of document.querySelectorAll<HTMLElement>('.item, .msg, .history > li, .task-head, .wrapup')) {
-      const pane = e.closest<HTMLElement>('.pane');
-      if (!pane || e.offsetParent === null) continue;
-      const p = pane.getBoundingClientRect();
-      const style = getComputedStyle(pane);
-      const r = e.getBoundingClientRect();
-      const left = p.left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
-      const right = p.right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
-      if (r.left < left - 1 || r.right > right + 1) out.push(`${e.className} at x ${Math.round(r.left)}..${Math.round(r.right)} in a pane of ${Math.round(left)}..${Math.round(right)}`);
-    }
-    return out;
-  });
-}
 
 describe('browser: email and Messenger on the agent desktop', () => {
   let t: TestServer;
@@ -102,6 +82,10 @@ describe('browser: email and Messenger on the agent desktop', () => {
     await card.getByRole('button', { name: 'End chat' }).click();
     await card.getByRole('button', { name: 'Complete' }).click();
     await card.waitFor({ ...WAIT, state: 'detached' });
+    // The chat's conversation closes behind the desk (Flex follows the task): the next mail from the
+    // same sender must start a new one, not land in this one while it is still open.
+    const conversationSid = JSON.parse((await f.w.tasks(taskSid).fetch()).attributes).conversationSid as string;
+    await until('the conversation closed', async () => (await t.client.conversations.v1.conversations(conversationSid).fetch()).state, (s) => s === 'closed');
   }
 
   for (const [width, height] of [
@@ -124,9 +108,10 @@ describe('browser: email and Messenger on the agent desktop', () => {
       assert.equal((await offer.locator('.channel').innerText()).toLowerCase(), 'email');
       await checks(page, `email offer, ${width}`);
       await screenshot(page, `agent-channels-${width}-1-email-offer`);
+      // Read before accepting: the offer leaves the list once accepted.
+      const taskSid = (await offer.getAttribute('data-task'))!;
       await offer.getByRole('button', { name: 'Accept' }).click();
 
-      const taskSid = (await offer.getAttribute('data-task'))!;
       const card = page.locator(`article.task[data-task="${taskSid}"]`);
       const hers = card.locator('li.theirs', { hasText: 'it has not arrived yet.' });
       await hers.waitFor(WAIT);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { chatToken, connectSdk, nextEvent, within, type Client, type Conversation, type Message, type Participant } from '../support/conversations-sdk.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from '../api/flex-helpers.ts';
-import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, screenshot, setAgentPassword } from './support.ts';
+import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, panesOverflowing, png, screenshot, setAgentPassword, until } from './support.ts';
 
 /**
  * The agent desktop as agents used to Flex, Chatwoot or Zendesk work with it, in Chromium against a
@@ -25,34 +24,7 @@ const [sqlite] = backends();
 const WAIT = { timeout: 15_000 };
 const PASSWORD = 'desk password 1';
 
-/** A real PNG of w×h pixels (so the page's <img> decodes it), made here: no file shipped. */
-function png(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.concat(Array.from({ length: h }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 0x5a)])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
-/** Polls `read` until `ok` holds, or fails after the deadline saying what it waited for. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = WAIT.timeout): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Counts, in the page, the chime's oscillators and the notification permission prompts (browser APIs, watched). */
 const WATCH = `
@@ -64,26 +36,6 @@ const WATCH = `
   Notification.requestPermission = function () { window.__asked++; return ask(); };
 `;
 
-/**
- * The desk's boxes (task list items, messages, earlier conversations) that stick out of their
- * pane's content area: each pane scrolls on its own, so the page-wide checks would not see them.
- */
-function panesOverflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    for (const e of document.querySelectorAll<HTMLElement>('.item, .msg, .history > li, .task-head, .wrapup')) {
-      const pane = e.closest<HTMLElement>('.pane');
-      if (!pane || e.offsetParent === null) continue;
-      const p = pane.getBoundingClientRect();
-      const style = getComputedStyle(pane);
-      const r = e.getBoundingClientRect();
-      const left = p.left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
-      const right = p.right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
-      if (r.left < left - 1 || r.right > right + 1) out.push(`${e.className} at x ${Math.round(r.left)}..${Math.round(r.right)} in a pane of ${Math.round(left)}..${Math.round(right)}`);
-    }
-    return out;
-  });
-}
 
 describe('browser: the agent desktop as agents know it', () => {
   let t: TestServer;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -97,4 +98,54 @@ export async function controlsOutsideViewport(page: Page, scope = 'body'): Promi
 /** Whether the page scrolls sideways (layout overflow). */
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+}
+
+/** A real PNG of w×h pixels (so the page's <img> decodes it), made here: no file shipped. */
+export function png(w: number, h: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.concat(Array.from({ length: h }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 0x5a)])));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Polls `read` until `ok` holds, or fails after the deadline saying what it waited for. */
+export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(v)} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The desk's boxes (task list items, messages, earlier conversations) that stick out of their
+ * pane's content area: each pane scrolls on its own, so the page-wide checks would not see them.
+ */
+export function panesOverflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const e of document.querySelectorAll<HTMLElement>('.item, .msg, .history > li, .task-head, .wrapup')) {
+      const pane = e.closest<HTMLElement>('.pane');
+      if (!pane || e.offsetParent === null) continue;
+      const p = pane.getBoundingClientRect();
+      const style = getComputedStyle(pane);
+      const r = e.getBoundingClientRect();
+      const left = p.left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
+      const right = p.right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+      if (r.left < left - 1 || r.right > right + 1) out.push(`${e.className} at x ${Math.round(r.left)}..${Math.round(r.right)} in a pane of ${Math.round(left)}..${Math.round(right)}`);
+    }
+    return out;
+  });
 }
