@@ -23,6 +23,7 @@ import { ensureBuiltinRoles } from './conversations/service/deps.ts';
 import { ConversationDeliverer, type ConversationDeliveryOptions } from './conversations/webhooks/deliverer.ts';
 import { AdapterChain, HttpDeliveryAdapter, type DeliveryAdapter } from './conversations/gateway/outbound.ts';
 import type { Channel, ChannelFactory } from './channels/channel.ts';
+import { studioRouting } from './channels/send-to-flex.ts';
 import { gbmAdapter } from './channels/gbm.ts';
 import { inboundGateway } from './conversations/gateway/inbound.ts';
 import { ConversationsSdk, type SdkOptions } from './conversations/sdk/index.ts';
@@ -164,7 +165,7 @@ export async function createServer(config: ServerConfig = {}): Promise<Server> {
   };
   agent.register(app, publicApi);
   supervisorRoutes(app, publicApi, { db, clock, tokens, credentials: agent.credentials, taskRouter, conversations, flex }, { log: app.log.child({ component: 'supervisor' }) });
-  inboundGateway(app, conversations);
+  inboundGateway(app, conversations, studioRouting({ db, flex, log: app.log.child({ component: 'channels' }) }));
   webchatRoutes(app, publicApi, new SessionService({ clock, conversations, flex, tokens, widgets }), widgets);
   const socketsPerIdentity = config.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_IDENTITY;
   const sdk = new ConversationsSdk(app, conversations, clock, { socketsPerIdentity, auto: config.timers !== 'manual', ...config.sdk });

@@ -9,7 +9,7 @@ import type { ChannelDeps } from '../channel.ts';
 import type { InboundMail } from './parse.ts';
 import { contentOf, type Content } from './content.ts';
 import { noNewConversations, notRoutable, refusedByWebhook } from './replies.ts';
-import { flexWorkspace, routesToFlex, routeToFlex } from './route.ts';
+import { flexWorkspace, routesToFlex, sendToFlex } from '../send-to-flex.ts';
 import { isKnown, recordMessageId, senderConversation, threadConversation } from './threads.ts';
 
 const GATEWAY: Cause = { source: 'gateway', webhooksEnabled: true };
@@ -62,7 +62,7 @@ export async function landMail(deps: ChannelDeps, address: AddressRow, sender: {
     throw err;
   }
   if (workspaceSid)
-    await routeToFlex(deps.flex, deps.log, { accountSid: account, workspaceSid, conversationSid: conversation.sid, customer: sender.name ?? sender.address });
+    await sendToFlex(deps.flex, deps.log, { accountSid: account, workspaceSid, conversationSid: conversation.sid, channelType: 'email', attributes: { from: sender.name ?? sender.address } });
   return { result: 'created', conversationSid: conversation.sid, messageSid };
 }
 

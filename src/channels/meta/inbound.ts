@@ -5,6 +5,7 @@ import type { ChannelDeps } from '../channel.ts';
 import type { MetaOptions } from './options.ts';
 import type { InboundMessage } from './events.ts';
 import { graphUrl, messengerName } from './graph.ts';
+import { studioRouting } from '../send-to-flex.ts';
 
 /** Meta redelivers a webhook for days when it gets no 200: the ids landed are kept a week. */
 const KEEP_IDS_MS = 7 * 24 * 60 * 60 * 1000;
@@ -29,11 +30,15 @@ export async function accountOf(db: Executor, business: string): Promise<string 
  */
 export class MetaInbound {
   private prunedAt = -Infinity;
+  /** A conversation started for a Studio address goes to Flex, as the Twilio-shaped gateway's do. */
+  private readonly afterReceive: ReturnType<typeof studioRouting>;
 
   constructor(
     private readonly deps: ChannelDeps,
     private readonly options: MetaOptions,
-  ) {}
+  ) {
+    this.afterReceive = studioRouting(deps);
+  }
 
   async land(m: InboundMessage): Promise<void> {
     const { db, log } = this.deps;
@@ -51,6 +56,7 @@ export class MetaInbound {
       if (name) params.set('ProfileName', name);
       try {
         const outcome = await receive(this.deps.conversations, accountSid, params);
+        await this.afterReceive(accountSid, outcome, { address: m.from, name: name ?? undefined });
         if (outcome.result === 'ignored' || outcome.result === 'refused') log.info({ to: m.to, result: outcome.result }, 'a Meta message was not landed');
       } catch (err) {
         // What the message is (too long an address, say) stays so however often Meta sends it.

@@ -4,7 +4,7 @@ import { newSid } from '../../core/sid.ts';
 import { twilioSignature } from '../../core/signature.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { authTokenOf } from '../../taskrouter/engine/delivery.ts';
-import type { MediaEntry } from '../model.ts';
+import type { AddressRow, MediaEntry } from '../model.ts';
 import type { Cause } from '../service/deps.ts';
 import { autoCreationWebhook } from '../service/configuration.ts';
 import { bindingType } from '../service/participants.ts';
@@ -17,7 +17,14 @@ export const INBOUND_PATH = '/conversations/v1/Gateway/Messaging/Inbound';
 const GATEWAY: Cause = { source: 'gateway', webhooksEnabled: true };
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
-export type InboundOutcome = { result: 'added' | 'created'; conversationSid: string; messageSid: string } | { result: 'ignored' | 'refused' };
+export type InboundOutcome =
+  | { result: 'added'; conversationSid: string; messageSid: string }
+  /** A conversation started for `address` (its auto-creation settings): what follows it, Send to Flex say, is the caller's. */
+  | { result: 'created'; conversationSid: string; messageSid: string; address: AddressRow }
+  | { result: 'ignored' | 'refused' };
+
+/** What the server does after a message landed (Send to Flex for a Studio address: src/channels/send-to-flex.ts). */
+export type AfterReceive = (accountSid: string, outcome: InboundOutcome, sender: { address: string; name?: string }) => Promise<void>;
 
 /**
  * The inbound gateway: a Twilio Messaging-style webhook (form POST: AccountSid, From, To, Body,
@@ -31,12 +38,13 @@ export type InboundOutcome = { result: 'added' | 'created'; conversationSid: str
  * sender is added as a participant, and the message is added. Otherwise it is ignored. The
  * answer is empty TwiML (200) either way, as a Messaging webhook expects.
  */
-export function inboundGateway(app: FastifyInstance, api: ConversationsApi): void {
+export function inboundGateway(app: FastifyInstance, api: ConversationsApi, after?: AfterReceive): void {
   app.post(INBOUND_PATH, async (req, reply) => {
     const params = req.body instanceof URLSearchParams ? req.body : new URLSearchParams();
     const accountSid = params.get('AccountSid') ?? '';
     await checkSignature(api, req, params, accountSid);
-    await receive(api, accountSid, params);
+    const outcome = await receive(api, accountSid, params);
+    await after?.(accountSid, outcome, { address: params.get('From')?.trim() ?? '', name: params.get('ProfileName')?.trim() || undefined });
     return reply.code(200).type('text/xml').send(EMPTY_TWIML);
   });
 }
@@ -80,7 +88,7 @@ export async function receive(api: ConversationsApi, accountSid: string, params:
         [accountSid, from, to],
       );
       let conversationSid = open?.conversation_sid;
-      let result: 'added' | 'created' = 'added';
+      let created: AddressRow | undefined;
       if (!conversationSid) {
         const config = (await api.configuration.addressFor(api.db, accountSid, to, type)) ?? (await api.configuration.addressFor(api.db, accountSid, to));
         if (!config || !config.auto_enabled) return { result: 'ignored' };
@@ -99,11 +107,11 @@ export async function receive(api: ConversationsApi, accountSid: string, params:
           throw err;
         }
         conversationSid = c.sid;
-        result = 'created';
+        created = config;
       }
       await preEvent(api.db, accountSid, 'onMessageAdd', { Source: type.toUpperCase(), ConversationSid: conversationSid, Author: from, Body: body });
       const m = await api.messages.create(accountSid, conversationSid, { author: from, body: body === '' ? undefined : body, media }, GATEWAY);
-      return { result, conversationSid, messageSid: m.message.sid };
+      return created ? { result: 'created', conversationSid, messageSid: m.message.sid, address: created } : { result: 'added', conversationSid, messageSid: m.message.sid };
     }
     return { result: 'ignored' };
   } catch (err) {
