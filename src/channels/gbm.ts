@@ -1,4 +1,3 @@
-import { invalidParameter } from '../core/errors.ts';
 import type { DeliveryAdapter, DeliveryOutcome, OutboundMessage } from '../conversations/gateway/outbound.ts';
 
 /**
@@ -20,9 +19,3 @@ export const gbmAdapter: DeliveryAdapter = {
   deliver: async () => outcome,
 };
 
-/** An interaction started by an agent or the API would have to reach the customer through gbm. */
-export const gbmOutboundRefused = (initiatedBy: string) =>
-  invalidParameter(
-    `Invalid Channel.type: 'gbm' (Google Business Messages) was retired by Google in 2024 and reaches nobody; ` +
-      `an interaction initiated by '${initiatedBy}' would have to deliver through it. Only customer-initiated gbm interactions (on a conversation that exists) are accepted`,
-  );

@@ -1,7 +1,6 @@
 import { invalidParameter } from '../../core/errors.ts';
 import { newSid } from '../../core/sid.ts';
 import { findConversation } from '../../conversations/service/deps.ts';
-import { gbmOutboundRefused } from '../../channels/gbm.ts';
 import type { Executor } from '../../store/database.ts';
 import { taskQueues, workers, workflows, workspaces } from '../../taskrouter/model.ts';
 import { tasks, type TaskRow } from '../../taskrouter/routing-model.ts';
@@ -146,3 +145,10 @@ export async function customerOf(tx: Executor, channelSid: string): Promise<{ na
   const m = JSON.parse(row.media_properties) as { name?: string; address?: string; identity?: string };
   return { name: m.name ?? m.address ?? m.identity, address: m.address ?? m.identity };
 }
+
+/** An interaction started by an agent or the API would have to reach the customer through gbm. */
+const gbmOutboundRefused = (initiatedBy: string) =>
+  invalidParameter(
+    `Invalid Channel.type: 'gbm' (Google Business Messages) was retired by Google in 2024 and reaches nobody; ` +
+      `an interaction initiated by '${initiatedBy}' would have to deliver through it. Only customer-initiated gbm interactions (on a conversation that exists) are accepted`,
+  );
