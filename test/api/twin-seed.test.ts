@@ -57,6 +57,8 @@ for (const backend of backends()) {
       const widget = await t.http('GET', `/switchyard/v1/WebChat/Widgets/${ws.widgets['Acme support']}`);
       assert.equal(widget.body.workflow_sid, ws.workflows.Main);
       assert.deepEqual(widget.body.allowed_origins, ['https://www.acme.example']);
+      assert.deepEqual([widget.body.title, widget.body.greeting, widget.body.accent_color, widget.body.header_color], ['Acme Help', 'Hi! We answer within minutes.', '#0b57d0', null]);
+      assert.deepEqual(widget.body.pre_engagement_config.fields.map((x: { attributes: { name: string } }) => x.attributes.name), ['email']);
       // The agent can sign in with the seeded password; the username defaults to the worker's name.
       const signIn = await t.http('POST', '/switchyard/v1/Agent/Sessions', {
         body: new URLSearchParams({ AccountSid: t.account.accountSid, Username: 'alice', Password: 'alice-password' }).toString(),
@@ -93,11 +95,14 @@ for (const backend of backends()) {
       support.workers[1].channels = { chat: { capacity: 2 } };
       support.task_queues[1].max_reserved_workers = 1;
       support.workers.push({ friendly_name: 'carol', attributes: { skills: [] } });
+      support.widgets[0].greeting = 'Hello again!';
+      support.widgets[0].pre_engagement_config = null;
       const eventsBefore = await count(t.server.db, 'SELECT COUNT(*) AS n FROM events WHERE workspace_sid = ?', [ws.sid]);
       const res = await postSeed(t, doc);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const changes: string[] = res.body.changes;
-      assert.equal(changes.length, 5, JSON.stringify(changes));
+      assert.equal(changes.length, 6, JSON.stringify(changes));
+      assert.ok(changes.some((c) => c.startsWith("updated Widget 'Acme support'")));
       assert.ok(changes.some((c) => c.startsWith("updated Worker 'alice'")));
       assert.ok(changes.some((c) => c.startsWith("updated Worker 'bob'")));
       assert.ok(changes.some((c) => c.startsWith("updated Worker 'bob' channel 'chat'")));
@@ -112,6 +117,9 @@ for (const backend of backends()) {
       const task = await tr.tasks.create({ workflowSid: ws.workflows.Main, attributes: JSON.stringify({ type: 'sales' }), taskChannel: 'chat' });
       const reservations = await tr.tasks(task.sid).reservations.list();
       assert.deepEqual(reservations.map((r) => r.workerSid), [ws.workers.bob]);
+      const widget = await t.http('GET', `/switchyard/v1/WebChat/Widgets/${ws.widgets['Acme support']}`);
+      assert.deepEqual([widget.body.title, widget.body.greeting], ['Acme Help', 'Hello again!'], 'what the seed names changes, the rest stays');
+      assert.equal(widget.body.pre_engagement_config, null, 'null: the name alone');
       // And the updated seed, applied again, changes nothing.
       const again = await postSeed(t, doc);
       assert.deepEqual(again.body.changes, []);
@@ -144,6 +152,8 @@ for (const backend of backends()) {
         ['a username given twice', (d) => d.workspaces[0].workers.push({ friendly_name: 'al', credentials: { username: ' Alice', password: 'another-password' } }), /workers\[2\]\.credentials names "alice" again \(as workspaces\[0\]\.workers\[0\]\.credentials does\)/],
         ['a short password', (d) => (d.workspaces[0].workers[0].credentials.password = 'short'), /credentials\.password must be a string of 8/],
         ['an availability that cannot change', (d) => (d.workspaces[0].activities[1].available = true), /activities\[1\]\.available .*cannot change/],
+        ['a widget colour that is none', (d) => (d.workspaces[0].widgets[0].accent_color = 'blue'), /widgets\[0\] Invalid AccentColor parameter: 'blue' is not a hex colour/],
+        ['a pre-chat form with a bad field', (d) => (d.workspaces[0].widgets[0].pre_engagement_config = { fields: [{ type: 'Nope' }] }), /widgets\[0\]\.pre_engagement_config /],
         ['a clock going nowhere', (d) => (d.clock.now = 'tomorrow'), /clock\.now must be an ISO 8601 date-time/],
         ['a new workspace naming a queue of another', (d) => d.workspaces.push({ friendly_name: 'Other', workflows: [{ friendly_name: 'W', configuration: { task_routing: { default_filter: { queue: 'Sales' } } } }] }), /workspaces\[1\]\.workflows\[0\].*names the task queue 'Sales'/],
       ];

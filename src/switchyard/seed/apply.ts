@@ -5,11 +5,11 @@ import { verifyPassword } from '../../agent/passwords.ts';
 import type { Database } from '../../store/database.ts';
 import { activities, taskChannels, taskQueues, workers, workflows, workspaces, type ActivityRow, type TaskChannelRow, type TaskQueueRow, type WorkerRow, type WorkflowRow, type WorkspaceRow } from '../../taskrouter/model.ts';
 import type { TaskRouter } from '../../taskrouter/services.ts';
-import type { WidgetService } from '../../webchat/widgets.ts';
+import type { WidgetService, WidgetUpdate } from '../../webchat/widgets.ts';
 import type { WidgetRow } from '../../webchat/model.ts';
 import type { ClockControl } from '../clock.ts';
 import { queueRefs, withQueueSids } from './configuration.ts';
-import { BUILTIN_ACTIVITIES, BUILTIN_CHANNELS, type SeedDocument, type SeedWorker, type SeedWorkspace } from './document.ts';
+import { BUILTIN_ACTIVITIES, BUILTIN_CHANNELS, type SeedDocument, type SeedWidget, type SeedWorker, type SeedWorkspace } from './document.ts';
 
 export interface SeedDeps {
   db: Database;
@@ -310,16 +310,17 @@ async function applyWorkspace(deps: SeedDeps, accountSid: string, s: SeedWorkspa
           taskChannel: w.taskChannel ?? 'chat',
           friendlyName: w.friendlyName,
           allowedOrigins: w.allowedOrigins,
+          ...w.appearance,
+          preEngagementConfig: w.preEngagementConfig,
         });
         names.widgets[w.friendlyName] = row.sid;
         note('created', 'Widget', w.friendlyName, row.sid);
         continue;
       }
       names.widgets[w.friendlyName] = ex.sid;
-      if (w.allowedOrigins === undefined) continue;
-      const current = (await deps.widgets.get(accountSid, ex.sid)).allowed_origins;
-      if (canonical([...current].sort()) !== canonical([...w.allowedOrigins].sort())) {
-        await deps.widgets.update(accountSid, ex.sid, { allowedOrigins: w.allowedOrigins });
+      const update = widgetChanges(w, ex, (await deps.widgets.get(accountSid, ex.sid)).allowed_origins);
+      if (Object.keys(update).length > 0) {
+        await deps.widgets.update(accountSid, ex.sid, update);
         note('updated', 'Widget', w.friendlyName, ex.sid);
       }
     } catch (err) {
@@ -428,6 +429,23 @@ function safeParse(text: string): unknown {
 }
 
 /** JSON with object keys sorted: two documents that say the same thing compare equal. */
+/** What a seed's widget changes on the one it finds: only what the seed names and differs. */
+function widgetChanges(w: SeedWidget, ex: WidgetRow, origins: string[]): WidgetUpdate {
+  const update: WidgetUpdate = {};
+  if (w.allowedOrigins !== undefined && canonical([...origins].sort()) !== canonical([...w.allowedOrigins].sort())) update.allowedOrigins = w.allowedOrigins;
+  const look = w.appearance;
+  if (look.title !== undefined && look.title !== ex.title) update.title = look.title;
+  if (look.greeting !== undefined && look.greeting !== ex.greeting) update.greeting = look.greeting;
+  if (look.accentColor !== undefined && look.accentColor !== ex.accent_color) update.accentColor = look.accentColor;
+  if (look.headerColor !== undefined && look.headerColor !== ex.header_color) update.headerColor = look.headerColor;
+  if (w.preEngagementConfig !== undefined) {
+    const now = ex.pre_engagement_config === null ? null : canonical(JSON.parse(ex.pre_engagement_config));
+    const wanted = w.preEngagementConfig === null ? null : canonical(w.preEngagementConfig);
+    if (now !== wanted) update.preEngagementConfig = w.preEngagementConfig;
+  }
+  return update;
+}
+
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object')

@@ -7,6 +7,9 @@ import { LIMITS } from '../../taskrouter/model.ts';
 import { DEFAULT_TASK_CHANNELS } from '../../taskrouter/service/workspaces.ts';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, usernameKey } from '../../agent/credentials.ts';
 import { queueRefs, withQueueSids, type RawConfiguration } from './configuration.ts';
+import { appearanceParams, type Appearance } from '../../webchat/appearance.ts';
+import { parsePreEngagementConfig, type PreEngagementConfig } from '../../webchat/pre-engagement.ts';
+import { Params } from '../../http/params.ts';
 
 /**
  * A seed: what an account should hold, declared (docs: README "Use it in CI"). JSON, in Twilio's field names
@@ -92,6 +95,10 @@ export interface SeedWidget extends At {
   workflow?: string;
   taskChannel?: string;
   allowedOrigins?: string[];
+  /** What the customer sees (title, greeting, colours): those the seed names; null puts back the default. */
+  appearance: Partial<Appearance>;
+  /** The pre-chat form (Flex Webchat's preEngagementConfig); null: the name alone; undefined: as it is. */
+  preEngagementConfig?: PreEngagementConfig | null;
 }
 
 /** Twilio's default activities and task channels: every workspace has them, so a seed may name them unlisted. */
@@ -318,8 +325,33 @@ function readWorker(r: Reader, value: unknown, path: string): SeedWorker | undef
 }
 
 function readWidget(r: Reader, value: unknown, path: string): SeedWidget | undefined {
-  const o = r.object(value, path, ['friendly_name', 'workflow', 'task_channel', 'allowed_origins']);
+  const o = r.object(value, path, ['friendly_name', 'workflow', 'task_channel', 'allowed_origins', 'title', 'greeting', 'accent_color', 'header_color', 'pre_engagement_config']);
   if (!o) return undefined;
+  // The widget API's own checks, so a seed and a POST refuse the same values with the same words.
+  let appearance: Partial<Appearance> = {};
+  const look = new URLSearchParams();
+  for (const [key, param] of [['title', 'Title'], ['greeting', 'Greeting'], ['accent_color', 'AccentColor'], ['header_color', 'HeaderColor']] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (v !== null && typeof v !== 'string') r.problem(`${path}.${key}`, `must be a string (or null for the default); got ${shown(v)}`);
+    else look.set(param, v ?? '');
+  }
+  try {
+    appearance = appearanceParams(new Params(look, 'post body'));
+  } catch (err) {
+    if (!(err instanceof TwilioError)) throw err;
+    r.problem(path, err.message);
+  }
+  let preEngagementConfig: PreEngagementConfig | null | undefined;
+  if (o.pre_engagement_config === null) preEngagementConfig = null;
+  else if (o.pre_engagement_config !== undefined) {
+    try {
+      preEngagementConfig = parsePreEngagementConfig(o.pre_engagement_config);
+    } catch (err) {
+      if (!(err instanceof TwilioError)) throw err;
+      r.problem(`${path}.pre_engagement_config`, err.message);
+    }
+  }
   const friendlyName = r.name(o.friendly_name, `${path}.friendly_name`);
   let allowedOrigins: string[] | undefined;
   if (o.allowed_origins !== undefined) {
@@ -333,7 +365,15 @@ function readWidget(r: Reader, value: unknown, path: string): SeedWidget | undef
   }
   return friendlyName === undefined
     ? undefined
-    : { path, friendlyName, workflow: r.name(o.workflow, `${path}.workflow`, false), taskChannel: r.name(o.task_channel, `${path}.task_channel`, false), allowedOrigins };
+    : {
+        path,
+        friendlyName,
+        workflow: r.name(o.workflow, `${path}.workflow`, false),
+        taskChannel: r.name(o.task_channel, `${path}.task_channel`, false),
+        allowedOrigins,
+        appearance,
+        preEngagementConfig,
+      };
 }
 
 function readEventsFilter(r: Reader, value: unknown, path: string): string | null | undefined {
