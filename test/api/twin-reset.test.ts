@@ -11,6 +11,8 @@ import { accountRows, basic, count, postSeed, seedDocument, tables, workspaceRow
  */
 
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
+/** The seed's Acme support widget asks for an email before a chat starts. */
+const chatForm = (widget: string, name: string) => form({ Widget: widget, Name: name, PreEngagementData: JSON.stringify({ email: `${name.toLowerCase()}@example.com` }) });
 
 interface Side {
   account: Required<Credentials>;
@@ -39,7 +41,7 @@ async function populate(t: TestServer, account: Required<Credentials>, client: t
   const seeded = await postSeed(t, doc, auth);
   assert.equal(seeded.status, 200, JSON.stringify(seeded.body));
   const support = seeded.body.workspaces.Support;
-  const chat = await t.http('POST', '/webchat/v1/Sessions', { body: form({ Widget: support.widgets['Acme support'], Name: 'Ada' }), auth: null });
+  const chat = await t.http('POST', '/webchat/v1/Sessions', { body: chatForm(support.widgets['Acme support'], 'Ada'), auth: null });
   assert.equal(chat.status, 201, JSON.stringify(chat.body));
   const tr = client.taskrouter.v1;
   const task = await tr.workspaces(support.sid).tasks.create({ workflowSid: support.workflows.Main, attributes: JSON.stringify({ type: 'sales' }), taskChannel: 'chat' });
@@ -100,7 +102,7 @@ for (const backend of backends()) {
         for (const [column, sid] of [['workspace_sid', ws], ['interaction_sid', a.chat.interaction_sid], ['conversation_sid', a.chat.conversation_sid]])
           assert.deepEqual(await mentions(t, column, sid), [], `rows still naming ${sid}`);
         // The web chat's widget went with its workspace: its page can start no more chats.
-        const chat = await t.http('POST', '/webchat/v1/Sessions', { body: form({ Widget: a.support.widgets['Acme support'], Name: 'Ada' }), auth: null });
+        const chat = await t.http('POST', '/webchat/v1/Sessions', { body: chatForm(a.support.widgets['Acme support'], 'Ada'), auth: null });
         assert.equal(chat.status, 404);
 
         assert.deepEqual(await workspaceRows(t.server.db, a.backoffice!), keptWorkspace, 'the other workspace is as it was');
@@ -148,7 +150,7 @@ for (const backend of backends()) {
         const task = await tr.tasks.create({ workflowSid: a.support.workflows.Main, attributes: JSON.stringify({ type: 'sales' }), taskChannel: 'chat' });
         assert.deepEqual((await tr.tasks(task.sid).reservations.list()).map((r) => r.workerSid), [alice]);
         // The widget stays (its SID is what pages embed): a new chat starts.
-        const chat = await t.http('POST', '/webchat/v1/Sessions', { body: form({ Widget: a.support.widgets['Acme support'], Name: 'Bea' }), auth: null });
+        const chat = await t.http('POST', '/webchat/v1/Sessions', { body: chatForm(a.support.widgets['Acme support'], 'Bea'), auth: null });
         assert.equal(chat.status, 201, JSON.stringify(chat.body));
 
         assert.deepEqual(await workspaceRows(t.server.db, a.backoffice!), keptWorkspace);
