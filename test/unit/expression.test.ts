@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  ExpressionCache,
   ExpressionSyntaxError,
   evaluate,
   matches,
@@ -804,5 +805,21 @@ describe('matches() cache', () => {
     const source = "skills HAS 'sms'";
     assert.equal(matches(source, { skills: ['sms'] }), true);
     assert.equal(matches(source, { skills: ['voice'] }), false);
+  });
+});
+
+describe('ExpressionCache', () => {
+  test('parses a text once, keeps the most recently used, and caches nothing for bad syntax', () => {
+    const cache = new ExpressionCache(2);
+    const a = cache.get('skills HAS "a"');
+    assert.equal(cache.get('skills HAS "a"'), a, 'the same text gives the same parsed expression');
+    assert.equal(evaluate(a, { skills: ['a'] }), true);
+    const b = cache.get('skills HAS "b"');
+    cache.get('skills HAS "a"'); // a is now the most recently used
+    cache.get('skills HAS "c"'); // evicts b, the least recently used
+    assert.equal(cache.get('skills HAS "a"'), a);
+    assert.notEqual(cache.get('skills HAS "b"'), b, 'b was evicted and parsed again');
+    assert.throws(() => cache.get('skills HAS'), ExpressionSyntaxError);
+    assert.throws(() => cache.get('skills HAS'), ExpressionSyntaxError);
   });
 });

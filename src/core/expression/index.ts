@@ -55,20 +55,30 @@ export function referencedRoots(expr: Expression): Set<string> {
   return collectRoots(expr.ast, new Set());
 }
 
+/** A bounded LRU of parsed expressions by source text. */
+export class ExpressionCache {
+  private readonly entries = new Map<string, Expression>();
+  constructor(private readonly limit: number) {}
+
+  /** Throws ExpressionSyntaxError for bad syntax (nothing is cached then). */
+  get(source: string): Expression {
+    let expr = this.entries.get(source);
+    if (expr === undefined) {
+      expr = parseExpression(source);
+      if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value as string);
+    } else {
+      // Re-insert so Map order tracks recency and the oldest key is the least recently used.
+      this.entries.delete(source);
+    }
+    this.entries.set(source, expr);
+    return expr;
+  }
+}
+
 // Bounded so user-supplied expressions (e.g. TargetWorkersExpression query params) cannot grow memory without limit.
-const CACHE_LIMIT = 1000;
-const cache = new Map<string, Expression>();
+const cache = new ExpressionCache(1000);
 
 /** Parse (through a small LRU cache) and evaluate; throws ExpressionSyntaxError for bad syntax. */
 export function matches(source: string, context: Record<string, unknown>): boolean {
-  let expr = cache.get(source);
-  if (expr === undefined) {
-    expr = parseExpression(source);
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  } else {
-    // Re-insert so Map order tracks recency and the oldest key is the least recently used.
-    cache.delete(source);
-  }
-  cache.set(source, expr);
-  return evaluate(expr, context);
+  return evaluate(cache.get(source), context);
 }

@@ -1,6 +1,10 @@
-import { evaluate, parseExpression } from '../../core/expression/index.ts';
+import { evaluate, ExpressionCache, parseExpression } from '../../core/expression/index.ts';
 import type { Executor } from '../../store/database.ts';
 import { parseAttributes } from '../attributes.ts';
+
+// Queues' target_workers, parsed once per text rather than once per worker written: a workspace of 5,000 queues
+// would otherwise parse 5,000 expressions for every new worker. Twilio allows 5,000 queues per workspace.
+const queueExpressions = new ExpressionCache(10_000);
 
 /**
  * Queue membership (which workers a queue's target_workers selects) is kept in queue_members and
@@ -14,9 +18,18 @@ export async function refreshWorkerMembership(tx: Executor, workspaceSid: string
     [workspaceSid],
   );
   await tx.run('DELETE FROM queue_members WHERE worker_sid = ?', [workerSid]);
-  for (const q of queues)
-    if (evaluate(parseExpression(q.target_workers), attrs))
-      await tx.run('INSERT INTO queue_members (queue_sid, worker_sid) VALUES (?, ?)', [q.sid, workerSid]);
+  const members = queues.filter((q) => evaluate(queueExpressions.get(q.target_workers), attrs)).map((q) => [q.sid, workerSid] as const);
+  await insertMembers(tx, members);
+}
+
+const ROWS_PER_INSERT = 500;
+
+/** queue_members rows in multi-row inserts (a worker may belong to thousands of queues). */
+async function insertMembers(tx: Executor, members: ReadonlyArray<readonly [queueSid: string, workerSid: string]>): Promise<void> {
+  for (let i = 0; i < members.length; i += ROWS_PER_INSERT) {
+    const chunk = members.slice(i, i + ROWS_PER_INSERT);
+    await tx.run(`INSERT INTO queue_members (queue_sid, worker_sid) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`, chunk.flat());
+  }
 }
 
 export async function refreshQueueMembership(tx: Executor, workspaceSid: string, queueSid: string, targetWorkers: string): Promise<void> {
@@ -25,7 +38,5 @@ export async function refreshQueueMembership(tx: Executor, workspaceSid: string,
     workspaceSid,
   ]);
   await tx.run('DELETE FROM queue_members WHERE queue_sid = ?', [queueSid]);
-  for (const w of workers)
-    if (evaluate(expr, parseAttributes(w.attributes)))
-      await tx.run('INSERT INTO queue_members (queue_sid, worker_sid) VALUES (?, ?)', [queueSid, w.sid]);
+  await insertMembers(tx, workers.filter((w) => evaluate(expr, parseAttributes(w.attributes))).map((w) => [queueSid, w.sid] as const));
 }
