@@ -13,6 +13,8 @@ export interface Connection {
   replaced?: boolean;
   /** Order of opening on this node: a socket opened after another closed may be that one reconnecting. */
   opened: number;
+  /** The workspace's last event when it opened: a stream starts at its connection, so nothing older is pushed to it. */
+  since: number;
   heartbeat: NodeJS.Timeout;
 }
 
@@ -54,8 +56,8 @@ export class Connections {
     return [...this.byWorker.values()].flatMap((s) => [...s]);
   }
 
-  /** Sends a frame to every open socket of a worker. */
-  send(workerSid: string, frame: string): void {
-    for (const c of this.of(workerSid)) if (c.ws.readyState === c.ws.OPEN) c.ws.send(frame);
+  /** Sends an event's frame to every open socket of a worker that opened before the event. */
+  send(workerSid: string, frame: string, seq: number): void {
+    for (const c of this.of(workerSid)) if (c.since < seq && c.ws.readyState === c.ws.OPEN) c.ws.send(frame);
   }
 }

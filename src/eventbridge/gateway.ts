@@ -88,8 +88,13 @@ export class SocketGateway {
     }
     // Follow the workspace's events before the socket can hear `init`: whatever commits after the
     // SDK's first reads arrives as a push.
+    let since: number;
     try {
       await this.pusher.follow(session.workspaceSid);
+      since = await this.pusher.latestSeq(session.workspaceSid).catch((err) => {
+        this.pusher.unfollow(session.workspaceSid);
+        throw err;
+      });
     } catch {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
@@ -119,15 +124,15 @@ export class SocketGateway {
       head,
       (ws) => {
         opened = true;
-        this.open(ws, session, tokenId, closeExisting, offlineIfDisconnected);
+        this.open(ws, session, tokenId, closeExisting, offlineIfDisconnected, since);
       },
       closeExisting,
     );
   }
 
-  private open(ws: WebSocket, session: WorkerSession, tokenId: string, closeExisting: boolean, offlineIfDisconnected: boolean): void {
+  private open(ws: WebSocket, session: WorkerSession, tokenId: string, closeExisting: boolean, offlineIfDisconnected: boolean, since: number): void {
     const heartbeat = this.heartbeat(ws);
-    const c: Connection = { ws, session, offlineIfDisconnected, heartbeat, tokenId, opened: ++this.opened };
+    const c: Connection = { ws, session, offlineIfDisconnected, heartbeat, tokenId, opened: ++this.opened, since };
     const others = this.connections.of(session.workerSid).filter((o) => o.tokenId !== tokenId);
     // Registered before the others close, so the worker never looks disconnected in between.
     this.connections.add(c);

@@ -20,6 +20,8 @@ export interface EventBridgeOptions {
   pollMs?: number;
   /** Open sockets per worker on each node (default DEFAULT_SOCKETS_PER_WORKER). */
   socketsPerIdentity?: number;
+  /** How long pushes trail the commit and the replies under way (default PUSH_DELAY_MS). */
+  pushDelayMs?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export class EventBridge {
     const views = new Views(tr, db);
     this.settings = { heartbeatMs: options.heartbeatMs ?? 10_000, socketsPerIdentity: options.socketsPerIdentity ?? DEFAULT_SOCKETS_PER_WORKER };
     const replies = new PendingReplies();
-    this.pusher = new EventPusher(db, tr, views, this.connections, replies, app.log.child({ component: 'event-bridge' }));
+    this.pusher = new EventPusher(db, tr, views, this.connections, replies, app.log.child({ component: 'event-bridge' }), options.pushDelayMs);
     this.gateway = new SocketGateway(app, db, clock, tr, this.connections, this.pusher, this.settings);
     registerEnvelope(app, db, clock, new EnvelopeRoutes(tr, db, views, new TransferRoutes(tr, views)), replies);
     this.timer = setInterval(() => this.wake(), options.pollMs ?? 1_000);
