@@ -46,17 +46,12 @@ const BATCH = 500;
  * docs/decisions.md, "Event-bridge pushes trail their replies".
  */
 export const PUSH_DELAY_MS = 20;
-/**
- * Events are read through the (workspace_sid, event_date) index: from the latest date seen minus
- * this margin, which covers a transaction that read the clock a little before one that committed
- * earlier (and clocks of several nodes a little apart). The seq cursor does the exact cut.
- */
-const DATE_MARGIN_MS = 5 * 60_000;
-
 interface Cursor {
   seq: number;
-  date: number;
 }
+
+/** How far the clocks of several nodes may be apart, for reads by date. */
+const CLOCK_MARGIN_MS = 5 * 60_000;
 
 interface Followed {
   refs: number;
@@ -97,11 +92,7 @@ export class EventPusher {
     if (!f) {
       const entry: Followed = { refs: 0, cursor: null, ready: Promise.resolve() };
       entry.ready = (async () => {
-        const row = await this.db.get<{ seq: number | string | null; date: number | string | null }>(
-          'SELECT MAX(seq) AS seq, MAX(event_date) AS date FROM events WHERE workspace_sid = ?',
-          [workspaceSid],
-        );
-        entry.cursor = { seq: Number(row?.seq ?? 0), date: Number(row?.date ?? 0) };
+        entry.cursor = { seq: await this.latestSeq(workspaceSid) };
       })();
       this.followed.set(workspaceSid, (f = entry));
     }
@@ -129,9 +120,9 @@ export class EventPusher {
     return this.waker.idle();
   }
 
-  /** The workspace's last event now: a socket opening hears only what commits after it. */
+  /** The workspace's last event now (a socket opening hears only what commits after it). */
   async latestSeq(workspaceSid: string): Promise<number> {
-    const row = await this.db.get<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM events WHERE workspace_sid = ?', [workspaceSid]);
+    const row = await this.db.get<{ seq: number | string }>('SELECT seq FROM events WHERE workspace_sid = ? ORDER BY seq DESC LIMIT 1', [workspaceSid]);
     return Number(row?.seq ?? 0);
   }
 
@@ -151,14 +142,22 @@ export class EventPusher {
     );
   }
 
+  /**
+   * Events up to the workspace's latest when the run starts are read, through the (workspace_sid,
+   * seq) index; those not pushed (task.created...) are stepped over once, not read on every run.
+   */
   private async pushWorkspace(workspaceSid: string, cursor: Cursor): Promise<void> {
+    const upTo = await this.latestSeq(workspaceSid);
     for (;;) {
       const rows = await this.db.all<EventRow & { seq: number | string }>(
-        `SELECT * FROM events WHERE workspace_sid = ? AND event_date >= ? AND seq > ? AND event_type IN (${PUSHED.map(() => '?').join(', ')})
+        `SELECT * FROM events WHERE workspace_sid = ? AND seq > ? AND seq <= ? AND event_type IN (${PUSHED.map(() => '?').join(', ')})
           ORDER BY seq LIMIT ${BATCH}`,
-        [workspaceSid, cursor.date - DATE_MARGIN_MS, cursor.seq, ...PUSHED],
+        [workspaceSid, cursor.seq, upTo, ...PUSHED],
       );
-      if (rows.length === 0) return;
+      if (rows.length === 0) {
+        cursor.seq = Math.max(cursor.seq, upTo);
+        return;
+      }
       // Build every push of the batch before sending any: a failed read leaves the cursor where
       // it was and nothing half-sent.
       const pushes: (Push & { seq: number })[] = [];
@@ -166,9 +165,7 @@ export class EventPusher {
       await this.replies.settled();
       if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       for (const p of pushes) for (const w of p.workers) this.connections.send(w, p.frame, p.seq);
-      const last = rows[rows.length - 1];
-      cursor.seq = Number(last.seq);
-      cursor.date = Math.max(cursor.date, ...rows.map((r) => Number(r.event_date)));
+      cursor.seq = rows.length < BATCH ? Math.max(cursor.seq, upTo) : Number(rows[rows.length - 1].seq);
       if (rows.length < BATCH) return;
     }
   }
@@ -221,7 +218,8 @@ export class EventPusher {
    * reservation events since it was created, through the (workspace, type, date) index.
    */
   private async heldWhenDeleted(ev: EventRow, data: Record<string, unknown>) {
-    const since = typeof data.TaskDateCreated === 'number' ? data.TaskDateCreated * 1000 - DATE_MARGIN_MS : 0;
+    // A little before the task's creation: events dated by another node's clock may be a little behind.
+    const since = typeof data.TaskDateCreated === 'number' ? data.TaskDateCreated * 1000 - CLOCK_MARGIN_MS : 0;
     const rows = await this.db.all<{ reservation_sid: string; worker_sid: string; event_type: string; event_data: string }>(
       `SELECT reservation_sid, worker_sid, event_type, event_data FROM events
         WHERE workspace_sid = ? AND event_type IN ('reservation.accepted', 'reservation.wrapup', 'reservation.completed')

@@ -18,13 +18,9 @@ interface FollowedEvent {
 }
 
 const BATCH = 100;
-/**
- * Events are looked for from a little before the last one handled, by date, so that the
- * (workspace, date) index finds them; the margin covers clocks of several nodes that differ.
- */
-const CLOCK_SKEW_MS = 60_000;
 
-interface Cursor {
+/** A workspace's event: its seq and date (the cursor stores both). */
+interface Mark {
   seq: number;
   date: number;
 }
@@ -85,41 +81,48 @@ export class InteractionFollower {
     this.known = new Set(rows.map((r) => r.workspace_sid));
   }
 
-  /** One batch of events; true if there may be more. */
+  /**
+   * One batch of events; true if there may be more. Only events up to the workspace's latest when
+   * the pass starts are read: they have all committed (a workspace's events are written under its
+   * lock, so their seq order is their commit order), and when none of them is an interaction's, the
+   * cursor steps over them once rather than reading them again on every pass.
+   */
   private async pass(workspaceSid: string): Promise<boolean> {
     const db = this.deps.db;
-    const peek = await this.next(db, workspaceSid, await this.cursor(db, workspaceSid), 1);
-    if (peek.length === 0) return false;
+    const from = await this.cursor(db, workspaceSid);
+    const upTo = await latestEvent(db, workspaceSid);
+    if (!upTo || upTo.seq <= from.seq) return false;
+    const peek = await this.next(db, workspaceSid, from.seq, upTo.seq, 1);
+    if (peek.length === 0) {
+      await moveCursor(db, workspaceSid, upTo);
+      return false;
+    }
     const ws = await workspaces.get(db, workspaceSid);
     if (!ws) return false;
     let more = false;
     await this.deps.taskRouter.engine.inWorkspace(ws.account_sid, workspaceSid, async (tx, wsRow) => {
-      const batch = await this.next(tx, workspaceSid, await this.cursor(tx, workspaceSid), BATCH);
+      const batch = await this.next(tx, workspaceSid, (await this.cursor(tx, workspaceSid)).seq, upTo.seq, BATCH);
       for (const e of batch) await this.handle(tx, wsRow, e);
-      if (batch.length > 0) {
-        const last = batch[batch.length - 1];
-        await tx.run(
-          'INSERT INTO interaction_cursors (workspace_sid, seq, event_date) VALUES (?, ?, ?) ON CONFLICT (workspace_sid) DO UPDATE SET seq = excluded.seq, event_date = excluded.event_date',
-          [workspaceSid, last.seq, last.event_date],
-        );
-      }
       more = batch.length === BATCH;
+      const last = batch[batch.length - 1];
+      await moveCursor(tx, workspaceSid, more ? { seq: last.seq, date: last.event_date } : upTo);
     });
     this.deps.conversations.changed();
     return more;
   }
 
-  private async cursor(db: Executor, workspaceSid: string): Promise<Cursor> {
+  private async cursor(db: Executor, workspaceSid: string): Promise<Mark> {
     const row = await db.get<{ seq: number; event_date: number }>('SELECT seq, event_date FROM interaction_cursors WHERE workspace_sid = ?', [workspaceSid]);
     return { seq: Number(row?.seq ?? 0), date: Number(row?.event_date ?? 0) };
   }
 
-  private async next(db: Executor, workspaceSid: string, after: Cursor, limit: number): Promise<FollowedEvent[]> {
+  /** The workspace's events of interaction tasks with seq in (after, upTo], in order. */
+  private async next(db: Executor, workspaceSid: string, after: number, upTo: number, limit: number): Promise<FollowedEvent[]> {
     const rows = await db.all<FollowedEvent>(
       `SELECT e.seq, e.event_date, e.event_type, e.task_sid, e.reservation_sid, e.worker_sid FROM events e
          JOIN interaction_invites i ON i.task_sid = e.task_sid
-        WHERE e.workspace_sid = ? AND e.event_date >= ? AND e.seq > ? ORDER BY e.seq LIMIT ${limit}`,
-      [workspaceSid, after.date - CLOCK_SKEW_MS, after.seq],
+        WHERE e.workspace_sid = ? AND e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ${limit}`,
+      [workspaceSid, after, upTo],
     );
     return rows.map((r) => ({ ...r, seq: Number(r.seq), event_date: Number(r.event_date) }));
   }
@@ -215,4 +218,22 @@ export class InteractionFollower {
     if (channel.status === status) return;
     await this.channelService.settle(tx, ws, channel, status, undefined, `Orphaned: its last task ended (${type})`);
   }
+}
+
+/** The workspace's latest event (through the (workspace_sid, seq) index), or none. */
+async function latestEvent(db: Executor, workspaceSid: string): Promise<Mark | undefined> {
+  const row = await db.get<{ seq: number | string; event_date: number | string }>(
+    'SELECT seq, event_date FROM events WHERE workspace_sid = ? ORDER BY seq DESC LIMIT 1',
+    [workspaceSid],
+  );
+  return row && { seq: Number(row.seq), date: Number(row.event_date) };
+}
+
+/** Moves a workspace's cursor forward, never back (a pass elsewhere may have moved it further). */
+async function moveCursor(db: Executor, workspaceSid: string, to: Mark): Promise<void> {
+  await db.run(
+    `INSERT INTO interaction_cursors (workspace_sid, seq, event_date) VALUES (?, ?, ?)
+       ON CONFLICT (workspace_sid) DO UPDATE SET seq = excluded.seq, event_date = excluded.event_date WHERE interaction_cursors.seq < excluded.seq`,
+    [workspaceSid, to.seq, to.date],
+  );
 }

@@ -953,6 +953,14 @@ CREATE INDEX meta_inbound_ids_received ON meta_inbound_ids(date_received);
     // Reserved for the supervisor board (filled in by the work under way; empty is a no-op).
     sql: ``,
   },
+  {
+    id: 25,
+    sql: `
+-- A workspace's events after a cursor, in order: what Flex's follower and the event bridge's pusher read after every
+-- commit. Through (workspace_sid, event_date) they read every event of a time window and sorted it.
+CREATE INDEX events_workspace_seq ON events(workspace_sid, seq);
+`,
+  },
 ];
 
 /** The id of the last migration this code knows: a store whose schema_migrations lacks it is not ready (health). */

@@ -174,6 +174,27 @@ for (const backend of backends()) {
       assert.equal((await i.channel.fetch()).status, 'active');
       assert.deepEqual(await members(t, i.conversationSid), [i.customer, 'alice'].sort());
     });
+    test("the follower steps over events of tasks that are no interaction's once, and still follows the next interaction", async () => {
+      const f = await flexWorkspace(t, ['alice']);
+      const first = await startInteraction(t, f);
+      await accept(f, first.taskSid, 'alice');
+      await f.w.tasks(first.taskSid).update({ assignmentStatus: 'completed', reason: 'done' });
+      await f.w.workers(f.agents.alice).update({ activitySid: f.act.offline });
+      // Plain tasks (no interaction): their events are not the follower's, and nobody can take them.
+      const plain = [];
+      for (let n = 0; n < 5; n++) plain.push(await f.task({ workflowSid: f.workflowSid, attributes: JSON.stringify({ plain: n }) }));
+      await t.server.flex.poll();
+      const db = t.server.db;
+      const latest = await db.get<{ seq: number | string }>('SELECT seq FROM events WHERE workspace_sid = ? ORDER BY seq DESC LIMIT 1', [f.wsSid]);
+      const cursor = await db.get<{ seq: number | string }>('SELECT seq FROM interaction_cursors WHERE workspace_sid = ?', [f.wsSid]);
+      assert.equal(Number(cursor?.seq), Number(latest?.seq), "the cursor is past every event, the plain tasks' included");
+      // The next interaction is followed as before: its agent joins when she accepts.
+      for (const p of plain) await f.w.tasks(p.sid).update({ assignmentStatus: 'canceled' });
+      await f.w.workers(f.agents.alice).update({ activitySid: f.act.available });
+      const second = await startInteraction(t, f);
+      await accept(f, second.taskSid, 'alice');
+      assert.ok((await members(t, second.conversationSid)).includes('alice'), 'alice joined the second conversation');
+    });
   });
 
   describe(`flex: no orphans (${backend.name})`, () => {
