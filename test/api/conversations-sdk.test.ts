@@ -278,8 +278,11 @@ for (const backend of backends()) {
       assert.equal(user.friendlyName, 'Alice A.');
       assert.deepEqual(JSON.parse(user.attributes), { team: 'blue' });
       // An administrator's change through REST reaches both.
-      const renamed = nextEvent(aliceAtBob, 'updated', (e: { updateReasons: string[] }) => e.updateReasons.includes('friendlyName'));
-      const own = nextEvent(alice.user, 'updated', (e: { updateReasons: string[] }) => e.updateReasons.includes('friendlyName'));
+      // Waits for the new name itself: an update of the first rename may still be on its way to either side.
+      const toAdmin = (e: { user: { friendlyName: string | null }; updateReasons: string[] }) =>
+        e.updateReasons.includes('friendlyName') && e.user.friendlyName === 'Alice (admin)';
+      const renamed = nextEvent(aliceAtBob, 'updated', toAdmin);
+      const own = nextEvent(alice.user, 'updated', toAdmin);
       await t.client.conversations.v1.users('alice-8').update({ friendlyName: 'Alice (admin)' });
       await renamed;
       await own;
