@@ -136,9 +136,11 @@ for (const backend of backends()) {
       const offered = await stream.next('board', (b) => agent(b, names.alice).tasks.offered === 1);
       assert.equal(offered.queues[0].waiting, 1);
       await accept(f, c.taskSid);
-      const accepted = await stream.next('board', (b) => b.chats.length === 1);
+      // A board is read in several statements: one built while the acceptance committed may show the chat and
+      // still count it waiting. The acceptance wakes the board again, so a board with both follows.
+      const accepted = await stream.next('board', (b) => b.chats.length === 1 && b.queues[0].waiting === 0);
       assert.equal(accepted.chats[0].task_sid, c.taskSid);
-      assert.equal(accepted.queues[0].waiting, 0);
+      assert.equal(agent(accepted, names.alice).tasks.assigned, 1);
     });
 
     test('a supervisor whose role is taken away is sent `closed` and let go; so is one whose token runs out', async () => {
