@@ -4,7 +4,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { backends, startServer, type TestServer } from '../support/server.ts';
 import { flexWorkspace, members, routedTask, type FlexFixture } from '../api/flex-helpers.ts';
 import { boardServer, makeSupervisor, setPassword, type BoardServer } from '../api/supervisor-helpers.ts';
-import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, screenshot } from './support.ts';
+import { assertAccessible, controlsOutsideViewport, launchBrowser, overflowsHorizontally, screenshot, until } from './support.ts';
 import { signInAsSupervisor } from './supervisor-support.ts';
 
 /**
@@ -190,7 +190,8 @@ describe('browser: supervisor board', () => {
       await transcript.locator('li.supervisor', { hasText: 'I am the supervisor.' }).waitFor(WAIT);
       const stored = await cv.messages.list();
       assert.deepEqual(stored.at(-1) && [stored.at(-1)!.author, stored.at(-1)!.body], ['sam', 'Hi Ada, I am the supervisor.\nThe order ships today.']);
-      assert.equal(await box.inputValue(), '');
+      // The message may be pushed to the transcript before the page has the send's reply and clears the box.
+      await until('the message box, cleared once sent', () => box.inputValue(), (v) => v === '');
       await check(p, `7-joined-${size.name}`);
 
       await p.getByRole('button', { name: 'Leave chat' }).click();
