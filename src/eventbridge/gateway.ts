@@ -90,11 +90,7 @@ export class SocketGateway {
     // SDK's first reads arrives as a push.
     let since: number;
     try {
-      await this.pusher.follow(session.workspaceSid);
-      since = await this.pusher.latestSeq(session.workspaceSid).catch((err) => {
-        this.pusher.unfollow(session.workspaceSid);
-        throw err;
-      });
+      since = await this.pusher.follow(session.workspaceSid);
     } catch {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;

@@ -4,6 +4,7 @@ import { consoleLog, type Log } from '../ops/logger.ts';
 import type { Database } from '../store/database.ts';
 import { activities } from '../taskrouter/model.ts';
 import { reservations, tasks, transfers, type EventRow, type TransferStatus } from '../taskrouter/routing-model.ts';
+import { latestEvent } from '../taskrouter/engine/events.ts';
 import type { TaskRouter } from '../taskrouter/services.ts';
 import type { Connections } from './connections.ts';
 import type { PendingReplies } from './replies.ts';
@@ -46,6 +47,7 @@ const BATCH = 500;
  * docs/decisions.md, "Event-bridge pushes trail their replies".
  */
 export const PUSH_DELAY_MS = 20;
+
 interface Cursor {
   seq: number;
 }
@@ -86,8 +88,11 @@ export class EventPusher {
     private readonly delayMs = PUSH_DELAY_MS,
   ) {}
 
-  /** A worker of this workspace is connecting: read its events from now on (until unfollow). */
-  async follow(workspaceSid: string): Promise<void> {
+  /**
+   * A worker of this workspace is connecting: read its events from now on (until unfollow).
+   * Resolves with the workspace's last event now: the socket hears only what commits after it.
+   */
+  async follow(workspaceSid: string): Promise<number> {
     let f = this.followed.get(workspaceSid);
     if (!f) {
       const entry: Followed = { refs: 0, cursor: null, ready: Promise.resolve() };
@@ -99,6 +104,7 @@ export class EventPusher {
     f.refs++;
     try {
       await f.ready;
+      return await this.latestSeq(workspaceSid);
     } catch (err) {
       this.unfollow(workspaceSid);
       throw err;
@@ -120,10 +126,8 @@ export class EventPusher {
     return this.waker.idle();
   }
 
-  /** The workspace's last event now (a socket opening hears only what commits after it). */
-  async latestSeq(workspaceSid: string): Promise<number> {
-    const row = await this.db.get<{ seq: number | string }>('SELECT seq FROM events WHERE workspace_sid = ? ORDER BY seq DESC LIMIT 1', [workspaceSid]);
-    return Number(row?.seq ?? 0);
+  private async latestSeq(workspaceSid: string): Promise<number> {
+    return (await latestEvent(this.db, workspaceSid))?.seq ?? 0;
   }
 
   private async pushAll(): Promise<void> {

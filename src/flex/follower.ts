@@ -1,6 +1,7 @@
 import { newSid } from '../core/sid.ts';
 import type { Executor } from '../store/database.ts';
 import { workers, workspaces, type WorkspaceRow } from '../taskrouter/model.ts';
+import { latestEvent } from '../taskrouter/engine/events.ts';
 import { tasks } from '../taskrouter/routing-model.ts';
 import { channels, invites, participants, transfers, type ChannelRow, type InviteRow, type ParticipantRow } from './model.ts';
 import type { ChannelService } from './service/channels.ts';
@@ -83,9 +84,8 @@ export class InteractionFollower {
 
   /**
    * One batch of events; true if there may be more. Only events up to the workspace's latest when
-   * the pass starts are read: they have all committed (a workspace's events are written under its
-   * lock, so their seq order is their commit order), and when none of them is an interaction's, the
-   * cursor steps over them once rather than reading them again on every pass.
+   * the pass starts are read (all committed: see latestEvent), and when none of them is an
+   * interaction's, the cursor steps over them once rather than reading them again on every pass.
    */
   private async pass(workspaceSid: string): Promise<boolean> {
     const db = this.deps.db;
@@ -218,15 +218,6 @@ export class InteractionFollower {
     if (channel.status === status) return;
     await this.channelService.settle(tx, ws, channel, status, undefined, `Orphaned: its last task ended (${type})`);
   }
-}
-
-/** The workspace's latest event (through the (workspace_sid, seq) index), or none. */
-async function latestEvent(db: Executor, workspaceSid: string): Promise<Mark | undefined> {
-  const row = await db.get<{ seq: number | string; event_date: number | string }>(
-    'SELECT seq, event_date FROM events WHERE workspace_sid = ? ORDER BY seq DESC LIMIT 1',
-    [workspaceSid],
-  );
-  return row && { seq: Number(row.seq), date: Number(row.event_date) };
 }
 
 /** Moves a workspace's cursor forward, never back (a pass elsewhere may have moved it further). */

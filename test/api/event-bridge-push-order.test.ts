@@ -67,12 +67,21 @@ for (const backend of backends()) {
         await t.close();
       });
 
-      test('a change made through the envelope is answered before it is pushed', async () => {
+      /** Offline alice in a new workspace, her token, and a socket of hers (closed after the suite). */
+      async function aliceOnline() {
         const f = await makeWorkspace(t);
         const alice = await f.worker('alice', {}, { activitySid: f.act.offline });
         const token = workerToken(t, f.wsSid, alice.sid);
-        const s = await socket(t, token);
-        sockets.push(s.ws);
+        const open = async () => {
+          const s = await socket(t, token);
+          sockets.push(s.ws);
+          return s;
+        };
+        return { f, alice, token, open, first: await open() };
+      }
+
+      test('a change made through the envelope is answered before it is pushed', async () => {
+        const { f, alice, token, first: s } = await aliceOnline();
         const res = await envelope(t, { url: workerUrl(f, alice.sid), method: 'POST', params: { ActivitySid: f.act.available }, token });
         const answered = performance.now();
         assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -85,15 +94,10 @@ for (const backend of backends()) {
       });
 
       test('a socket opened after an event committed never hears it; the sockets open then do, and both hear what follows', async () => {
-        const f = await makeWorkspace(t);
-        const alice = await f.worker('alice', {}, { activitySid: f.act.offline });
-        const token = workerToken(t, f.wsSid, alice.sid);
-        const first = await socket(t, token);
-        sockets.push(first.ws);
+        const { f, alice, open, first } = await aliceOnline();
         await f.w.workers(alice.sid).update({ attributes: JSON.stringify({ step: 1 }) });
         // Committed, not yet pushed (the delay): this socket opens in between.
-        const second = await socket(t, token);
-        sockets.push(second.ws);
+        const second = await open();
         const one = await first.next();
         assert.equal(one.event_type, 'worker.attributes.update');
         assert.deepEqual(JSON.parse(one.payload.attributes), { step: 1 });

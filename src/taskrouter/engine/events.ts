@@ -15,6 +15,19 @@ export interface EventInput {
   data: Record<string, string | number | boolean | null | undefined>;
 }
 
+/**
+ * A workspace's latest event (through the (workspace_sid, seq) index), or none. Its events are
+ * written under its lock, so every event up to it has committed and any later one gets a higher seq:
+ * what readers past a cursor (Flex's follower, the event bridge's pusher) read up to.
+ */
+export async function latestEvent(db: Executor, workspaceSid: string): Promise<{ seq: number; date: number } | undefined> {
+  const row = await db.get<{ seq: number | string; event_date: number | string }>(
+    'SELECT seq, event_date FROM events WHERE workspace_sid = ? ORDER BY seq DESC LIMIT 1',
+    [workspaceSid],
+  );
+  return row && { seq: Number(row.seq), date: Number(row.event_date) };
+}
+
 /** Does this workspace want this event type delivered to its callback URL? */
 export function wants(ws: WorkspaceRow, type: string): boolean {
   if (!ws.event_callback_url) return false;
