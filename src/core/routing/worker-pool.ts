@@ -297,8 +297,9 @@ export class WorkerPool {
    * Queue members (or the one worker asked for) who could take the task now, longest idle first,
    * in pages of `pageSize`: available activity, channel available with spare capacity (single-
    * tasking: nothing held on any channel), not excluded. The target expression is the matcher's.
+   * Pages double in size from `pageSize` up to `maxPageSize`.
    */
-  *candidates(q: PoolQuery, pageSize: number): Generator<Candidate[]> {
+  *candidates(q: PoolQuery, pageSize: number, maxPageSize = pageSize): Generator<Candidate[]> {
     let page: Candidate[] = [];
     for (const w of this.scope(q)) {
       const c = this.candidate(w, q);
@@ -307,6 +308,7 @@ export class WorkerPool {
       if (page.length === pageSize) {
         yield page;
         page = [];
+        pageSize = Math.min(pageSize * 2, maxPageSize);
       }
     }
     if (page.length > 0) yield page;
