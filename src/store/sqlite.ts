@@ -30,6 +30,7 @@ export class SqliteDatabase implements Database {
     this.checkpointer = file === ':memory:' ? null : new Checkpointer(file);
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('foreign_keys = ON');
+    this.db.pragma('cache_size = -65536');
     this.db.pragma('busy_timeout = 5000');
   }
 
