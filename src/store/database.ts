@@ -19,8 +19,32 @@ export interface Executor {
   defer?(sql: string, params?: readonly SqlValue[]): Promise<void>;
   /** Runs the writes still waiting (see defer). */
   flush?(): Promise<void>;
-  /** Drops the writes still waiting: they belonged to a change that is being rolled back. */
-  discard?(): void;
+  /** Where the deferred writes stand, for `discard(since)`. */
+  mark?(): WriteMark;
+  /**
+   * Drops deferred writes that belong to a change being rolled back. With `since`: when every write
+   * deferred after that mark is still waiting, drops just those and returns true (nothing of them
+   * reached the database); otherwise drops all that wait and returns false.
+   */
+  discard?(since?: WriteMark): boolean;
+}
+
+/** A position among an executor's deferred writes (see Executor.mark). */
+export interface WriteMark {
+  readonly flushes: number;
+  readonly waiting: number;
+}
+
+const deferredFailures = new WeakSet<object>();
+
+/** Marks an error as the failure of deferred writes: whose writes they were is not known. */
+export function deferredWriteFailed(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) deferredFailures.add(err);
+  return err;
+}
+
+export function isDeferredWriteFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && deferredFailures.has(err);
 }
 
 /** A write whose answer is not needed: deferred where the executor can (see Executor.defer). */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Executor, SqlValue } from './database.ts';
+import { deferredWriteFailed, type Database, type Executor, type SqlValue, type WriteMark } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -92,11 +92,17 @@ function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[])
 function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
   // Writes deferred in a transaction (q is its client), sent together before anything else.
   let waiting: string[] = [];
+  let flushes = 0;
   const flush = async () => {
     if (waiting.length === 0) return;
     const text = waiting.join(';\n');
     waiting = [];
-    await q.query(text);
+    flushes++;
+    try {
+      await q.query(text);
+    } catch (err) {
+      throw deferredWriteFailed(err);
+    }
   };
   const query = async (sql: string, params: readonly SqlValue[] = []) => {
     await flush();
@@ -127,8 +133,11 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
       waiting.push(inline(client, sql, params));
     },
     flush,
-    discard: () => {
-      waiting = [];
+    mark: () => ({ flushes, waiting: waiting.length }),
+    discard: (since?: WriteMark) => {
+      const undone = since !== undefined && since.flushes === flushes;
+      waiting.length = undone ? since.waiting : 0;
+      return undone;
     },
   };
 }
@@ -200,8 +209,9 @@ export class PostgresDatabase implements Database {
       await client.query(this.begin);
       const tx = executor(client, this, false);
       const result = await fn(tx);
+      // The last writes and the COMMIT go in one round trip.
+      await tx.defer!('COMMIT');
       await tx.flush!();
-      await client.query('COMMIT');
       return result;
     } catch (err) {
       // A connection that cannot even roll back is not handed to anyone else, nor one whose

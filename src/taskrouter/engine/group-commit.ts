@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import { later, type Database, type Executor } from '../../store/database.ts';
+import { isDeferredWriteFailure, later, type Database, type Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
 import { lockWorkspace } from './context.ts';
 import type { RoutingState } from './routing-state.ts';
@@ -80,19 +80,23 @@ export class GroupCommit {
           }
           await fence.ready(tx);
           const mark = fence.mark();
-          if (!alone) await tx.run('SAVEPOINT routing_change');
+          // Where writes are deferred (PostgreSQL), the savepoint waits with them: a change costs no
+          // round trip of its own, and one that fails before its writes were sent is just dropped.
+          const writes = tx.mark?.();
+          if (!alone) await later(tx, 'SAVEPOINT routing_change');
           try {
             const value = await change.fn(tx, ws);
-            // The change's deferred writes go now, so that a failing one fails this change alone.
-            if (!alone) await tx.flush?.();
             if (!alone) await later(tx, 'RELEASE SAVEPOINT routing_change');
             outcomes.push({ ok: true, value });
           } catch (error) {
             fence.undo(mark);
             if (alone) throw new ChangeFailed(error);
-            tx.discard?.();
-            await tx.run('ROLLBACK TO SAVEPOINT routing_change');
-            await tx.run('RELEASE SAVEPOINT routing_change');
+            // Deferred writes that failed may be an earlier change's: the batch is done again a change at a time.
+            if (isDeferredWriteFailure(error)) throw error;
+            if (!tx.discard?.(writes)) {
+              await tx.run('ROLLBACK TO SAVEPOINT routing_change');
+              await tx.run('RELEASE SAVEPOINT routing_change');
+            }
             outcomes.push({ ok: false, error });
           }
           // A change to the workspace's own settings (or its deletion) reloads memory whole: read it again too.
@@ -108,6 +112,10 @@ export class GroupCommit {
         return;
       }
       fence?.failed();
+      if (batch.length > 1 && isDeferredWriteFailure(err)) {
+        for (const change of batch) await this.commit(workspaceSid, [change]);
+        return;
+      }
       for (const change of batch) change.reject(err);
       return;
     }
