@@ -17,6 +17,13 @@ export interface Executor {
    * it at once.
    */
   defer?(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /**
+   * A new row whose insert nobody needs answered, deferred like `defer` where the executor can:
+   * the rows a change defers reach each table in one multi-row INSERT (see store/deferred.ts).
+   */
+  deferRow?(table: string, row: Record<string, SqlValue>): void;
+  /** Folds an update into a row deferred by deferRow that still waits; false when there is none. */
+  patchDeferred?(table: string, sid: string, patch: Record<string, SqlValue>): boolean;
   /** Runs the writes still waiting (see defer). */
   flush?(): Promise<void>;
   /** Where the deferred writes stand, for `discard(since)`. */

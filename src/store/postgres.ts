@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DeferredWrites } from './deferred.ts';
 import { deferredWriteFailed, type Database, type Executor, type SqlValue, type WriteMark } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
@@ -91,13 +92,13 @@ function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[])
 /** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */
 function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
   // Writes deferred in a transaction (q is its client), sent together before anything else.
-  let waiting: string[] = [];
-  let flushes = 0;
+  const waiting = new DeferredWrites();
   const flush = async () => {
-    if (waiting.length === 0) return;
-    const text = waiting.join(';\n');
-    waiting = [];
-    flushes++;
+    if (waiting.empty) return;
+    const text = waiting
+      .take()
+      .map((s) => inline(q as pg.PoolClient, s.sql, s.params))
+      .join(';\n');
     try {
       await q.query(text);
     } catch (err) {
@@ -126,19 +127,14 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
     run: async (sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rowCount ?? 0,
   };
   if (q instanceof pg.Pool) return exec;
-  const client = q;
   return {
     ...exec,
-    defer: async (sql: string, params: readonly SqlValue[] = []) => {
-      waiting.push(inline(client, sql, params));
-    },
+    defer: async (sql: string, params: readonly SqlValue[] = []) => waiting.statement(sql, params),
+    deferRow: (table, row) => waiting.row(table, row),
+    patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
     flush,
-    mark: () => ({ flushes, waiting: waiting.length }),
-    discard: (since?: WriteMark) => {
-      const undone = since !== undefined && since.flushes === flushes;
-      waiting.length = undone ? since.waiting : 0;
-      return undone;
-    },
+    mark: () => waiting.mark(),
+    discard: (since?: WriteMark) => waiting.discard(since),
   };
 }
 

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Database, Executor, SqlValue } from './database.ts';
+import { deferredWriteFailed, type Database, type Executor, type SqlValue, type WriteMark } from './database.ts';
+import { DeferredWrites } from './deferred.ts';
 
 const toParam = (v: SqlValue) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
@@ -71,13 +72,43 @@ export class SqliteDatabase implements Database {
     return this.whenFree(() => this.direct.run(sql, params));
   }
 
+  /**
+   * A transaction's executor: statements run at once, as on `direct`, but deferred writes wait
+   * until the next statement or the commit, so that a change's new rows go in one multi-row INSERT
+   * per table and its updates of them fold into the insert (store/deferred.ts).
+   */
+  private transactional(): Executor & { flush(): Promise<void> } {
+    const waiting = new DeferredWrites();
+    const flush = async () => {
+      if (waiting.empty) return;
+      try {
+        for (const s of waiting.take()) this.stmt(s.sql).run(...s.params.map(toParam));
+      } catch (err) {
+        throw deferredWriteFailed(err);
+      }
+    };
+    return {
+      all: async (sql, params) => (await flush(), this.direct.all(sql, params)),
+      get: async (sql, params) => (await flush(), this.direct.get(sql, params)),
+      run: async (sql, params) => (await flush(), this.direct.run(sql, params)),
+      defer: async (sql, params = []) => waiting.statement(sql, params),
+      deferRow: (table, row) => waiting.row(table, row),
+      patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
+      flush,
+      mark: () => waiting.mark(),
+      discard: (since?: WriteMark) => waiting.discard(since),
+    };
+  }
+
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return this.serialise(async () => {
       this.inTransaction = true;
       try {
         await this.begin();
         try {
-          const result = await fn(this.direct);
+          const tx = this.transactional();
+          const result = await fn(tx);
+          await tx.flush();
           this.db.exec('COMMIT');
           return result;
         } catch (err) {

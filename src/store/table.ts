@@ -35,6 +35,7 @@ export class Table<R extends { sid: string }> {
 
   /** insert, deferred where the executor can (Executor.defer): for rows nobody reads back at once. */
   async insertLater(db: Executor, row: R): Promise<void> {
+    if (db.deferRow) return db.deferRow(this.name, row as unknown as Record<string, SqlValue>);
     const cols = Object.keys(row);
     const values = cols.map((c) => (row as Record<string, SqlValue>)[c]);
     await later(db, `INSERT INTO ${this.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, values);
@@ -45,6 +46,7 @@ export class Table<R extends { sid: string }> {
     const cols = Object.keys(patch).filter((c) => (patch as Record<string, unknown>)[c] !== undefined);
     if (cols.length === 0) return;
     const values = cols.map((c) => (patch as Record<string, SqlValue>)[c]);
+    if (db.patchDeferred?.(this.name, sid, Object.fromEntries(cols.map((c, i) => [c, values[i]])))) return;
     await later(db, `UPDATE ${this.name} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE sid = ?`, [...values, sid]);
   }
 
