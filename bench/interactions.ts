@@ -1,5 +1,6 @@
 import type { RequestSpec } from './load.ts';
-import type { Bench, Row } from './measure.ts';
+import { join } from 'node:path';
+import type { Bench, Diagnosis, Row } from './measure.ts';
 import { QUEUES, form, setupScenario, type Scenario } from './setup.ts';
 import { checkStore } from './store-check.ts';
 import { startSwitchyard } from './switchyard.ts';
@@ -42,16 +43,21 @@ export function classifyInteraction(status: number, body: string): string {
   return st === 'reserved' ? 'reserved' : st === 'pending' ? 'pending' : 'error';
 }
 
-export async function interactionsRow(bench: Bench, workers: number): Promise<Row> {
+export async function interactionsRow(bench: Bench, workers: number, o: { profileDir?: string } = {}): Promise<{ row: Row; diagnosis?: Diagnosis }> {
   const label = `interactions ${workers / 1000}k`;
   const sy = await startSwitchyard(bench, 'sqlite');
   try {
     const t0 = performance.now();
     const scenario = await setupScenario(sy.api, workers, { ...sy.setup(label), channel: 'sms' });
     const setupMs = performance.now() - t0;
-    const m = await bench.measure(sy.servers, label, (i) => interactionRequest(scenario, i), { classify: classifyInteraction, good: 'reserved' });
+    const diagnose = o.profileDir ? { name: `Flex Interactions, ${workers.toLocaleString('en-US')} workers`, profileFile: join(o.profileDir, `interactions-${workers}.cpuprofile`) } : undefined;
+    const { diagnosis, ...m } = await bench.measure(sy.servers, label, (i) => interactionRequest(scenario, i), {
+      classify: classifyInteraction,
+      good: 'reserved',
+      diagnose,
+    });
     const check = await checkStore(sy.reader(), scenario.workspaceSid);
-    return {
+    const row: Row = {
       key: 'interactions',
       name: `Flex Interactions (API-initiated SMS), ${workers.toLocaleString('en-US')} workers`,
       backend: 'sqlite',
@@ -62,6 +68,7 @@ export async function interactionsRow(bench: Bench, workers: number): Promise<Ro
       check,
       ...m,
     };
+    return { row, diagnosis };
   } finally {
     await sy.done();
   }

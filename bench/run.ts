@@ -135,7 +135,9 @@ async function main() {
 
   if (want('interactions') && sqlite)
     await scenario('interactions', { key: 'interactions', name: 'Flex Interactions', backend: 'sqlite', unit: 'interactions', workers: 1000, where: 'child' }, async () => {
-      rows.push(await interactionsRow(bench, 1000));
+      const { row, diagnosis } = await interactionsRow(bench, 1000, { profileDir: opts.diagnose ? profileDir : undefined });
+      rows.push(row);
+      if (diagnosis) diagnoses.push(diagnosis);
     });
 
   if (want('life') && sqlite)

@@ -20,6 +20,9 @@ interface FollowedEvent {
 
 const BATCH = 100;
 
+/** The events `handle` acts on; the others (a task created, a reservation offered...) are stepped over. */
+const FOLLOWED = ['reservation.accepted', 'reservation.wrapup', 'reservation.completed', 'task.canceled', 'task.deleted', 'task.system-deleted'];
+
 /** A workspace's event: its seq and date (the cursor stores both). */
 interface Mark {
   seq: number;
@@ -116,13 +119,14 @@ export class InteractionFollower {
     return { seq: Number(row?.seq ?? 0), date: Number(row?.event_date ?? 0) };
   }
 
-  /** The workspace's events of interaction tasks with seq in (after, upTo], in order. */
+  /** The workspace's events of interaction tasks that `handle` acts on, with seq in (after, upTo], in order. */
   private async next(db: Executor, workspaceSid: string, after: number, upTo: number, limit: number): Promise<FollowedEvent[]> {
     const rows = await db.all<FollowedEvent>(
       `SELECT e.seq, e.event_date, e.event_type, e.task_sid, e.reservation_sid, e.worker_sid FROM events e
          JOIN interaction_invites i ON i.task_sid = e.task_sid
-        WHERE e.workspace_sid = ? AND e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ${limit}`,
-      [workspaceSid, after, upTo],
+        WHERE e.workspace_sid = ? AND e.seq > ? AND e.seq <= ? AND e.event_type IN (${FOLLOWED.map(() => '?').join(', ')})
+        ORDER BY e.seq LIMIT ${limit}`,
+      [workspaceSid, after, upTo, ...FOLLOWED],
     );
     return rows.map((r) => ({ ...r, seq: Number(r.seq), event_date: Number(r.event_date) }));
   }

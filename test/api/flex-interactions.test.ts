@@ -448,7 +448,7 @@ for (const backend of backends()) {
     test('a channel left in setup by a process that stopped is visible as setup, and a later poll finishes it', async () => {
       const f = await flexWorkspace(t);
       const address = nextPhone();
-      // What POST /v1/Interactions stores before it sets the channel up; the process stops there.
+      // A channel left in setup (what an earlier version committed before setting it up); the process stopped there.
       const request = planInteraction(
         { type: 'sms', initiated_by: 'api', participants: [{ address, proxy_address: '+15550009999', name: 'Ada' }] },
         f.routing({ attributes: { recovered: true } }),

@@ -72,11 +72,7 @@ export class InteractionService {
       date_created: now,
       date_updated: now,
     };
-    await this.deps.db.transaction(async (tx) => {
-      await interactions.insert(tx, interaction);
-      await channels.insert(tx, channel);
-    });
-    await this.setup.run(channel.sid);
+    await this.setup.start(interaction, channel);
     return this.get(accountSid, interaction.sid);
   }
 

@@ -4,8 +4,8 @@ import { participants as conversationParticipants, type ParticipantRow as Conver
 import { findConversation } from '../../conversations/service/deps.ts';
 import type { Executor } from '../../store/database.ts';
 import { isPermanent } from '../../store/failures.ts';
-import { workers } from '../../taskrouter/model.ts';
-import { channels, participants, type ChannelRow, type ParticipantRow, type ParticipantType } from '../model.ts';
+import { workers, type WorkspaceRow } from '../../taskrouter/model.ts';
+import { channels, interactions, participants, type ChannelRow, type InteractionRow, type ParticipantRow, type ParticipantType } from '../model.ts';
 import { routingObject, type SetupPlan } from '../plan.ts';
 import { agentIdentity, type FlexDeps } from './deps.ts';
 import type { Media } from './media.ts';
@@ -33,6 +33,31 @@ export class ChannelSetup {
     private readonly routing: Routing,
   ) {}
 
+  /**
+   * A new interaction: it is written and set up in one routing transaction, so a new channel costs
+   * one commit and a crash leaves all of it or nothing (the caller, unanswered, finds nothing). A
+   * setup that fails for good leaves the interaction with its channel `failed`.
+   */
+  async start(interaction: InteractionRow, channel: ChannelRow): Promise<void> {
+    const plan = JSON.parse(channel.setup as string) as SetupPlan;
+    try {
+      await this.deps.taskRouter.engine.inWorkspace(channel.account_sid, plan.routing.workspaceSid, async (tx, ws) => {
+        await interactions.insert(tx, interaction);
+        await channels.insert(tx, channel);
+        await this.setUp(tx, ws, channel, plan);
+      });
+      this.deps.conversations.changed();
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      await this.deps.db.transaction(async (tx) => {
+        await interactions.insert(tx, interaction);
+        await channels.insert(tx, channel);
+      });
+      await this.failed(channel, err);
+    }
+  }
+
+  /** Sets up a channel left in `setup` (by a process that stopped before finishing it). */
   async run(channelSid: string): Promise<void> {
     const channel = await channels.get(this.deps.db, channelSid);
     if (!channel || channel.status !== 'setup' || !channel.setup) return;
@@ -41,26 +66,35 @@ export class ChannelSetup {
       await this.deps.taskRouter.engine.inWorkspace(channel.account_sid, plan.routing.workspaceSid, async (tx, ws) => {
         const current = await channels.get(tx, channel.sid);
         if (!current || current.status !== 'setup') return;
-        const { conversationSid, customer } = await this.setUpMedia(tx, channel, plan);
-        const agent = plan.initiatedBy === 'agent' ? await this.addAgent(tx, channel, conversationSid, plan.routing.workerSid as string) : undefined;
-        const { task } = await this.routing.route(tx, ws, { ...channel, conversation_sid: conversationSid }, plan.routing, {
-          initiatedBy: plan.initiatedBy,
-          customer,
-          routingJson: JSON.stringify(routingObject(plan.routing)),
-        });
-        if (agent) {
-          const routingProperties = JSON.stringify({ workspace_sid: ws.sid, task_sid: task.sid, worker_sid: agent.worker_sid });
-          await participants.update(tx, agent.sid, { task_sid: task.sid, routing_properties: routingProperties });
-        }
-        const now = this.deps.clock.now();
-        await channels.update(tx, channel.sid, { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: now });
+        await this.setUp(tx, ws, channel, plan);
       });
       this.deps.conversations.changed();
     } catch (err) {
       if (!isPermanent(err)) throw err;
-      if (!(err instanceof TwilioError)) this.deps.log.error({ err, channelSid: channel.sid }, 'setting up an Interaction Channel failed for good');
-      await this.fail(channel, err instanceof TwilioError ? err : setupFailed());
+      await this.failed(channel, err);
     }
+  }
+
+  /** The conversation and its participants, then the first task, and the channel `active`. */
+  private async setUp(tx: Executor, ws: WorkspaceRow, channel: ChannelRow, plan: SetupPlan): Promise<void> {
+    const { conversationSid, customer } = await this.setUpMedia(tx, channel, plan);
+    const agent = plan.initiatedBy === 'agent' ? await this.addAgent(tx, channel, conversationSid, plan.routing.workerSid as string) : undefined;
+    const { task } = await this.routing.route(tx, ws, { ...channel, conversation_sid: conversationSid }, plan.routing, {
+      initiatedBy: plan.initiatedBy,
+      customer,
+      routingJson: JSON.stringify(routingObject(plan.routing)),
+    });
+    if (agent) {
+      const routingProperties = JSON.stringify({ workspace_sid: ws.sid, task_sid: task.sid, worker_sid: agent.worker_sid });
+      await participants.update(tx, agent.sid, { task_sid: task.sid, routing_properties: routingProperties });
+    }
+    const now = this.deps.clock.now();
+    await channels.update(tx, channel.sid, { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: now });
+  }
+
+  private async failed(channel: ChannelRow, err: unknown): Promise<void> {
+    if (!(err instanceof TwilioError)) this.deps.log.error({ err, channelSid: channel.sid }, 'setting up an Interaction Channel failed for good');
+    await this.fail(channel, err instanceof TwilioError ? err : setupFailed());
   }
 
   /** Channels left in `setup` by a run that did not finish (the process stopped mid-way). */
