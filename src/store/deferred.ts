@@ -90,24 +90,42 @@ export class DeferredWrites {
 
 /** A group's rows as INSERTs: one per table and column list, in the order the tables came. */
 function inserts(group: RowGroup): Statement[] {
-  const byShape = new Map<string, { table: string; cols: string[]; rows: Record<string, SqlValue>[] }>();
+  const shapes: { table: string; cols: string[]; rows: Record<string, SqlValue>[] }[] = [];
   for (const { table, row } of group.rows.values()) {
     const cols = Object.keys(row);
-    const key = `${table}(${cols.join(',')})`;
-    let shape = byShape.get(key);
-    if (!shape) byShape.set(key, (shape = { table, cols, rows: [] }));
+    let shape = shapes.find((s) => s.table === table && sameColumns(s.cols, cols));
+    if (!shape) shapes.push((shape = { table, cols, rows: [] }));
     shape.rows.push(row);
   }
   const out: Statement[] = [];
-  for (const { table, cols, rows } of byShape.values()) {
-    const tuple = `(${cols.map(() => '?').join(', ')})`;
+  for (const { table, cols, rows } of shapes) {
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-      out.push({
-        sql: `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`,
-        params: chunk.flatMap((row) => cols.map((c) => row[c])),
-      });
+      const chunk = rows.length <= ROWS_PER_INSERT ? rows : rows.slice(i, i + ROWS_PER_INSERT);
+      const params: SqlValue[] = [];
+      for (const row of chunk) for (const c of cols) params.push(row[c]);
+      out.push({ sql: insertSql(table, cols, chunk.length), params });
     }
   }
   return out;
+}
+
+function sameColumns(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The text of an INSERT of n rows, built once per shape and size (the same few recur). */
+const insertTexts = new Map<string, string>();
+
+function insertSql(table: string, cols: string[], n: number): string {
+  const key = `${table}(${cols.join(',')})${n}`;
+  let sql = insertTexts.get(key);
+  if (!sql) {
+    const tuple = `(${cols.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`;
+    if (insertTexts.size > 2000) insertTexts.clear();
+    insertTexts.set(key, sql);
+  }
+  return sql;
 }
