@@ -78,7 +78,7 @@ export function contiguousRun(events: EventRow[], afterSeq: number): EventRow[] 
 /** Events after `afterSeq` that a cursor may pass: none is skipped for having committed late. */
 export async function settledEventsSince(db: Database, afterSeq: number, limit = 100): Promise<EventRow[]> {
   const events = await eventsSince(db, afterSeq, limit);
-  if (db.dialect !== 'postgres') return events;
+  if (db.seqsCommitInOrder) return events;
   const run = contiguousRun(events, afterSeq);
   if (run.length > 0 || events.length === 0) return run;
   const settled = await settledSeq(db, 'conversation_events');

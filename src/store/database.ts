@@ -62,6 +62,19 @@ export async function later(tx: Executor, sql: string, params: readonly SqlValue
 
 export interface Database extends Executor {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Takes a lock on `key` until the end of the transaction: exclusive, or shared with other shared
+   * holders. PostgreSQL takes an advisory lock; SQLite runs one write transaction at a time, so
+   * there is nothing to take.
+   */
+  lock(tx: Executor, key: string, mode?: 'shared' | 'exclusive'): Promise<void>;
+  /** What a SELECT ends with to lock the rows it reads until the end of the transaction ('' where nothing runs beside it). */
+  readonly forUpdate: string;
+  /**
+   * Whether rows of an auto-increment table become visible in seq order. Not on PostgreSQL: a seq is
+   * taken before its transaction commits, so a reader past a cursor must not pass a gap unchecked.
+   */
+  readonly seqsCommitInOrder: boolean;
   /** Runs fn atomically: all of its writes land, or none do. */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -145,6 +145,8 @@ export interface StoreLog {
 
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
+  readonly forUpdate = ' FOR UPDATE';
+  readonly seqsCommitInOrder = false;
   private readonly pool: pg.Pool;
   private readonly direct: Executor;
   private readonly begin: string;
@@ -191,6 +193,10 @@ export class PostgresDatabase implements Database {
   }
   run(sql: string, params?: readonly SqlValue[]) {
     return this.direct.run(sql, params);
+  }
+
+  async lock(tx: Executor, key: string, mode: 'shared' | 'exclusive' = 'exclusive'): Promise<void> {
+    await tx.run(`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [key]);
   }
 
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {

@@ -15,6 +15,8 @@ const toParam = (v: SqlValue) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
  */
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
+  readonly forUpdate = '';
+  readonly seqsCommitInOrder = true;
   private readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -143,6 +145,9 @@ export class SqliteDatabase implements Database {
       this.db.pragma('busy_timeout = 5000');
     }
   }
+
+  /** One write transaction at a time already: nothing to take. */
+  async lock(): Promise<void> {}
 
   async close(): Promise<void> {
     await this.queue;

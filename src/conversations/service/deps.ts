@@ -41,7 +41,7 @@ export async function write<T>(deps: Deps, fn: (tx: Executor) => Promise<T>, out
  * PostgreSQL: an advisory lock held to the end of the transaction; SQLite runs one transaction at a time.
  */
 export async function lockConversation(db: Database, tx: Executor, conversationSid: string): Promise<void> {
-  if (db.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(hashtext(?))', [`conversation:${conversationSid}`]);
+  await db.lock(tx, `conversation:${conversationSid}`);
 }
 
 /**
@@ -152,8 +152,7 @@ export async function findConversation(db: Executor, accountSid: string, sidOrNa
  * PostgreSQL advisory locks to the end of the transaction; SQLite runs one transaction at a time.
  */
 export async function lockService(db: Database, tx: Executor, serviceSid: string, mode: 'shared' | 'exclusive'): Promise<void> {
-  if (db.dialect !== 'postgres') return;
-  await tx.run(`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [`service:${serviceSid}`]);
+  await db.lock(tx, `service:${serviceSid}`, mode);
 }
 
 /** The conversation, locked for the rest of the transaction (re-read after taking the lock), with its service. */

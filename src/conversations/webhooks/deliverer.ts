@@ -89,7 +89,7 @@ export class ConversationDeliverer {
    * (settledSeq), or that event would never be sent.
    */
   async fanout(): Promise<number> {
-    if (this.db.dialect !== 'postgres') return this.fanoutBatch(Infinity);
+    if (this.db.seqsCommitInOrder) return this.fanoutBatch(Infinity);
     const n = await this.fanoutBatch('contiguous');
     return n === GAP ? this.fanoutBatch(await settledSeq(this.db, 'conversation_events')) : n;
   }
@@ -97,8 +97,7 @@ export class ConversationDeliverer {
   /** One batch after the cursor, up to a settled seq, or as far as seqs follow on without a gap (else GAP). */
   private fanoutBatch(upTo: number | 'contiguous'): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-      const cursor = await tx.get<{ seq: number }>(`SELECT seq FROM conversation_cursors WHERE name = 'fanout'${lock}`);
+      const cursor = await tx.get<{ seq: number }>(`SELECT seq FROM conversation_cursors WHERE name = 'fanout'${this.db.forUpdate}`);
       const after = Number(cursor?.seq ?? 0);
       let events = await tx.all<EventRow>(`SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ${FANOUT_BATCH}`, [after]);
       if (upTo === 'contiguous') {

@@ -74,6 +74,9 @@ export class QueuedNotes {
     const db = this.db;
     return {
       dialect: db.dialect,
+      forUpdate: db.forUpdate,
+      seqsCommitInOrder: db.seqsCommitInOrder,
+      lock: (tx, key, mode) => db.lock(tx, key, mode),
       all: <T>(sql: string, params?: readonly SqlValue[]) => db.all<T>(sql, params),
       get: <T>(sql: string, params?: readonly SqlValue[]) => db.get<T>(sql, params),
       run: (sql: string, params?: readonly SqlValue[]) => db.run(sql, params),

@@ -40,7 +40,7 @@ export interface TransactionHooks {
  * one transaction at a time.
  */
 export async function lockWorkspace(db: Database, tx: Executor, workspaceSid: string): Promise<void> {
-  if (db.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(hashtext(?))', [workspaceSid]);
+  await db.lock(tx, workspaceSid);
 }
 
 /** Parsed workflow configurations by (workflow, revision): a revision never changes, so caching is safe. */

@@ -20,8 +20,7 @@ export type NewSdkEvent = Omit<SdkEventRow, 'seq' | 'date_created' | 'payload'> 
  * committed in the same order and a reader behind a cursor never skips a late commit.
  */
 export async function lockWriter(db: Database, tx: Executor): Promise<number> {
-  const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-  const row = await tx.get<{ seq: number }>(`SELECT seq FROM conversation_cursors WHERE name = 'sdk'${lock}`);
+  const row = await tx.get<{ seq: number }>(`SELECT seq FROM conversation_cursors WHERE name = 'sdk'${db.forUpdate}`);
   return Number(row?.seq ?? 0);
 }
 
