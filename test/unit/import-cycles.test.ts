@@ -181,3 +181,8 @@ test('every pending exception still exists (when one is fixed, take it off PENDI
   for (const [from, to] of PENDING) assert.ok(graph.get(from)?.has(to), `${from} no longer imports ${to}: remove it from PENDING`);
   for (const [from, to] of PENDING) assert.ok(breaks(from, to), `${from} -> ${to} breaks no rule: it need not be pending`);
 });
+
+test('only store/ tells the two databases apart: everyone else uses the store\'s capabilities (lock, forUpdate, seqsCommitInOrder)', () => {
+  const readers = [...importGraph().keys()].filter((m) => !m.startsWith('store/') && /\bdialect\s*(===|!==)/.test(readFileSync(join(SRC, m), 'utf8')));
+  assert.deepEqual(readers, []);
+});
