@@ -961,6 +961,16 @@ CREATE INDEX meta_inbound_ids_received ON meta_inbound_ids(date_received);
 CREATE INDEX events_workspace_seq ON events(workspace_sid, seq);
 `,
   },
+  {
+    id: 26,
+    sql: `
+-- Per queue, the tasks that ignore capacity: all a worker without room can take. Through tasks_queue_fifo it read past
+-- the queue's whole backlog to find them (none, mostly) every time it took its last task. Same leading columns as
+-- tasks_queue_fifo, so that SQLite's planner picks this smaller one when the query says ignore_capacity = 1.
+CREATE INDEX tasks_queue_ignoring_capacity ON tasks(task_queue_sid, assignment_status, priority DESC, virtual_start_time, seq)
+  WHERE ignore_capacity = 1;
+`,
+  },
 ];
 
 /** The id of the last migration this code knows: a store whose schema_migrations lacks it is not ready (health). */

@@ -306,6 +306,25 @@ for (const backend of backends()) {
       await expectError(f.task({ workflowSid: wf.sid, routingTarget: 'WK' + '0'.repeat(32) }), 400, 20001);
     });
 
+    test('a worker coming online takes the best waiting task, then (full) only the waiting tasks that ignore capacity', async () => {
+      const f = await makeWorkspace(t, { multiTaskEnabled: true });
+      const q = await f.queue('Q');
+      const wf = await f.workflow({ default_filter: { queue: q.sid } });
+      const agent = await f.worker('agent', {}, { activitySid: f.act.offline });
+      const backlog = [];
+      for (let i = 0; i < 4; i++) {
+        backlog.push(await f.task({ workflowSid: wf.sid }));
+        t.clock.advance(1000);
+      }
+      const urgent = await f.task({ workflowSid: wf.sid, ignoreCapacity: true });
+      t.clock.advance(1000);
+      const later = await f.task({ workflowSid: wf.sid });
+      await f.w.workers(agent.sid).update({ activitySid: f.act.available });
+      const held = (await f.w.workers(agent.sid).reservations.list()).map((r) => r.taskSid).sort();
+      assert.deepEqual(held, [backlog[0].sid, urgent.sid].sort(), 'its one slot goes to the oldest task; the task that ignores capacity comes on top');
+      for (const task of [...backlog.slice(1), later]) assert.equal(await f.status(task.sid), 'pending');
+    });
+
     test('create: a task routed to a worker outside the queue waits for that worker and is offered when it comes online', async () => {
       const f = await makeWorkspace(t);
       const q = await f.queue('Sales', "team == 'sales'");

@@ -99,3 +99,26 @@ describe('WorkerPool', () => {
     assert.equal(p.snapshot(), after);
   });
 });
+
+test('hasRoom: multi-tasking, a channel available with capacity to spare; single-tasking, nothing held anywhere', () => {
+  const pool = new WorkerPool({
+    activities: [{ sid: 'WA1', friendlyName: 'Available', available: true }],
+    workers: [
+      { sid: 'WK1', friendlyName: 'a', attributes: {}, attributesText: '{}', version: 0, activitySid: 'WA1', idleSince: 1 },
+      { sid: 'WK2', friendlyName: 'b', attributes: {}, attributesText: '{}', version: 0, activitySid: 'WA1', idleSince: 2 },
+    ],
+    channels: [
+      { workerSid: 'WK1', taskChannelSid: 'TCvoice', uniqueName: 'voice', capacity: 1, available: true, held: 1, assigned: 0 },
+      { workerSid: 'WK1', taskChannelSid: 'TCchat', uniqueName: 'chat', capacity: 2, available: true, held: 1, assigned: 0 },
+      { workerSid: 'WK2', taskChannelSid: 'TCchat', uniqueName: 'chat', capacity: 1, available: false, held: 0, assigned: 0 },
+    ],
+    members: [],
+  });
+  assert.equal(pool.hasRoom('WK1', true), true, 'chat has a slot left');
+  assert.equal(pool.hasRoom('WK1', false), false, 'single-tasking: something is held');
+  assert.equal(pool.hasRoom('WK2', true), false, 'its one channel is unavailable');
+  assert.equal(pool.hasRoom('WK2', false), false);
+  pool.hold('WK1', 'TCchat', 3);
+  assert.equal(pool.hasRoom('WK1', true), false, 'chat is full now');
+  assert.equal(pool.hasRoom('WKnone', true), false, 'an unknown worker has none');
+});

@@ -287,6 +287,19 @@ export class WorkerPool {
     return lo;
   }
 
+  /**
+   * Whether the worker has room for a task on any channel now (multi-tasking: a channel available
+   * with capacity to spare; single-tasking: nothing held anywhere and a channel with capacity).
+   * Without room it can still take a task that ignores capacity.
+   */
+  hasRoom(workerSid: string, multiTask: boolean): boolean {
+    const w = this.workers.get(workerSid);
+    if (!w) return false;
+    const channels = [...w.channels.values()];
+    if (multiTask) return channels.some((ch) => ch.available && ch.held < ch.capacity);
+    return channels.every((ch) => ch.held === 0) && channels.some((ch) => ch.available && ch.capacity > 0);
+  }
+
   /** Whether the worker's activity is an available one. */
   isAvailable(workerSid: string): boolean {
     const w = this.workers.get(workerSid);

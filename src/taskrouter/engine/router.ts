@@ -207,7 +207,7 @@ export abstract class Router {
       let offset = 0;
       let reserved = false;
       while (!reserved && refused.size < MAX_REFUSED) {
-        const batch = await waitingFor(tx, ws, this.memory(ws), workerSid, offset);
+        const batch = await waitingFor(tx, ws, this.memory(ws), workerSid, offset, !this.memory(ws).pool.hasRoom(workerSid, ws.multi_task_enabled));
         if (batch.length === 0) break;
         offset += batch.length;
         for (const raw of batch) {
@@ -378,8 +378,18 @@ const WAITING_BATCH = 50;
  * FIFO by priority then age, LIFO newest first (see core/routing/queue-order.ts). Each of the
  * worker's queues (from memory) is read in its own order from an index, the best `offset + batch`
  * of each, and the lists merged: the cost follows the worker's queues, not the workspace's backlog.
+ * A worker without room (`roomless`, as memory has it) can only take tasks that ignore capacity:
+ * those are read from an index of their own, instead of reading a queue's whole backlog past every
+ * task it has no room for.
  */
-async function waitingFor(tx: Executor, ws: WorkspaceRow, memory: WorkspaceMemory, workerSid: string, offset: number): Promise<Record<string, unknown>[]> {
+async function waitingFor(
+  tx: Executor,
+  ws: WorkspaceRow,
+  memory: WorkspaceMemory,
+  workerSid: string,
+  offset: number,
+  roomless: boolean,
+): Promise<Record<string, unknown>[]> {
   const want = Math.floor(offset) + WAITING_BATCH;
   const room = ws.multi_task_enabled
     ? 'wc.available = 1 AND wc.held < wc.capacity'
@@ -395,7 +405,7 @@ async function waitingFor(tx: Executor, ws: WorkspaceRow, memory: WorkspaceMemor
     const lifo = memory.queues.get(queueSid)?.task_order === 'LIFO';
     rows.push(
       ...(await tx.all<Record<string, unknown>>(
-        `${select("t.task_queue_sid = ? AND (t.routing_target IS NULL OR t.routing_target NOT LIKE 'WK%')")}
+        `${select(`t.task_queue_sid = ?${roomless ? ' AND t.ignore_capacity = 1' : ''} AND (t.routing_target IS NULL OR t.routing_target NOT LIKE 'WK%')`)}
           ORDER BY ${lifo ? 't.virtual_start_time DESC, t.seq' : 't.priority DESC, t.virtual_start_time, t.seq'} LIMIT ${want}`,
         [workerSid, queueSid, workerSid],
       )),
