@@ -10,6 +10,7 @@ import {
   TASK_STATUSES,
   canRequestReservationStatus,
   canRequestTaskStatus,
+  endingMove,
   type ReservationStatus,
   type TaskStatus,
 } from '../../src/core/routing/lifecycle.ts';
@@ -146,5 +147,24 @@ describe('canRequestReservationStatus: every (from, to) pair', () => {
   test('a pending reservation cannot be wrapped or completed before it is accepted', () => {
     assert.equal(canRequestReservationStatus('pending', 'wrapping'), false);
     assert.equal(canRequestReservationStatus('pending', 'completed'), false);
+  });
+});
+
+describe('endingMove: what a request to end a task means from where it stands', () => {
+  const table: Record<TaskStatus, Record<'canceled' | 'wrapping' | 'completed', string | null>> = {
+    pending: { canceled: 'canceled', wrapping: 'canceled', completed: 'canceled' },
+    reserved: { canceled: 'canceled', wrapping: 'canceled', completed: 'canceled' },
+    assigned: { canceled: null, wrapping: 'wrapping', completed: 'completed' },
+    wrapping: { canceled: null, wrapping: null, completed: 'completed' },
+    completed: { canceled: null, wrapping: null, completed: null },
+    canceled: { canceled: null, wrapping: null, completed: null },
+  };
+  for (const from of TASK_STATUSES)
+    for (const wanted of ['canceled', 'wrapping', 'completed'] as const)
+      test(`${from}, asked for ${wanted}: ${table[from][wanted] ?? 'stays'}`, () => assert.equal(endingMove(from, wanted), table[from][wanted]));
+
+  test('every move the Task API allows toward an end is carried out as asked', () => {
+    for (const from of TASK_STATUSES)
+      for (const to of ['canceled', 'wrapping', 'completed'] as const) if (canRequestTaskStatus(from, to)) assert.equal(endingMove(from, to), to, `${from} -> ${to}`);
   });
 });

@@ -32,6 +32,27 @@ export function canRequestTaskStatus(from: TaskStatus, to: TaskStatus): boolean 
   return TASK_API_MOVES[from].includes(to);
 }
 
+/**
+ * What a request to end a task means from where it stands: the one answer for everyone who asks
+ * (the Task API, a reservation's holder, an interaction closing or wrapping up). A task still being
+ * routed is canceled, whatever end was asked; an assigned one wraps up or completes as asked; a
+ * wrapping one completes when asked to. A task already over, or asked for what it already is or
+ * cannot become, stays as it is (null). Whether the caller may ask is `canRequestTaskStatus`.
+ */
+export function endingMove(from: TaskStatus, wanted: 'canceled' | 'wrapping' | 'completed'): 'canceled' | 'wrapping' | 'completed' | null {
+  switch (from) {
+    case 'pending':
+    case 'reserved':
+      return 'canceled';
+    case 'assigned':
+      return wanted === 'canceled' ? null : wanted;
+    case 'wrapping':
+      return wanted === 'completed' ? 'completed' : null;
+    default:
+      return null;
+  }
+}
+
 /** Reservation moves a caller may request (ReservationStatus). */
 const RESERVATION_API_MOVES: Record<ReservationStatus, readonly ReservationStatus[]> = {
   pending: ['accepted', 'rejected'],

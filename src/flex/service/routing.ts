@@ -87,13 +87,7 @@ export class Routing {
    */
   async endTasks(tx: Executor, ws: WorkspaceRow, channelSid: string, mode: 'closed' | 'wrapup', reason: string): Promise<void> {
     const lifecycle = this.deps.taskRouter.engine.lifecycle;
-    for (const t of await this.liveTasks(tx, channelSid)) {
-      if (t.assignment_status === 'pending' || t.assignment_status === 'reserved') await lifecycle.cancelTask(tx, ws, t, reason);
-      else if (t.assignment_status === 'assigned') {
-        if (mode === 'wrapup') await lifecycle.wrapTask(tx, ws, t, reason);
-        else await lifecycle.completeTask(tx, ws, t, reason);
-      } else if (t.assignment_status === 'wrapping' && mode === 'closed') await lifecycle.completeTask(tx, ws, t, reason);
-    }
+    for (const t of await this.liveTasks(tx, channelSid)) await lifecycle.endTask(tx, ws, t, mode === 'wrapup' ? 'wrapping' : 'completed', reason);
   }
 
   /** The channel's tasks that are not over (pending, reserved, assigned, wrapping). */

@@ -1,3 +1,4 @@
+import { endingMove } from '../../core/routing/lifecycle.ts';
 import { later, type Executor } from '../../store/database.ts';
 import { workers, workspaces, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
@@ -156,6 +157,20 @@ export class Lifecycle extends Router {
       return;
     }
     await this.tryAssignTask(tx, ws, task, step);
+  }
+
+  /** Ends a task as asked, as far as where it stands allows (core/routing/lifecycle.ts, endingMove). */
+  async endTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, wanted: 'canceled' | 'wrapping' | 'completed', reason: string | null): Promise<TaskRow> {
+    switch (endingMove(task.assignment_status, wanted)) {
+      case 'canceled':
+        return this.cancelTask(tx, ws, task, reason ?? 'Task canceled');
+      case 'wrapping':
+        return this.wrapTask(tx, ws, task, reason);
+      case 'completed':
+        return this.completeTask(tx, ws, task, reason);
+      default:
+        return task;
+    }
   }
 
   /** pending/reserved → canceled, with its reason. Pending reservations are canceled too. */

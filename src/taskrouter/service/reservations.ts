@@ -88,14 +88,14 @@ export class ReservationService {
       const lifecycle = this.engine.lifecycle;
       if (to === 'accepted') return lifecycle.accept(tx, ws, res);
       if (to === 'rejected') return lifecycle.end(tx, ws, res, 'rejected', { reroute: true, workerActivitySid: input.workerActivitySid });
+      if (to !== 'wrapping' && to !== 'completed') throw illegalMove(res.reservation_status, to); // the only moves left
       const task = (await tasks.get(tx, res.task_sid))!;
       if (task.assignment_status === 'reserved')
         throw invalidParameter(`Task ${task.sid} is being transferred: cancel the transfer before wrapping up or completing Reservation ${sid}`);
       // Another worker holds the task too (a warm transfer): this reservation ends alone.
       if (await reservations.count(tx, ['task_sid = ?', task.sid], ['sid <> ?', sid], ["reservation_status IN ('accepted', 'wrapping')"]))
         return to === 'wrapping' ? lifecycle.wrapReservation(tx, ws, res, task) : lifecycle.completeReservation(tx, ws, res, task);
-      if (to === 'wrapping' && task.assignment_status === 'assigned') await lifecycle.wrapTask(tx, ws, task, null);
-      if (to === 'completed' && task.assignment_status !== 'completed') await lifecycle.completeTask(tx, ws, task, null);
+      await lifecycle.endTask(tx, ws, task, to, null);
       return (await reservations.get(tx, res.sid))!;
     });
   }

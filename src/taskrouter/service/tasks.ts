@@ -218,11 +218,7 @@ export class TaskService {
           task = await lifecycle.enterWorkflow(tx, ws, task, { keepFilterAge: true });
         else if (task.assignment_status === 'pending') await lifecycle.tryAssignTask(tx, ws, task);
       }
-      if (status === 'canceled' && task.assignment_status !== 'canceled')
-        task = await lifecycle.cancelTask(tx, ws, task, input.reason ?? 'Task canceled');
-      else if (status === 'wrapping' && task.assignment_status === 'assigned') task = await lifecycle.wrapTask(tx, ws, task, input.reason ?? null);
-      else if (status === 'completed' && task.assignment_status !== 'completed')
-        task = await lifecycle.completeTask(tx, ws, task, input.reason ?? null);
+      if (status === 'canceled' || status === 'wrapping' || status === 'completed') task = await lifecycle.endTask(tx, ws, task, status, input.reason ?? null);
       return task;
     });
   }
