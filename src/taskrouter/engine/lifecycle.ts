@@ -1,7 +1,8 @@
 import { endingMove } from '../../core/routing/lifecycle.ts';
-import { later, type Executor } from '../../store/database.ts';
+import type { Executor } from '../../store/database.ts';
 import { workers, workspaces, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
+import { countAssignment, releaseChannel } from './capacity.ts';
 import { emit } from './events.ts';
 import { reservationEventData, taskEventData } from './event-data.ts';
 import { Router } from './router.ts';
@@ -59,14 +60,7 @@ export class Lifecycle extends Router {
   }
 
   private async release(tx: Executor, ws: WorkspaceRow, res: ReservationRow, wasAssigned: boolean) {
-    this.memory(ws).pool.release(res.worker_sid, res.task_channel_sid, wasAssigned);
-    await later(
-      tx,
-      `UPDATE worker_channels SET held = CASE WHEN held > 0 THEN held - 1 ELSE 0 END,
-              assigned = CASE WHEN ? = 1 AND assigned > 0 THEN assigned - 1 ELSE assigned END
-        WHERE worker_sid = ? AND task_channel_sid = ?`,
-      [wasAssigned ? 1 : 0, res.worker_sid, res.task_channel_sid],
-    );
+    await releaseChannel(tx, this.memory(ws).pool, res.worker_sid, res.task_channel_sid, wasAssigned);
   }
 
   /** pending → accepted: the task is assigned, the other pending reservations are rescinded. */
@@ -75,11 +69,7 @@ export class Lifecycle extends Router {
     let task = (await tasks.get(tx, res.task_sid))!;
     const accepted = await this.setReservation(tx, res, 'accepted');
     await clearTimer(tx, 'reservation', res.sid);
-    await later(tx, 'UPDATE worker_channels SET assigned = assigned + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [
-      res.worker_sid,
-      res.task_channel_sid,
-    ]);
-    this.memory(ws).pool.assign(res.worker_sid, res.task_channel_sid);
+    await countAssignment(tx, this.memory(ws).pool, res.worker_sid, res.task_channel_sid);
     const taskPatch = { assignment_status: 'assigned' as const, version: task.version + 1, date_updated: now };
     await tasks.updateLater(tx, task.sid, taskPatch);
     task = { ...task, ...taskPatch };

@@ -2,13 +2,14 @@ import { chooseWorkers, knownWorker, skipIfContext, type Candidate, type RoutedT
 import { advance, enter, isExit, resume, type Placement, type Step } from '../../core/routing/workflow.ts';
 import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
-import { later, type Executor } from '../../store/database.ts';
-import { workers, type TaskQueueRow, type WorkspaceRow } from '../model.ts';
+import type { Executor } from '../../store/database.ts';
+import type { TaskQueueRow, WorkspaceRow } from '../model.ts';
 import { reservations, tasks, type ReservationRow, type TaskRow, type TransferRow } from '../routing-model.ts';
 import { parseAttributes } from '../attributes.ts';
 import type { PoolQuery, WorkerPool } from '../../core/routing/worker-pool.ts';
 import type { EngineContext } from './context.ts';
 import type { WorkspaceMemory } from './routing-state.ts';
+import { holdChannel } from './capacity.ts';
 import { emit } from './events.ts';
 import { taskEventData, reservationEventData } from './event-data.ts';
 import { clearTimer, setTimer } from './timers.ts';
@@ -293,9 +294,7 @@ export abstract class Router {
     };
     await reservations.insertLater(tx, res);
     await setTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);
-    await later(tx, 'UPDATE worker_channels SET held = held + 1 WHERE worker_sid = ? AND task_channel_sid = ?', [workerSid, task.task_channel_sid]);
-    await workers.updateLater(tx, workerSid, { idle_since: now });
-    this.memory(ws).pool.hold(workerSid, task.task_channel_sid, now);
+    await holdChannel(tx, this.memory(ws).pool, workerSid, task.task_channel_sid, now);
     if (task.assignment_status === 'pending') {
       await tasks.updateLater(tx, task.sid, {
         assignment_status: 'reserved',

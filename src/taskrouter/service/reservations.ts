@@ -1,4 +1,4 @@
-import { gone, invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
+import { gone, invalidParameter, notFound } from '../../core/errors.ts';
 import { canRequestReservationStatus, type ReservationStatus } from '../../core/routing/lifecycle.ts';
 import type { Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';

@@ -1,5 +1,5 @@
 import { canRequestTaskStatus, type TaskStatus } from '../../core/routing/lifecycle.ts';
-import { invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
+import { invalidParameter, notFound } from '../../core/errors.ts';
 import { evaluate } from '../../core/expression/index.ts';
 import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';

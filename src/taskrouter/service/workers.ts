@@ -1,4 +1,4 @@
-import { inUse, invalidParameter, notFound, preconditionFailed } from '../../core/errors.ts';
+import { inUse, invalidParameter, notFound } from '../../core/errors.ts';
 import { workerEventData } from '../engine/event-data.ts';
 import { emit } from '../engine/events.ts';
 import { refreshWorkerMembership } from '../engine/membership.ts';
