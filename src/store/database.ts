@@ -21,7 +21,7 @@ export interface Executor {
    * A new row whose insert nobody needs answered, deferred like `defer` where the executor can:
    * the rows a change defers reach each table in one multi-row INSERT (see store/deferred.ts).
    */
-  deferRow?(table: string, row: Record<string, SqlValue>): void;
+  deferRow?(table: string, row: Record<string, SqlValue>, key?: string): void;
   /** Folds an update into a row deferred by deferRow that still waits; false when there is none. */
   patchDeferred?(table: string, sid: string, patch: Record<string, SqlValue>): boolean;
   /** Runs the writes still waiting (see defer). */

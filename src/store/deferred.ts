@@ -42,9 +42,10 @@ export class DeferredWrites {
     if (BOUNDARY.test(sql)) this.close();
   }
 
-  row(table: string, row: Record<string, SqlValue>) {
+  /** A new row; `key` tells it apart from the table's other rows (its sid unless given). */
+  row(table: string, row: Record<string, SqlValue>, key = String(row.sid)) {
     if (!this.open) this.items.push((this.open = new RowGroup()));
-    this.open.rows.set(`${table} ${row.sid}`, { table, row: { ...row } });
+    this.open.rows.set(`${table} ${key}`, { table, row: { ...row } });
   }
 
   /** Folds an update into a row still waiting since the last boundary; false when there is none. */

@@ -130,7 +130,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
   return {
     ...exec,
     defer: async (sql: string, params: readonly SqlValue[] = []) => waiting.statement(sql, params),
-    deferRow: (table, row) => waiting.row(table, row),
+    deferRow: (table, row, key) => waiting.row(table, row, key),
     patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
     flush,
     mark: () => waiting.mark(),

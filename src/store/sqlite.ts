@@ -94,7 +94,7 @@ export class SqliteDatabase implements Database {
       get: async (sql, params) => (await flush(), this.direct.get(sql, params)),
       run: async (sql, params) => (await flush(), this.direct.run(sql, params)),
       defer: async (sql, params = []) => waiting.statement(sql, params),
-      deferRow: (table, row) => waiting.row(table, row),
+      deferRow: (table, row, key) => waiting.row(table, row, key),
       patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
       flush,
       mark: () => waiting.mark(),

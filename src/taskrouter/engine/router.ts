@@ -12,7 +12,7 @@ import type { WorkspaceMemory } from './routing-state.ts';
 import { holdChannel } from './capacity.ts';
 import { emit } from './events.ts';
 import { taskEventData, reservationEventData } from './event-data.ts';
-import { clearTimer, setTimer } from './timers.ts';
+import { clearTimer, newTimer, setTimer } from './timers.ts';
 import { changeActivity } from './worker-activity.ts';
 
 /**
@@ -92,6 +92,8 @@ export abstract class Router {
     const queue = this.memory(ws).queues.get(step.spec.queue);
     if (!queue) return task;
     const movedQueue = task.task_queue_sid !== queue.sid;
+    // Only a task placed before can have a target timer to clear (a new one has none: no DELETE for it).
+    const placedBefore = task.step_filter !== null;
     const patch: Partial<TaskRow> = {
       step_filter: step.filter,
       step_target: step.target,
@@ -120,7 +122,7 @@ export abstract class Router {
         data: { ...taskEventData(task), TaskQueueName: queue.friendly_name, TaskQueueTargetExpression: queue.target_workers },
       });
     if (step.deadlineAge !== null) await setTimer(tx, 'target', task.sid, ws.sid, task.date_created + step.deadlineAge * 1000);
-    else await clearTimer(tx, 'target', task.sid);
+    else if (placedBefore) await clearTimer(tx, 'target', task.sid);
 
     const made = await this.tryAssignTask(tx, ws, task, step, queue);
     if (made === 0 && step.spec.skipIf && depth < 50) {
@@ -293,7 +295,7 @@ export abstract class Router {
       ...(transferSid ? { transfer_sid: transferSid } : {}),
     };
     await reservations.insertLater(tx, res);
-    await setTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);
+    await newTimer(tx, 'reservation', res.sid, ws.sid, res.timeout_at!);
     await holdChannel(tx, this.memory(ws).pool, workerSid, task.task_channel_sid, now);
     if (task.assignment_status === 'pending') {
       await tasks.updateLater(tx, task.sid, {

@@ -8,7 +8,7 @@ import type { Engine } from '../engine/index.ts';
 import { emit } from '../engine/events.ts';
 import { taskEventData } from '../engine/event-data.ts';
 import { DIRECT, directStep } from '../engine/router.ts';
-import { setTimer } from '../engine/timers.ts';
+import { newTimer } from '../engine/timers.ts';
 import { taskQueues, workflows, type TaskChannelRow, type WorkflowRow, type WorkspaceRow } from '../model.ts';
 import { tasks, TASK_LIMITS, type TaskRow } from '../routing-model.ts';
 import { checkIfMatch, expressionParam, ordering, parseAttributes, requireWorkspace, type Deps } from './deps.ts';
@@ -109,7 +109,7 @@ export class TaskService {
       date_closed: null,
     };
     await tasks.insertLater(tx, task);
-    await setTimer(tx, 'ttl', task.sid, ws.sid, now + task.timeout * 1000);
+    await newTimer(tx, 'ttl', task.sid, ws.sid, now + task.timeout * 1000);
     await emit(tx, ws, now, {
       type: 'task.created',
       description: `Task ${task.sid} created`,
