@@ -18,7 +18,13 @@ export function connectChat(renew) {
   chat.on('tokenAboutToExpire', () => renew());
   chat.on('conversationJoined', (c) => {
     const card = cardFor(c.sid);
-    if (card && !card.conversation) card.conversation = c;
+    if (!card) return;
+    if (!card.conversation) card.conversation = c;
+    // A message sent while the SDK was joining is neither in what the card read before (the agent
+    // route, when the SDK did not have the conversation yet) nor a messageAdded: read the chat again.
+    c.getMessages(100)
+      .then((page) => page.items.forEach((m) => showMessage(card, fromSdk(m), false)))
+      .catch(() => undefined);
   });
   chat.on('messageAdded', (m) => {
     const card = cardFor(m.conversation.sid);
