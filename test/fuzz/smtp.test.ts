@@ -6,7 +6,8 @@
  * Asserted, per backend: every reply within 5 s and with the code its case calls for (a broken
  * mail lands or is refused with 552/554, never 451, the local-error reply; unknown recipients
  * 550; an oversized mail 552; a loop 250 and dropped, logged); nothing stored for a refused or
- * dropped mail and exactly one message for a landed one; the listener taking mail at the end.
+ * dropped mail and exactly one message for a landed one (a broken mail that reads as a loop is
+ * dropped, logged, like any loop); the listener taking mail at the end.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -80,7 +81,11 @@ for (const backend of backends()) {
               const after = await counts();
               const landed = r.end?.code === 250;
               const grew = after.conversation_messages - before.conversation_messages;
-              if (landed && grew !== 1) note(`accepted, and ${grew} messages were stored`);
+              // A broken mail may read as a loop (bare CRs can fold To: into From:, making it the gateway's own
+              // address): then it is answered 250 and dropped, logged, as every loop is, and nothing is stored.
+              const dropped = capture.lines.filter((l) => l.msg === 'email dropped').length > dropsBefore;
+              if (landed && !dropped && grew !== 1) note(`accepted, and ${grew} messages were stored`);
+              if (landed && dropped && JSON.stringify(after) !== JSON.stringify(before)) note(`dropped as a loop, and the store changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
               if (!landed && JSON.stringify(after) !== JSON.stringify(before)) note(`refused (${r.end?.text}), and the store changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
             } else if (kind === 'loop') {
               const loop = loopMail(rng, sender, ADDRESS);
