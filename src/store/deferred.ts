@@ -1,4 +1,4 @@
-import type { SqlValue, WriteMark } from './database.ts';
+import { deferredWriteFailed, type Executor, type SqlValue, type WriteMark } from './database.ts';
 
 /** A statement ready to run: SQL with `?` placeholders and its values. */
 export interface Statement {
@@ -87,6 +87,33 @@ export class DeferredWrites {
     if (this.open) this.open.closed = true;
     this.open = null;
   }
+}
+
+/** What an executor that defers writes adds to its statements (see Executor.defer). */
+export type Deferring = Required<Pick<Executor, 'defer' | 'deferRow' | 'patchDeferred' | 'flush' | 'mark' | 'discard'>>;
+
+/**
+ * A transaction's deferred writes as Executor methods, for either store: `run` sends what waits,
+ * in order, in the store's own way; a failure there is marked as a deferred write's (whose
+ * writes they were is not known).
+ */
+export function deferring(run: (statements: Statement[]) => Promise<void>): Deferring {
+  const waiting = new DeferredWrites();
+  return {
+    defer: async (sql, params = []) => waiting.statement(sql, params),
+    deferRow: (table, row, key) => waiting.row(table, row, key),
+    patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
+    flush: async () => {
+      if (waiting.empty) return;
+      try {
+        await run(waiting.take());
+      } catch (err) {
+        throw deferredWriteFailed(err);
+      }
+    },
+    mark: () => waiting.mark(),
+    discard: (since) => waiting.discard(since),
+  };
 }
 
 /** A group's rows as INSERTs: one per table and column list, in the order the tables came. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { DeferredWrites } from './deferred.ts';
-import { deferredWriteFailed, type Database, type Executor, type SqlValue, type WriteMark } from './database.ts';
+import { deferring } from './deferred.ts';
+import type { Database, Executor, SqlValue } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -91,22 +91,12 @@ function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[])
 
 /** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */
 function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
-  // Writes deferred in a transaction (q is its client), sent together before anything else.
-  const waiting = new DeferredWrites();
-  const flush = async () => {
-    if (waiting.empty) return;
-    const text = waiting
-      .take()
-      .map((s) => inline(q as pg.PoolClient, s.sql, s.params))
-      .join(';\n');
-    try {
-      await q.query(text);
-    } catch (err) {
-      throw deferredWriteFailed(err);
-    }
-  };
+  // Writes deferred in a transaction (q is its client), sent together, in one simple query, before anything else.
+  const deferred = deferring(async (statements) => {
+    await q.query(statements.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n'));
+  });
   const query = async (sql: string, params: readonly SqlValue[] = []) => {
-    await flush();
+    await deferred.flush();
     const text = toPg(sql);
     const values = toParams(params);
     const name = owner.prepare ? statementName(sql) : undefined;
@@ -127,15 +117,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
     run: async (sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rowCount ?? 0,
   };
   if (q instanceof pg.Pool) return exec;
-  return {
-    ...exec,
-    defer: async (sql: string, params: readonly SqlValue[] = []) => waiting.statement(sql, params),
-    deferRow: (table, row, key) => waiting.row(table, row, key),
-    patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
-    flush,
-    mark: () => waiting.mark(),
-    discard: (since?: WriteMark) => waiting.discard(since),
-  };
+  return { ...exec, ...deferred };
 }
 
 /** Where the store reports failures it recovers from: pino's shape, so the server's logger fits. */

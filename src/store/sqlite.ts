@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { deferredWriteFailed, type Database, type Executor, type SqlValue, type WriteMark } from './database.ts';
-import { DeferredWrites } from './deferred.ts';
+import type { Database, Executor, SqlValue } from './database.ts';
+import { deferring, type Deferring } from './deferred.ts';
 
 const toParam = (v: SqlValue) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
@@ -79,26 +79,15 @@ export class SqliteDatabase implements Database {
    * until the next statement or the commit, so that a change's new rows go in one multi-row INSERT
    * per table and its updates of them fold into the insert (store/deferred.ts).
    */
-  private transactional(): Executor & { flush(): Promise<void> } {
-    const waiting = new DeferredWrites();
-    const flush = async () => {
-      if (waiting.empty) return;
-      try {
-        for (const s of waiting.take()) this.stmt(s.sql).run(...s.params.map(toParam));
-      } catch (err) {
-        throw deferredWriteFailed(err);
-      }
-    };
+  private transactional(): Executor & Deferring {
+    const deferred = deferring(async (statements) => {
+      for (const s of statements) this.stmt(s.sql).run(...s.params.map(toParam));
+    });
     return {
-      all: async (sql, params) => (await flush(), this.direct.all(sql, params)),
-      get: async (sql, params) => (await flush(), this.direct.get(sql, params)),
-      run: async (sql, params) => (await flush(), this.direct.run(sql, params)),
-      defer: async (sql, params = []) => waiting.statement(sql, params),
-      deferRow: (table, row, key) => waiting.row(table, row, key),
-      patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
-      flush,
-      mark: () => waiting.mark(),
-      discard: (since?: WriteMark) => waiting.discard(since),
+      ...deferred,
+      all: async (sql, params) => (await deferred.flush(), this.direct.all(sql, params)),
+      get: async (sql, params) => (await deferred.flush(), this.direct.get(sql, params)),
+      run: async (sql, params) => (await deferred.flush(), this.direct.run(sql, params)),
     };
   }
 
