@@ -49,11 +49,11 @@ export class ChannelSetup {
       this.deps.conversations.changed();
     } catch (err) {
       if (!isPermanent(err)) throw err;
+      const reason = this.reason(channel, err);
       await this.deps.db.transaction(async (tx) => {
         await interactions.insert(tx, interaction);
-        await channels.insert(tx, channel);
+        await channels.insert(tx, { ...channel, status: 'failed', error_code: reason.code, error_message: reason.message, setup: null, date_updated: this.deps.clock.now() });
       });
-      await this.failed(channel, err);
     }
   }
 
@@ -71,7 +71,7 @@ export class ChannelSetup {
       this.deps.conversations.changed();
     } catch (err) {
       if (!isPermanent(err)) throw err;
-      await this.failed(channel, err);
+      await this.fail(channel, this.reason(channel, err));
     }
   }
 
@@ -92,9 +92,11 @@ export class ChannelSetup {
     await channels.update(tx, channel.sid, { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: now });
   }
 
-  private async failed(channel: ChannelRow, err: unknown): Promise<void> {
-    if (!(err instanceof TwilioError)) this.deps.log.error({ err, channelSid: channel.sid }, 'setting up an Interaction Channel failed for good');
-    await this.fail(channel, err instanceof TwilioError ? err : setupFailed());
+  /** What a channel that failed for good reports: the refusal itself, or (logged) a generic error. */
+  private reason(channel: ChannelRow, err: unknown): TwilioError {
+    if (err instanceof TwilioError) return err;
+    this.deps.log.error({ err, channelSid: channel.sid }, 'setting up an Interaction Channel failed for good');
+    return setupFailed();
   }
 
   /** Channels left in `setup` by a run that did not finish (the process stopped mid-way). */
