@@ -20,9 +20,6 @@ interface FollowedEvent {
 
 const BATCH = 100;
 
-/** The events `handle` acts on; the others (a task created, a reservation offered...) are stepped over. */
-const FOLLOWED = ['reservation.accepted', 'reservation.wrapup', 'reservation.completed', 'task.canceled', 'task.deleted', 'task.system-deleted'];
-
 /** A workspace's event: its seq and date (the cursor stores both). */
 interface Mark {
   seq: number;
@@ -39,6 +36,19 @@ interface Mark {
 export class InteractionFollower {
   private readonly busy = new Set<string>();
   private readonly again = new Set<string>();
+  /**
+   * What a channel does on each event it follows; the others (a task created, a reservation
+   * offered...) are stepped over without being read.
+   */
+  private readonly handlers: Record<string, (tx: Executor, ws: WorkspaceRow, channel: ChannelRow, invite: InviteRow, e: FollowedEvent) => Promise<void>> = {
+    'reservation.accepted': (tx, ws, channel, invite, e) => this.agentJoins(tx, ws, channel, invite, e),
+    'reservation.wrapup': (tx, _ws, channel, _invite, e) => this.agentLeaves(tx, channel, e, 'wrapup'),
+    'reservation.completed': (tx, _ws, channel, _invite, e) => this.agentLeaves(tx, channel, e, 'closed'),
+    'task.canceled': (tx, ws, channel, invite, e) => this.taskEndedAbnormally(tx, ws, channel, invite, e.event_type),
+    'task.deleted': (tx, ws, channel, invite, e) => this.taskEndedAbnormally(tx, ws, channel, invite, e.event_type),
+    'task.system-deleted': (tx, ws, channel, invite, e) => this.taskEndedAbnormally(tx, ws, channel, invite, e.event_type),
+  };
+  private readonly followed = Object.keys(this.handlers);
   /** Workspaces that have interaction tasks: those with a cursor row (loaded on first use, refreshed by `poll`). */
   private known: Set<string> | null = null;
 
@@ -124,9 +134,9 @@ export class InteractionFollower {
     const rows = await db.all<FollowedEvent>(
       `SELECT e.seq, e.event_date, e.event_type, e.task_sid, e.reservation_sid, e.worker_sid FROM events e
          JOIN interaction_invites i ON i.task_sid = e.task_sid
-        WHERE e.workspace_sid = ? AND e.seq > ? AND e.seq <= ? AND e.event_type IN (${FOLLOWED.map(() => '?').join(', ')})
+        WHERE e.workspace_sid = ? AND e.seq > ? AND e.seq <= ? AND e.event_type IN (${this.followed.map(() => '?').join(', ')})
         ORDER BY e.seq LIMIT ${limit}`,
-      [workspaceSid, after, upTo, ...FOLLOWED],
+      [workspaceSid, after, upTo, ...this.followed],
     );
     return rows.map((r) => ({ ...r, seq: Number(r.seq), event_date: Number(r.event_date) }));
   }
@@ -135,18 +145,7 @@ export class InteractionFollower {
     const invite = await invites.first(tx, ['task_sid = ?', e.task_sid]);
     const channel = invite && (await channels.get(tx, invite.channel_sid));
     if (!invite || !channel) return;
-    switch (e.event_type) {
-      case 'reservation.accepted':
-        return this.agentJoins(tx, ws, channel, invite, e);
-      case 'reservation.wrapup':
-        return this.agentLeaves(tx, channel, e, 'wrapup');
-      case 'reservation.completed':
-        return this.agentLeaves(tx, channel, e, 'closed');
-      case 'task.canceled':
-      case 'task.deleted':
-      case 'task.system-deleted':
-        return this.taskEndedAbnormally(tx, ws, channel, invite, e.event_type);
-    }
+    await this.handlers[e.event_type]?.(tx, ws, channel, invite, e);
   }
 
   /** The agent who accepted joins the conversation and the channel (once, however many tasks). */
