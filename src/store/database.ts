@@ -26,11 +26,11 @@ export interface Executor {
   patchDeferred?(table: string, sid: string, patch: Record<string, SqlValue>): boolean;
   /** Runs the writes still waiting (see defer). */
   flush?(): Promise<void>;
-  /** Where the deferred writes stand, for `discard(since)`. */
+  /** Starts a change: the writes deferred from now on are its own, for `discard(since)`. */
   mark?(): WriteMark;
   /**
-   * Drops deferred writes that belong to a change being rolled back. With `since`: when every write
-   * deferred after that mark is still waiting, drops just those and returns true (nothing of them
+   * Drops deferred writes that belong to a change being rolled back. With `since`: when none of the
+   * writes deferred since that mark was sent yet, drops just those and returns true (nothing of them
    * reached the database); otherwise drops all that wait and returns false.
    */
   discard?(since?: WriteMark): boolean;
@@ -38,8 +38,7 @@ export interface Executor {
 
 /** A position among an executor's deferred writes (see Executor.mark). */
 export interface WriteMark {
-  readonly flushes: number;
-  readonly waiting: number;
+  readonly gen: number;
 }
 
 const deferredFailures = new WeakSet<object>();

@@ -6,11 +6,20 @@ export interface Statement {
   params: readonly SqlValue[];
 }
 
+/** A statement deferred by a change (`gen`: see DeferredWrites.mark). */
+interface Waiting extends Statement {
+  gen: number;
+  /** The table it writes, if any: new rows of that table no longer move ahead of it. */
+  table: string | null;
+}
+
 /** New rows waiting together: written as one multi-row INSERT per table and column list. */
 class RowGroup {
-  readonly rows = new Map<string, { table: string; row: Record<string, SqlValue> }>();
-  /** Set when a savepoint comes after: rows are no longer patched in place past it. */
-  closed = false;
+  readonly rows = new Map<string, { table: string; row: Record<string, SqlValue>; gen: number }>();
+  /** Its tables, in the order their INSERTs go. */
+  readonly tables: string[] = [];
+  /** Tables that statements deferred after this group write: their new rows start a group of their own. */
+  readonly passed = new Set<string>();
 }
 
 /** The most rows one INSERT carries (SQLite allows 32,766 values a statement). */
@@ -18,54 +27,97 @@ const ROWS_PER_INSERT = 200;
 
 /** SAVEPOINT, RELEASE and ROLLBACK TO: new rows never move across them. */
 const BOUNDARY = /^\s*(SAVEPOINT|RELEASE|ROLLBACK)\b/i;
+/** A statement that only reads (FOR UPDATE takes locks, which a rollback of the whole transaction releases). */
+const READS = /^\s*SELECT\b/i;
+/** The table a write names. */
+const WRITES = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 
 /**
  * The writes a transaction has deferred (Executor.defer), shared by both stores: statements in the
- * order they came, and new rows (Executor.deferRow) gathered so that a change's rows reach each
- * table in one multi-row INSERT, with any update of a row still waiting folded into it. New rows
- * are written where the first of their group was deferred: earlier than they came, which is safe
- * because nothing before them can refer to a row that did not exist yet. They never move across a
- * savepoint boundary, so rolling back to a savepoint still undoes exactly what followed it.
+ * order they came, and new rows (Executor.deferRow) gathered so that they reach each table in one
+ * multi-row INSERT, with any update of a row still waiting folded into it. New rows are written
+ * where the first of their group was deferred: earlier than they came, which is safe because
+ * nothing before them can refer to a row that did not exist yet. A row never moves ahead of an
+ * INSERT statement (it may refer to that row), of a statement that writes its table (a DELETE of
+ * timers by task must not run after that task's new timer), nor across a savepoint boundary; and
+ * the tables a change writes rows in are reached in the order it first wrote them (a reservation
+ * after its task), whatever order earlier changes sharing the group gave.
+ *
+ * Rows of the several changes of one transaction (a group commit) share groups: a batch of eight
+ * tasks writes its events in one INSERT. Each change's writes carry its generation (mark), so that
+ * a change that fails before any of them was sent is dropped alone (discard).
  */
 export class DeferredWrites {
-  private items: (Statement | RowGroup)[] = [];
+  private items: (Waiting | RowGroup)[] = [];
   private open: RowGroup | null = null;
-  /** How many times the writes were sent: a mark from before a flush can no longer be undone here. */
-  private flushes = 0;
+  /** The current change's generation (mark() starts the next). */
+  private gen = 0;
+  /** The newest generation any sent write belonged to. */
+  private sentGen = -1;
+  /** The tables the current change put rows in since the open group opened, and the last of them in the group's order. */
+  private readonly tablesOfChange = new Set<string>();
+  private lastTable = -1;
 
   get empty(): boolean {
     return this.items.length === 0;
   }
 
   statement(sql: string, params: readonly SqlValue[]) {
-    this.items.push({ sql, params });
-    if (BOUNDARY.test(sql)) this.close();
+    const table = WRITES.exec(sql)?.[1].toLowerCase() ?? null;
+    this.items.push({ sql, params, gen: this.gen, table });
+    if (BOUNDARY.test(sql) || /^\s*INSERT\b/i.test(sql)) this.close();
+    else if (table) this.open?.passed.add(table);
   }
 
   /** A new row; `key` tells it apart from the table's other rows (its sid unless given). */
   row(table: string, row: Record<string, SqlValue>, key = String(row.sid)) {
+    const first = !this.tablesOfChange.has(table);
+    let at = this.open ? this.open.tables.indexOf(table) : -1;
+    // A table the change had not written yet, placed before one it has: its rows would go first.
+    if (this.open && (this.open.passed.has(table) || (first && at !== -1 && at < this.lastTable))) {
+      this.close();
+      at = -1;
+    }
     if (!this.open) this.items.push((this.open = new RowGroup()));
-    this.open.rows.set(`${table} ${key}`, { table, row: { ...row } });
+    if (at === -1) at = this.open.tables.push(table) - 1;
+    if (!this.tablesOfChange.has(table)) {
+      this.tablesOfChange.add(table);
+      this.lastTable = at;
+    }
+    this.open.rows.set(`${table} ${key}`, { table, row: { ...row }, gen: this.gen });
   }
 
-  /** Folds an update into a row still waiting since the last boundary; false when there is none. */
+  /** Folds an update into a row the current change deferred and that still waits; false when there is none. */
   patch(table: string, sid: string, patch: Record<string, SqlValue>): boolean {
     const waiting = this.open?.rows.get(`${table} ${sid}`);
-    if (!waiting) return false;
+    if (!waiting || waiting.gen !== this.gen) return false;
     Object.assign(waiting.row, patch);
     return true;
   }
 
+  /** A statement run at once, not deferred: unless it only reads, the current change wrote. */
+  ran(sql: string) {
+    if (!READS.test(sql)) this.sentGen = this.gen;
+  }
+
+  /** Starts the next change: what is deferred from now on can be dropped by discard(mark). */
   mark(): WriteMark {
-    // Rows deferred after a mark go in a group of their own, so that discard(mark) can drop them.
-    this.close();
-    return { flushes: this.flushes, waiting: this.items.length };
+    this.tablesOfChange.clear();
+    this.lastTable = -1;
+    return { gen: ++this.gen };
   }
 
   /** See Executor.discard. */
   discard(since?: WriteMark): boolean {
-    const undone = since !== undefined && since.flushes === this.flushes;
-    this.items.length = undone ? since.waiting : 0;
+    const undone = since !== undefined && this.sentGen < since.gen;
+    if (!undone) this.items = [];
+    else {
+      this.items = this.items.filter((item) => {
+        if (!(item instanceof RowGroup)) return item.gen < since.gen;
+        for (const [key, r] of item.rows) if (r.gen >= since.gen) item.rows.delete(key);
+        return item.rows.size > 0;
+      });
+    }
     this.close();
     return undone;
   }
@@ -74,18 +126,23 @@ export class DeferredWrites {
   take(): Statement[] {
     const out: Statement[] = [];
     for (const item of this.items) {
-      if (item instanceof RowGroup) out.push(...inserts(item));
-      else out.push(item);
+      if (item instanceof RowGroup) {
+        out.push(...inserts(item));
+        for (const r of item.rows.values()) this.sentGen = Math.max(this.sentGen, r.gen);
+      } else {
+        out.push({ sql: item.sql, params: item.params });
+        this.sentGen = Math.max(this.sentGen, item.gen);
+      }
     }
     this.items = [];
     this.close();
-    this.flushes++;
     return out;
   }
 
   private close() {
-    if (this.open) this.open.closed = true;
     this.open = null;
+    this.tablesOfChange.clear();
+    this.lastTable = -1;
   }
 }
 
@@ -95,24 +152,33 @@ export type Deferring = Required<Pick<Executor, 'defer' | 'deferRow' | 'patchDef
 /**
  * A transaction's deferred writes as Executor methods, for either store: `run` sends what waits,
  * in order, in the store's own way; a failure there is marked as a deferred write's (whose
- * writes they were is not known).
+ * writes they were is not known). `before(sql)` goes before each statement the executor runs at
+ * once: it sends what waits, and counts the statement as one of the current change's writes
+ * unless it is a plain SELECT.
  */
-export function deferring(run: (statements: Statement[]) => Promise<void>): Deferring {
+export function deferring(run: (statements: Statement[]) => Promise<void>): { methods: Deferring; before(sql: string): Promise<void> } {
   const waiting = new DeferredWrites();
+  const flush = async () => {
+    if (waiting.empty) return;
+    try {
+      await run(waiting.take());
+    } catch (err) {
+      throw deferredWriteFailed(err);
+    }
+  };
   return {
-    defer: async (sql, params = []) => waiting.statement(sql, params),
-    deferRow: (table, row, key) => waiting.row(table, row, key),
-    patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
-    flush: async () => {
-      if (waiting.empty) return;
-      try {
-        await run(waiting.take());
-      } catch (err) {
-        throw deferredWriteFailed(err);
-      }
+    methods: {
+      defer: async (sql, params = []) => waiting.statement(sql, params),
+      deferRow: (table, row, key) => waiting.row(table, row, key),
+      patchDeferred: (table, sid, patch) => waiting.patch(table, sid, patch),
+      flush,
+      mark: () => waiting.mark(),
+      discard: (since) => waiting.discard(since),
     },
-    mark: () => waiting.mark(),
-    discard: (since) => waiting.discard(since),
+    before: async (sql) => {
+      await flush();
+      waiting.ran(sql);
+    },
   };
 }
 
@@ -125,6 +191,7 @@ function inserts(group: RowGroup): Statement[] {
     if (!shape) shapes.push((shape = { table, cols, rows: [] }));
     shape.rows.push(row);
   }
+  if (group.tables.length > 1) shapes.sort((a, b) => group.tables.indexOf(a.table) - group.tables.indexOf(b.table));
   const out: Statement[] = [];
   for (const { table, cols, rows } of shapes) {
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {

@@ -96,7 +96,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
     await q.query(statements.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n'));
   });
   const query = async (sql: string, params: readonly SqlValue[] = []) => {
-    await deferred.flush();
+    await deferred.before(sql);
     const text = toPg(sql);
     const values = toParams(params);
     const name = owner.prepare ? statementName(sql) : undefined;
@@ -117,7 +117,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
     run: async (sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rowCount ?? 0,
   };
   if (q instanceof pg.Pool) return exec;
-  return { ...exec, ...deferred };
+  return { ...exec, ...deferred.methods };
 }
 
 /** Where the store reports failures it recovers from: pino's shape, so the server's logger fits. */

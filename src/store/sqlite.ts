@@ -80,14 +80,14 @@ export class SqliteDatabase implements Database {
    * per table and its updates of them fold into the insert (store/deferred.ts).
    */
   private transactional(): Executor & Deferring {
-    const deferred = deferring(async (statements) => {
+    const { methods, before } = deferring(async (statements) => {
       for (const s of statements) this.stmt(s.sql).run(...s.params.map(toParam));
     });
     return {
-      ...deferred,
-      all: async (sql, params) => (await deferred.flush(), this.direct.all(sql, params)),
-      get: async (sql, params) => (await deferred.flush(), this.direct.get(sql, params)),
-      run: async (sql, params) => (await deferred.flush(), this.direct.run(sql, params)),
+      ...methods,
+      all: async (sql, params) => (await before(sql), this.direct.all(sql, params)),
+      get: async (sql, params) => (await before(sql), this.direct.get(sql, params)),
+      run: async (sql, params) => (await before(sql), this.direct.run(sql, params)),
     };
   }
 

@@ -8,7 +8,7 @@ test('new rows of a change go in one INSERT per table, where the first of them c
   const w = new DeferredWrites();
   w.statement('DELETE FROM timers WHERE ref_sid = ?', ['X']);
   w.row('tasks', { sid: 'WT1', status: 'pending' });
-  w.statement('INSERT INTO timers (ref_sid) VALUES (?)', ['WT1']);
+  w.statement('UPDATE workers SET idle_since = ? WHERE sid = ?', [1, 'WK1']);
   w.row('events', { sid: 'EV1', type: 'task.created' });
   w.row('reservations', { sid: 'WR1', task_sid: 'WT1' });
   w.row('events', { sid: 'EV2', type: 'reservation.created' });
@@ -17,9 +17,50 @@ test('new rows of a change go in one INSERT per table, where the first of them c
     'INSERT INTO tasks (sid, status) VALUES (?, ?) ["WT1","pending"]',
     'INSERT INTO events (sid, type) VALUES (?, ?), (?, ?) ["EV1","task.created","EV2","reservation.created"]',
     'INSERT INTO reservations (sid, task_sid) VALUES (?, ?) ["WR1","WT1"]',
-    'INSERT INTO timers (ref_sid) VALUES (?) ["WT1"]',
+    'UPDATE workers SET idle_since = ? WHERE sid = ? [1,"WK1"]',
   ]);
   assert.ok(w.empty);
+});
+
+test('a new row never moves ahead of an INSERT statement, nor of a statement that writes its table', () => {
+  const w = new DeferredWrites();
+  w.row('events', { sid: 'EV1' });
+  w.statement('INSERT INTO tasks (sid) VALUES (?)', ['WT1']);
+  w.row('reservations', { sid: 'WR1', task_sid: 'WT1' }); // may refer to the task just inserted
+  w.statement('DELETE FROM timers WHERE ref_sid = ?', ['WR1']);
+  w.row('events', { sid: 'EV2' });
+  w.row('timers', { sid: 'TM1', ref_sid: 'WR1' }); // must outlive the DELETE before it
+  assert.deepEqual(sqls(w), [
+    'INSERT INTO events (sid) VALUES (?) ["EV1"]',
+    'INSERT INTO tasks (sid) VALUES (?) ["WT1"]',
+    'INSERT INTO reservations (sid, task_sid) VALUES (?, ?) ["WR1","WT1"]',
+    'INSERT INTO events (sid) VALUES (?) ["EV2"]',
+    'DELETE FROM timers WHERE ref_sid = ? ["WR1"]',
+    'INSERT INTO timers (sid, ref_sid) VALUES (?, ?) ["TM1","WR1"]',
+  ]);
+});
+
+test('the rows of several changes share one INSERT per table; each change keeps the order of its own tables', () => {
+  const w = new DeferredWrites();
+  w.mark();
+  w.row('tasks', { sid: 'WT1' });
+  w.row('events', { sid: 'EV1' });
+  w.statement('UPDATE workers SET n = ? WHERE sid = ?', [1, 'WK1']);
+  w.mark();
+  w.row('tasks', { sid: 'WT2' });
+  w.row('events', { sid: 'EV2' });
+  w.statement('UPDATE workers SET n = ? WHERE sid = ?', [1, 'WK2']);
+  w.mark();
+  // This change writes events before tasks: its task may not go ahead of its own events' group.
+  w.row('events', { sid: 'EV3' });
+  w.row('tasks', { sid: 'WT3' });
+  assert.deepEqual(sqls(w), [
+    'INSERT INTO tasks (sid) VALUES (?), (?) ["WT1","WT2"]',
+    'INSERT INTO events (sid) VALUES (?), (?), (?) ["EV1","EV2","EV3"]',
+    'UPDATE workers SET n = ? WHERE sid = ? [1,"WK1"]',
+    'UPDATE workers SET n = ? WHERE sid = ? [1,"WK2"]',
+    'INSERT INTO tasks (sid) VALUES (?) ["WT3"]',
+  ]);
 });
 
 test('an update of a row still waiting folds into its insert; rows with other columns get an INSERT of their own', () => {
@@ -54,20 +95,51 @@ test('rows never move across a savepoint, and a row before one is no longer patc
   ]);
 });
 
-test('discard(mark) drops only what came after the mark while nothing was sent since; after a send it drops all and says so', () => {
+test("a change patches only its own waiting rows, not an earlier change's", () => {
   const w = new DeferredWrites();
-  w.row('events', { sid: 'EV1' });
-  const mark = w.mark();
-  w.row('events', { sid: 'EV2' });
-  w.statement('UPDATE workers SET x = ?', [1]);
-  assert.equal(w.discard(mark), true);
-  assert.deepEqual(sqls(w), ['INSERT INTO events (sid) VALUES (?) ["EV1"]']);
+  w.mark();
+  w.row('tasks', { sid: 'WT1', status: 'pending' });
+  w.mark();
+  assert.equal(w.patch('tasks', 'WT1', { status: 'canceled' }), false, 'WT1 is the previous change\'s');
+  w.row('tasks', { sid: 'WT2', status: 'pending' });
+  assert.equal(w.patch('tasks', 'WT2', { status: 'reserved' }), true);
+  assert.deepEqual(sqls(w), ['INSERT INTO tasks (sid, status) VALUES (?, ?), (?, ?) ["WT1","pending","WT2","reserved"]']);
+});
 
+test("discard(mark) drops the change's own writes, even from a group it shares, while none of them was sent; the next change's rows start a new group", () => {
+  const w = new DeferredWrites();
+  w.mark();
+  w.row('events', { sid: 'EV1' });
+  w.statement('UPDATE workers SET x = ? WHERE sid = ?', [1, 'WK1']);
+  const second = w.mark();
+  w.row('events', { sid: 'EV2' });
+  w.row('tasks', { sid: 'WT2' });
+  w.statement('UPDATE workers SET x = ? WHERE sid = ?', [2, 'WK2']);
+  assert.equal(w.discard(second), true);
+  w.mark();
   w.row('events', { sid: 'EV3' });
-  const sentMark = w.mark();
+  assert.deepEqual(sqls(w), [
+    'INSERT INTO events (sid) VALUES (?) ["EV1"]',
+    'UPDATE workers SET x = ? WHERE sid = ? [1,"WK1"]',
+    'INSERT INTO events (sid) VALUES (?) ["EV3"]',
+  ]);
+});
+
+test('discard(mark) after some of the change\'s writes were sent drops all that waits and says so; a send of only earlier changes\' writes does not count', () => {
+  const w = new DeferredWrites();
+  w.mark();
+  w.row('events', { sid: 'EV1' });
+  const reading = w.mark();
+  w.take(); // the change reads before it writes: only the earlier change's rows go
+  w.row('events', { sid: 'EV2' });
+  assert.equal(w.discard(reading), true);
+  assert.ok(w.empty);
+
+  const writing = w.mark();
+  w.row('events', { sid: 'EV3' });
   w.take();
   w.row('events', { sid: 'EV4' });
-  assert.equal(w.discard(sentMark), false, 'the writes after the mark were partly sent: the caller must roll back');
+  assert.equal(w.discard(writing), false, 'EV3 reached the database: the caller must roll back');
   assert.ok(w.empty);
 });
 
@@ -80,4 +152,16 @@ test('more rows than one INSERT carries are split', () => {
     [200, 200, 50],
   );
   assert.deepEqual(out.flatMap((s) => s.params), Array.from({ length: 450 }, (_, i) => `EV${i}`));
+});
+
+test("a write run at once (a timer claimed by DELETE) counts as sent for discard(mark); a read does not", () => {
+  const w = new DeferredWrites();
+  const reading = w.mark();
+  w.ran('SELECT * FROM tasks WHERE sid = ?');
+  w.row('events', { sid: 'EV1' });
+  assert.equal(w.discard(reading), true);
+
+  const writing = w.mark();
+  w.ran('DELETE FROM timers WHERE kind = ? AND ref_sid = ?');
+  assert.equal(w.discard(writing), false, 'the DELETE reached the database: the caller must roll back');
 });

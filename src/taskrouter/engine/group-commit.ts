@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.ts';
-import { isDeferredWriteFailure, later, type Database, type Executor } from '../../store/database.ts';
+import { isDeferredWriteFailure, type Database, type Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
 import { lockWorkspace } from './context.ts';
 import type { RoutingState } from './routing-state.ts';
@@ -23,10 +23,14 @@ class ChangeFailed {
   constructor(readonly error: unknown) {}
 }
 
+/** A failure that cannot be pinned on one change, or undone alone: each change runs again in a transaction of its own. */
+class RunAlone {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * Group commit: the routing changes waiting for the same workspace run in one transaction, under
- * one lock, each in its own savepoint (one failing rolls back alone), and are answered after the
- * one COMMIT. A change arriving while a batch runs joins the next one; a batch starts on the next
+ * one lock, and are answered after the one COMMIT; one failing is dropped alone (see commit). A change arriving while a batch runs joins the next one; a batch starts on the next
  * turn of the event loop, so requests that arrived together go together.
  */
 export class GroupCommit {
@@ -80,23 +84,18 @@ export class GroupCommit {
           }
           await fence.ready(tx);
           const mark = fence.mark();
-          // Where writes are deferred (PostgreSQL), the savepoint waits with them: a change costs no
-          // round trip of its own, and one that fails before its writes were sent is just dropped.
+          // No savepoint: a change's writes wait (deferred) with the others', so that the batch's rows
+          // reach each table together, and a change that fails before any of its writes was sent is
+          // just dropped. One that fails after (it read, which sends what waits) has nothing to roll
+          // back to: the batch runs again a change at a time.
           const writes = tx.mark?.();
-          if (!alone) await later(tx, 'SAVEPOINT routing_change');
           try {
-            const value = await change.fn(tx, ws);
-            if (!alone) await later(tx, 'RELEASE SAVEPOINT routing_change');
-            outcomes.push({ ok: true, value });
+            outcomes.push({ ok: true, value: await change.fn(tx, ws) });
           } catch (error) {
             fence.undo(mark);
             if (alone) throw new ChangeFailed(error);
             // Deferred writes that failed may be an earlier change's: the batch is done again a change at a time.
-            if (isDeferredWriteFailure(error)) throw error;
-            if (!tx.discard?.(writes)) {
-              await tx.run('ROLLBACK TO SAVEPOINT routing_change');
-              await tx.run('RELEASE SAVEPOINT routing_change');
-            }
+            if (isDeferredWriteFailure(error) || !tx.discard?.(writes)) throw new RunAlone(error);
             outcomes.push({ ok: false, error });
           }
           // A change to the workspace's own settings (or its deletion) reloads memory whole: read it again too.
@@ -112,7 +111,7 @@ export class GroupCommit {
         return;
       }
       fence?.failed();
-      if (batch.length > 1 && isDeferredWriteFailure(err)) {
+      if (batch.length > 1 && (err instanceof RunAlone || isDeferredWriteFailure(err))) {
         for (const change of batch) await this.commit(workspaceSid, [change]);
         return;
       }
