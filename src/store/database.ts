@@ -63,8 +63,9 @@ export interface Database extends Executor {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * Takes a lock on `key` until the end of the transaction: exclusive, or shared with other shared
-   * holders. PostgreSQL takes an advisory lock; SQLite runs one write transaction at a time, so
-   * there is nothing to take.
+   * holders, at the latest with the transaction's next statement (everything the transaction reads
+   * or writes after the call runs under it). PostgreSQL takes an advisory lock, deferred like a
+   * write; SQLite runs one write transaction at a time, so there is nothing to take.
    */
   lock(tx: Executor, key: string, mode?: 'shared' | 'exclusive'): Promise<void>;
   /** What a SELECT ends with to lock the rows it reads until the end of the transaction ('' where nothing runs beside it). */

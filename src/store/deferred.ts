@@ -156,7 +156,12 @@ export type Deferring = Required<Pick<Executor, 'defer' | 'deferRow' | 'patchDef
  * once: it sends what waits, and counts the statement as one of the current change's writes
  * unless it is a plain SELECT.
  */
-export function deferring(run: (statements: Statement[]) => Promise<void>): { methods: Deferring; before(sql: string): Promise<void> } {
+export function deferring(run: (statements: Statement[]) => Promise<void>): {
+  methods: Deferring;
+  before(sql: string): Promise<void>;
+  /** What waits, taken to be sent together with `sql` by the caller (which marks a failure there as a deferred write's). */
+  ahead(sql: string): Statement[];
+} {
   const waiting = new DeferredWrites();
   const flush = async () => {
     if (waiting.empty) return;
@@ -178,6 +183,11 @@ export function deferring(run: (statements: Statement[]) => Promise<void>): { me
     before: async (sql) => {
       await flush();
       waiting.ran(sql);
+    },
+    ahead: (sql) => {
+      const statements = waiting.empty ? [] : waiting.take();
+      waiting.ran(sql);
+      return statements;
     },
   };
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { deferring } from './deferred.ts';
-import type { Database, Executor, SqlValue } from './database.ts';
+import { deferredWriteFailed, later, type Database, type Executor, type SqlValue } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -95,8 +95,26 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
   const deferred = deferring(async (statements) => {
     await q.query(statements.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n'));
   });
-  const query = async (sql: string, params: readonly SqlValue[] = []) => {
-    await deferred.before(sql);
+  const query = async (sql: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> => {
+    const ahead = deferred.ahead(sql);
+    // What waits and this statement go in one simple query: one round trip, not two.
+    if (ahead.length > 0) {
+      let text: string | undefined;
+      try {
+        text = [...ahead, { sql, params }].map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n');
+      } catch {
+        // A value that cannot be written as a literal: the statement goes on its own after what waits.
+      }
+      try {
+        if (text !== undefined) {
+          const results = (await q.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+          return Array.isArray(results) ? results[results.length - 1] : results;
+        }
+        await q.query(ahead.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n'));
+      } catch (err) {
+        throw deferredWriteFailed(err);
+      }
+    }
     const text = toPg(sql);
     const values = toParams(params);
     const name = owner.prepare ? statementName(sql) : undefined;
@@ -177,8 +195,9 @@ export class PostgresDatabase implements Database {
     return this.direct.run(sql, params);
   }
 
+  /** Taken with the transaction's next statement (deferred): whatever comes next runs under it. */
   async lock(tx: Executor, key: string, mode: 'shared' | 'exclusive' = 'exclusive'): Promise<void> {
-    await tx.run(`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [key]);
+    await later(tx, `SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [key]);
   }
 
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
@@ -190,8 +209,9 @@ export class PostgresDatabase implements Database {
     const lost = (err: Error) => (broken = err);
     client.on('error', lost);
     try {
-      await client.query(this.begin);
       const tx = executor(client, this, false);
+      // BEGIN goes with the transaction's first statement (see executor): one round trip fewer.
+      await tx.defer!(this.begin);
       const result = await fn(tx);
       // The last writes and the COMMIT go in one round trip.
       await tx.defer!('COMMIT');

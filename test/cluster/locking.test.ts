@@ -115,8 +115,13 @@ if (!url) {
         assert.deepEqual(await row(), { id: 1, extra: 7 }, 'prepared again on the new connection');
         await c.query('ALTER TABLE shape ADD COLUMN more INTEGER NOT NULL DEFAULT 8');
         // Inside a transaction the statement cannot be retried: the transaction fails once, its
-        // connection is dropped, and the next transaction prepares afresh.
-        const inTx = () => db.transaction((tx) => tx.get<Record<string, unknown>>('SELECT * FROM shape WHERE id = ?', [1]));
+        // connection is dropped, and the next transaction prepares afresh. (A transaction's first
+        // statement goes with its BEGIN, unprepared: the prepared one is the second.)
+        const inTx = () =>
+          db.transaction(async (tx) => {
+            await tx.get('SELECT 1');
+            return tx.get<Record<string, unknown>>('SELECT * FROM shape WHERE id = ?', [1]);
+          });
         await assert.rejects(inTx(), /cached plan/);
         assert.deepEqual(await inTx(), { id: 1, extra: 7, more: 8 });
       } finally {

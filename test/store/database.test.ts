@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Database } from '../../src/store/database.ts';
+import { isDeferredWriteFailure, isUniqueViolation, later, type Database } from '../../src/store/database.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { activities, taskChannels, workspaces } from '../../src/taskrouter/model.ts';
 import { backends } from '../support/server.ts';
@@ -195,6 +195,64 @@ for (const backend of backends()) {
         const rows = await tx.all<{ name: string }>("SELECT name FROM scratch WHERE name LIKE 'own-%'");
         assert.deepEqual(rows.map((r) => r.name), ['own-a']);
       });
+    });
+
+    test('deferred writes run before the next read, which sees them; one that fails fails that read, marked as a deferred write, and nothing lands', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await db.transaction(async (tx) => {
+        await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['deferred-a', 1]);
+        await later(tx, 'UPDATE scratch SET n = n + 1 WHERE name = ?', ['deferred-a']);
+        assert.equal(await scratchValue(tx, 'deferred-a'), 2);
+      });
+      await put(db, 'deferred-dup', 1);
+      let failure: unknown;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['deferred-b', 1]);
+          await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['deferred-dup', 2]);
+          try {
+            await scratchValue(tx, 'deferred-b');
+          } catch (err) {
+            failure = err;
+            throw err;
+          }
+        }),
+      );
+      assert.ok(isUniqueViolation(failure), String(failure));
+      assert.ok(isDeferredWriteFailure(failure));
+      assert.equal(await scratchValue(db, 'deferred-b'), undefined);
+      assert.equal(await scratchValue(db, 'deferred-dup'), 1);
+    });
+
+    test('lock(tx, key): what a transaction does after taking it waits for the holder before it to commit', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await put(db, 'locked', 0);
+      const key = `scratch-lock-${Math.random()}`;
+      const holding = gate();
+      const release = gate();
+      const first = db.transaction(async (tx) => {
+        await db.lock(tx, key);
+        await tx.run('UPDATE scratch SET n = ? WHERE name = ?', [1, 'locked']);
+        holding.open();
+        await release.wait;
+      });
+      await holding.wait;
+      const second = db.transaction(async (tx) => {
+        await db.lock(tx, key);
+        return scratchValue(tx, 'locked');
+      });
+      if (db.dialect === 'postgres') {
+        // The second's read went with its lock, and waits on it (SQLite runs one transaction at a time).
+        const waiting = "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid::text::bigint = (hashtext(?)::bigint & 4294967295)";
+        let n = 0;
+        for (let i = 0; i < 2000 && n === 0; i++) n = Number((await db.get<{ n: number }>(waiting, [key]))?.n);
+        assert.equal(n, 1, 'the second transaction never waited for the lock');
+      }
+      release.open();
+      await first;
+      assert.equal(await second, 1, 'the second read before the first committed');
     });
 
     // SQLite has one connection: a statement issued elsewhere while a transaction awaits must
