@@ -2,7 +2,7 @@ import { notFound } from '../../core/errors.ts';
 import { isDeferredWriteFailure, type Database, type Executor } from '../../store/database.ts';
 import { workspaces, type WorkspaceRow } from '../model.ts';
 import { lockWorkspace } from './context.ts';
-import type { RoutingState } from './routing-state.ts';
+import type { Fence, RoutingState } from './routing-state.ts';
 
 /** A routing change waiting its turn: run under the workspace lock, answered after the commit. */
 interface Change {
@@ -69,13 +69,14 @@ export class GroupCommit {
 
   private async commit(workspaceSid: string, batch: Change[]) {
     const outcomes: Outcome[] = [];
-    let fence: Awaited<ReturnType<RoutingState['open']>> | undefined;
+    let fence: Fence | undefined;
     try {
       await this.db.transaction(async (tx) => {
         outcomes.length = 0;
         await lockWorkspace(this.db, tx, workspaceSid);
-        fence = await this.state.open(tx, workspaceSid);
-        let ws = await workspaces.get(tx, workspaceSid);
+        const opened = await this.state.open(tx, workspaceSid);
+        fence = opened.fence;
+        let ws = opened.workspace;
         const alone = batch.length === 1;
         for (const change of batch) {
           if (!ws || (change.accountSid !== null && ws.account_sid !== change.accountSid)) {

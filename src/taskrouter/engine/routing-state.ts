@@ -1,6 +1,6 @@
 import { WorkerPool, type PoolRows } from '../../core/routing/worker-pool.ts';
 import { later, type Executor } from '../../store/database.ts';
-import { taskChannels, taskQueues, workflows, type TaskChannelRow, type TaskQueueRow, type WorkflowRow } from '../model.ts';
+import { taskChannels, taskQueues, workflows, workspaces, type TaskChannelRow, type TaskQueueRow, type WorkflowRow, type WorkspaceRow } from '../model.ts';
 import { parseAttributes } from '../attributes.ts';
 
 /**
@@ -24,12 +24,18 @@ export class RoutingState {
   constructor(readonly verify = false) {}
 
   /**
-   * Opens a routing change on a workspace, under its lock: the version the store holds now, and
-   * the memory to use, caught up with it.
+   * Opens a routing change on a workspace, under its lock: the version the store holds now (the
+   * fence, which brings memory up to it), and the workspace's row (undefined: it is gone).
    */
-  async open(tx: Executor, workspaceSid: string): Promise<Fence> {
-    const row = await tx.get<{ version: number | string }>('SELECT version FROM routing_versions WHERE workspace_sid = ?', [workspaceSid]);
-    return new Fence(this, workspaceSid, Number(row?.version ?? 0));
+  async open(tx: Executor, workspaceSid: string): Promise<{ fence: Fence; workspace: WorkspaceRow | undefined }> {
+    // The version and the workspace in one read (on PostgreSQL, one round trip with the BEGIN and the lock).
+    const row = await tx.get<Record<string, unknown>>(
+      'SELECT v.version AS routing_version, w.* FROM (SELECT ? AS sid) k LEFT JOIN routing_versions v ON v.workspace_sid = k.sid LEFT JOIN workspaces w ON w.sid = k.sid',
+      [workspaceSid],
+    );
+    const { routing_version: version, ...workspace } = row ?? {};
+    const fence = new Fence(this, workspaceSid, Number(version ?? 0));
+    return { fence, workspace: workspace.sid == null ? undefined : workspaces.decode(workspace) };
   }
 
   /** The memory of a workspace whose routing change is under way on this node. */
