@@ -89,6 +89,11 @@ export class ConversationDeliverer {
    * (settledSeq), or that event would never be sent.
    */
   async fanout(): Promise<number> {
+    // Most wakes after the last batch find nothing: a read says so without a write transaction.
+    const next = await this.db.get(
+      "SELECT 1 AS one FROM conversation_events WHERE seq > COALESCE((SELECT seq FROM conversation_cursors WHERE name = 'fanout'), 0) ORDER BY seq LIMIT 1",
+    );
+    if (!next) return 0;
     if (this.db.seqsCommitInOrder) return this.fanoutBatch(Infinity);
     const n = await this.fanoutBatch('contiguous');
     return n === GAP ? this.fanoutBatch(await settledSeq(this.db, 'conversation_events')) : n;

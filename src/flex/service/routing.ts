@@ -1,5 +1,5 @@
 import { newSid } from '../../core/sid.ts';
-import type { Executor } from '../../store/database.ts';
+import { later, type Executor } from '../../store/database.ts';
 import type { WorkspaceRow } from '../../taskrouter/model.ts';
 import { tasks, type TaskRow } from '../../taskrouter/routing-model.ts';
 import type { TaskInput } from '../../taskrouter/service/tasks.ts';
@@ -74,9 +74,9 @@ export class Routing {
       routing: o.routingJson,
       date_created: this.deps.clock.now(),
     };
-    await invites.insert(tx, invite);
+    await invites.insertLater(tx, invite);
     // The workspace's events are followed from now on (its cursor row is what the follower lists).
-    await tx.run('INSERT INTO interaction_cursors (workspace_sid, seq, event_date) VALUES (?, 0, 0) ON CONFLICT (workspace_sid) DO NOTHING', [ws.sid]);
+    await later(tx, 'INSERT INTO interaction_cursors (workspace_sid, seq, event_date) VALUES (?, 0, 0) ON CONFLICT (workspace_sid) DO NOTHING', [ws.sid]);
     for (const l of this.routed) l(ws.sid);
     return { invite, task };
   }

@@ -42,8 +42,8 @@ export class ChannelSetup {
     const plan = JSON.parse(channel.setup as string) as SetupPlan;
     try {
       await this.deps.taskRouter.engine.inWorkspace(channel.account_sid, plan.routing.workspaceSid, async (tx, ws) => {
-        await interactions.insert(tx, interaction);
-        await channels.insert(tx, channel);
+        await interactions.insertLater(tx, interaction);
+        await channels.insertLater(tx, channel);
         await this.setUp(tx, ws, channel, plan);
       });
       this.deps.conversations.changed();
@@ -89,7 +89,7 @@ export class ChannelSetup {
       await participants.update(tx, agent.sid, { task_sid: task.sid, routing_properties: routingProperties });
     }
     const now = this.deps.clock.now();
-    await channels.update(tx, channel.sid, { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: now });
+    await channels.updateLater(tx, channel.sid, { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: now });
   }
 
   /** What a channel that failed for good reports: the refusal itself, or (logged) a generic error. */
@@ -186,7 +186,7 @@ export class ChannelSetup {
       date_created: now,
       date_updated: now,
     };
-    await participants.insert(tx, row);
+    await participants.insertLater(tx, row);
     return row;
   }
 }

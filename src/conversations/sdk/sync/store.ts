@@ -24,16 +24,30 @@ export async function lockWriter(db: Database, tx: Executor): Promise<number> {
   return Number(row?.seq ?? 0);
 }
 
+let rowKey = 0;
+
+/** The events in the order given (their seqs follow it): one multi-row INSERT where the transaction defers rows. */
 export async function insertEvents(tx: Executor, now: number, events: NewSdkEvent[]): Promise<void> {
-  for (const e of events)
-    await tx.run('INSERT INTO sdk_events (account_sid, object_sid, conversation_sid, event_type, payload, date_created) VALUES (?, ?, ?, ?, ?, ?)', [
-      e.account_sid,
-      e.object_sid,
-      e.conversation_sid,
-      e.event_type,
-      JSON.stringify(e.payload),
-      now,
-    ]);
+  for (const e of events) {
+    const row = {
+      account_sid: e.account_sid,
+      object_sid: e.object_sid,
+      conversation_sid: e.conversation_sid,
+      event_type: e.event_type,
+      payload: JSON.stringify(e.payload),
+      date_created: now,
+    };
+    if (tx.deferRow) tx.deferRow('sdk_events', row, `#${++rowKey}`);
+    else
+      await tx.run('INSERT INTO sdk_events (account_sid, object_sid, conversation_sid, event_type, payload, date_created) VALUES (?, ?, ?, ?, ?, ?)', [
+        row.account_sid,
+        row.object_sid,
+        row.conversation_sid,
+        row.event_type,
+        row.payload,
+        row.date_created,
+      ]);
+  }
 }
 
 /** The id of an object's latest event (0 when it has none). */
