@@ -1,12 +1,12 @@
 import { endingMove } from '../../core/routing/lifecycle.ts';
 import type { Executor } from '../../store/database.ts';
-import { workers, workspaces, type WorkspaceRow } from '../model.ts';
+import { workers, workspaces, type WorkflowRow, type WorkspaceRow } from '../model.ts';
 import { reservations, tasks, TASK_LIMITS, type ReservationRow, type TaskRow } from '../routing-model.ts';
 import { countAssignment, releaseChannel } from './capacity.ts';
 import { emit } from './events.ts';
 import { reservationEventData, taskEventData } from './event-data.ts';
-import { Router } from './router.ts';
-import { clearTimer, setTimer, type DueTimer } from './timers.ts';
+import { directStep, Router } from './router.ts';
+import { clearTimer, newTimer, setTimer, type DueTimer } from './timers.ts';
 import { TaskTransfers } from './transfers.ts';
 import { changeActivity } from './worker-activity.ts';
 
@@ -61,6 +61,30 @@ export class Lifecycle extends Router {
 
   private async release(tx: Executor, ws: WorkspaceRow, res: ReservationRow, wasAssigned: boolean) {
     await releaseChannel(tx, this.memory(ws).pool, res.worker_sid, res.task_channel_sid, wasAssigned);
+  }
+
+  /**
+   * A new task: written with its TTL, evented (task.created, and workflow.entered when it has a
+   * workflow), then into its workflow, or straight into its queue.
+   */
+  async createTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, to: { workflow: WorkflowRow } | { queueSid: string }): Promise<TaskRow> {
+    await tasks.insertLater(tx, task);
+    await newTimer(tx, 'ttl', task.sid, ws.sid, task.date_created + task.timeout * 1000);
+    await this.taskEvent(tx, ws, task, 'task.created', `Task ${task.sid} created`);
+    if ('queueSid' in to) return this.place(tx, ws, task, directStep(to.queueSid), 0);
+    const name = to.workflow.friendly_name;
+    await this.taskEvent(tx, ws, task, 'workflow.entered', `Task ${task.sid} entered Workflow ${name}`, { WorkflowName: name });
+    return this.enterWorkflow(tx, ws, task);
+  }
+
+  /** A change of a task's own fields (attributes, priority, channel, or a transfer's status): its version moves, task.updated. */
+  async updateTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, change: Partial<TaskRow>): Promise<TaskRow> {
+    const patch: Partial<TaskRow> = { version: task.version + 1, date_updated: this.now() };
+    for (const [k, v] of Object.entries(change)) if (v !== undefined) (patch as Record<string, unknown>)[k] = v;
+    await tasks.updateLater(tx, task.sid, patch);
+    const updated = { ...task, ...patch };
+    await this.taskEvent(tx, ws, updated, 'task.updated', `Task ${task.sid} updated`);
+    return updated;
   }
 
   /** pending → accepted: the task is assigned, the other pending reservations are rescinded. */

@@ -15,6 +15,7 @@ export interface TransferLifecycle {
   end(tx: Executor, ws: WorkspaceRow, res: ReservationRow, status: 'canceled', opts: { reroute: boolean }): Promise<unknown>;
   tryAssignWorker(tx: Executor, ws: WorkspaceRow, workerSid: string): Promise<unknown>;
   completeReservation(tx: Executor, ws: WorkspaceRow, res: ReservationRow, task: TaskRow): Promise<unknown>;
+  updateTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, change: Partial<TaskRow>): Promise<TaskRow>;
 }
 
 export interface TransferRequest {
@@ -136,14 +137,8 @@ export class TaskTransfers {
   }
 
   /** A change of the task the transfer makes, evented as task.updated like any other. */
-  private async setTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, change: Partial<Pick<TaskRow, 'assignment_status' | 'attributes' | 'priority'>>): Promise<TaskRow> {
-    const now = this.now();
-    const patch: Partial<TaskRow> = { version: task.version + 1, date_updated: now };
-    for (const [k, v] of Object.entries(change)) if (v !== undefined) (patch as Record<string, unknown>)[k] = v;
-    await tasks.update(tx, task.sid, patch);
-    const updated = { ...task, ...patch };
-    await emit(tx, ws, now, { type: 'task.updated', description: `Task ${task.sid} updated`, resourceType: 'task', resourceSid: task.sid, data: taskEventData(updated, now) });
-    return updated;
+  private setTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, change: Partial<Pick<TaskRow, 'assignment_status' | 'attributes' | 'priority'>>): Promise<TaskRow> {
+    return this.lifecycle.updateTask(tx, ws, task, change);
   }
 
   /** A task.transfer-* event: the task's parameters and the transfer's, with the status this step gave it. */

@@ -5,10 +5,7 @@ import { newSid } from '../../core/sid.ts';
 import type { Executor } from '../../store/database.ts';
 import type { Condition } from '../../store/table.ts';
 import type { Engine } from '../engine/index.ts';
-import { emit } from '../engine/events.ts';
-import { taskEventData } from '../engine/event-data.ts';
-import { DIRECT, directStep } from '../engine/router.ts';
-import { newTimer } from '../engine/timers.ts';
+import { DIRECT } from '../engine/router.ts';
 import { taskQueues, workflows, type TaskChannelRow, type WorkflowRow, type WorkspaceRow } from '../model.ts';
 import { tasks, TASK_LIMITS, type TaskRow } from '../routing-model.ts';
 import { checkIfMatch, expressionParam, ordering, parseAttributes, requireWorkspace, type Deps } from './deps.ts';
@@ -79,7 +76,7 @@ export class TaskService {
     }
     const toWorker = input.routingTarget?.startsWith('WK') ?? false;
     if (input.routingTarget) await this.checkRoutingTarget(tx, workspaceSid, input.routingTarget);
-    let task: TaskRow = {
+    const task: TaskRow = {
       sid: newSid('WT'),
       account_sid: accountSid,
       workspace_sid: workspaceSid,
@@ -108,28 +105,7 @@ export class TaskService {
       date_updated: now,
       date_closed: null,
     };
-    await tasks.insertLater(tx, task);
-    await newTimer(tx, 'ttl', task.sid, ws.sid, now + task.timeout * 1000);
-    await emit(tx, ws, now, {
-      type: 'task.created',
-      description: `Task ${task.sid} created`,
-      resourceType: 'task',
-      resourceSid: task.sid,
-      data: taskEventData(task, now),
-    });
-    if (workflow) {
-      await emit(tx, ws, now, {
-        type: 'workflow.entered',
-        description: `Task ${task.sid} entered Workflow ${workflow.friendly_name}`,
-        resourceType: 'task',
-        resourceSid: task.sid,
-        data: { ...taskEventData(task, now), WorkflowName: workflow.friendly_name },
-      });
-      task = await this.engine.lifecycle.enterWorkflow(tx, ws, task);
-    } else {
-      task = await this.engine.lifecycle.place(tx, ws, task, directStep(queueSid!), 0);
-    }
-    return task;
+    return this.engine.lifecycle.createTask(tx, ws, task, workflow ? { workflow } : { queueSid: queueSid! });
   }
 
   /** WorkflowSid may be left out when the workspace has exactly one workflow, as Twilio allows. */
@@ -202,16 +178,7 @@ export class TaskService {
       const transfer = status === 'canceled' ? await lifecycle.transfers.inFlight(tx, sid) : undefined;
       if (transfer) throw invalidParameter(`Task ${sid} is being transferred (${transfer.sid}) by the Worker holding it: it cannot be canceled`);
       if (Object.keys(patch).length > 0) {
-        Object.assign(patch, { version: task.version + 1, date_updated: now });
-        await tasks.update(tx, sid, patch);
-        task = { ...task, ...patch };
-        await emit(tx, ws, now, {
-          type: 'task.updated',
-          description: `Task ${sid} updated`,
-          resourceType: 'task',
-          resourceSid: sid,
-          data: taskEventData(task, now),
-        });
+        task = await lifecycle.updateTask(tx, ws, task, patch);
         // New attributes can change where a waiting task belongs: it is routed again from the top
         // (its filter's timeouts keep counting if it lands in the same filter).
         if (input.attributes !== undefined && task.assignment_status === 'pending' && task.workflow_sid && task.step_filter !== DIRECT)
