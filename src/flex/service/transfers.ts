@@ -112,7 +112,7 @@ export class TransferService {
       const now = this.deps.clock.now();
       if (body.status === 'failed') {
         if (accepted) throw invalidParameter(`Transfer ${sid} was accepted: it can no longer fail`);
-        if (task && (task.assignment_status === 'pending' || task.assignment_status === 'reserved')) await lifecycle.cancelTask(tx, ws, task, 'Transfer called off');
+        if (task) await lifecycle.endTask(tx, ws, task, 'canceled', 'Transfer called off');
         await transfers.update(tx, sid, { status: 'failed', date_updated: now });
         return;
       }
