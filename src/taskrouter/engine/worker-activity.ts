@@ -1,6 +1,6 @@
 import type { WorkerPool } from '../../core/routing/worker-pool.ts';
 import type { Executor } from '../../store/database.ts';
-import { activities, workers, type WorkspaceRow } from '../model.ts';
+import { activities, workers, type ActivityRow, type WorkerRow, type WorkspaceRow } from '../model.ts';
 import { emit } from './events.ts';
 import { workerEventData } from './event-data.ts';
 
@@ -12,10 +12,13 @@ export async function changeActivity(
   activitySid: string,
   now: number,
   pool: WorkerPool,
+  /** What the caller read already in this transaction (the worker as it stands, activities): not read again. */
+  known?: { worker: WorkerRow; activities: readonly ActivityRow[] },
 ): Promise<{ becameAvailable: boolean; changed: boolean }> {
-  const worker = await workers.get(tx, workerSid);
+  const worker = known?.worker ?? (await workers.get(tx, workerSid));
   if (!worker || worker.activity_sid === activitySid) return { becameAvailable: false, changed: false };
-  const [before, after] = await Promise.all([activities.get(tx, worker.activity_sid), activities.get(tx, activitySid)]);
+  const activity = (sid: string) => known?.activities.find((a) => a.sid === sid) ?? activities.get(tx, sid);
+  const [before, after] = await Promise.all([activity(worker.activity_sid), activity(activitySid)]);
   if (!after) return { becameAvailable: false, changed: false };
   const version = worker.version + 1;
   await workers.updateLater(tx, workerSid, { activity_sid: activitySid, date_status_changed: now, date_updated: now, version });

@@ -103,6 +103,11 @@ export class WorkerService {
 
   async get(accountSid: string, workspaceSid: string, sid: string, db: Executor = this.deps.db): Promise<WorkerView> {
     await requireWorkspace(db, accountSid, workspaceSid);
+    return this.read(db, workspaceSid, sid);
+  }
+
+  /** The worker of a workspace already known to be the caller's, with its activity. */
+  private async read(db: Executor, workspaceSid: string, sid: string): Promise<WorkerView> {
     const worker = await workers.get(db, sid, ['workspace_sid = ?', workspaceSid]);
     if (!worker) throw notFound(`/v1/Workspaces/${workspaceSid}/Workers/${sid}`);
     return { worker, activity: (await activities.get(db, worker.activity_sid)) as ActivityRow };
@@ -176,11 +181,12 @@ export class WorkerService {
     ifMatch?: string,
   ): Promise<WorkerView> {
     return this.deps.engine.inWorkspace(accountSid, workspaceSid, async (tx, ws) => {
-      const current = await this.get(accountSid, workspaceSid, sid, tx);
+      const current = await this.read(tx, workspaceSid, sid); // the workspace is the caller's: inWorkspace checked it
       checkIfMatch(current.worker.version, ifMatch);
       const now = this.deps.clock.now();
       const lifecycle = this.deps.engine.lifecycle;
-      const activity = input.activitySid !== undefined ? await this.activity(tx, workspaceSid, input.activitySid) : current.activity;
+      const activity =
+        input.activitySid !== undefined && input.activitySid !== current.activity.sid ? await this.activity(tx, workspaceSid, input.activitySid) : current.activity;
       if (input.rejectPendingReservations && activity.available)
         throw invalidParameter('RejectPendingReservations can only be used when moving to an unavailable Activity');
       const patch: Partial<WorkerRow> = {
@@ -190,7 +196,9 @@ export class WorkerService {
         version: current.worker.version + 1,
         date_updated: now,
       };
-      await uniquely(() => workers.update(tx, sid, patch), `A Worker named '${input.friendlyName}' already exists in this Workspace`);
+      // A new name may be taken: its write runs at once, for its error; anything else waits with the batch's writes.
+      if (input.friendlyName !== undefined) await uniquely(() => workers.update(tx, sid, patch), `A Worker named '${input.friendlyName}' already exists in this Workspace`);
+      else await workers.updateLater(tx, sid, patch);
       let worker = patched(current.worker, patch);
       if (input.attributes !== undefined && input.attributes !== current.worker.attributes) {
         await refreshWorkerMembership(tx, workspaceSid, sid, input.attributes);
@@ -204,12 +212,13 @@ export class WorkerService {
       }
       if (input.attributes !== undefined || input.friendlyName !== undefined) await this.deps.engine.state.refreshWorker(tx, workspaceSid, sid);
       else this.deps.engine.state.of(workspaceSid).pool.setVersion(sid, patch.version!);
-      if (activity.sid !== current.worker.activity_sid) await changeActivity(tx, ws, sid, activity.sid, now, this.deps.engine.state.of(workspaceSid).pool);
+      if (activity.sid !== current.worker.activity_sid)
+        await changeActivity(tx, ws, sid, activity.sid, now, this.deps.engine.state.of(workspaceSid).pool, { worker, activities: [current.activity, activity] });
       if (input.rejectPendingReservations) await lifecycle.rejectPending(tx, ws, sid);
       // New attributes or an available activity may open the way to waiting work.
       if (activity.available) await lifecycle.tryAssignWorker(tx, ws, sid);
       worker = (await workers.get(tx, sid))!;
-      return { worker, activity: (await activities.get(tx, worker.activity_sid))! };
+      return { worker, activity: worker.activity_sid === activity.sid ? activity : (await activities.get(tx, worker.activity_sid))! };
     });
   }
 
