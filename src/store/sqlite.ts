@@ -100,7 +100,7 @@ export class SqliteDatabase implements Database {
           const tx = this.transactional();
           const result = await fn(tx);
           await tx.flush();
-          this.db.exec('COMMIT');
+          this.stmt('COMMIT').run();
           return result;
         } catch (err) {
           if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -119,11 +119,12 @@ export class SqliteDatabase implements Database {
    */
   private async begin(): Promise<void> {
     const deadline = Date.now() + 10_000;
-    this.db.pragma('busy_timeout = 0');
+    // Prepared once (stmt): db.pragma and db.exec parse their SQL on every call, twice per transaction.
+    this.stmt('PRAGMA busy_timeout = 0').get();
     try {
       for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
         try {
-          this.db.exec('BEGIN IMMEDIATE');
+          this.stmt('BEGIN IMMEDIATE').run();
           return;
         } catch (err) {
           if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
@@ -131,7 +132,7 @@ export class SqliteDatabase implements Database {
         }
       }
     } finally {
-      this.db.pragma('busy_timeout = 5000');
+      this.stmt('PRAGMA busy_timeout = 5000').get();
     }
   }
 
