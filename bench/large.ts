@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { runLoad } from './load.ts';
-import { outcomeNote, type Bench, type Round, type Row } from './measure.ts';
+import { outcomeNote, type Bench, type Diagnosis, type Round, type Row } from './measure.ts';
 import { LARGE_DEFAULTS, isFull } from './options.ts';
 import {
   CAPACITY,
@@ -37,7 +38,7 @@ import { startSwitchyard } from './switchyard.ts';
 
 const LIVE_WORKERS = 1000;
 
-export async function largeRows(bench: Bench): Promise<{ rows: Row[]; note: string }> {
+export async function largeRows(bench: Bench, diag: { profileDir?: string } = {}): Promise<{ rows: Row[]; note: string; diagnosis?: Diagnosis }> {
   const size = bench.opts.large;
   const waitingQueues = size.queues - QUEUES;
   const offline = size.workers - LIVE_WORKERS;
@@ -111,7 +112,8 @@ export async function largeRows(bench: Bench): Promise<{ rows: Row[]; note: stri
 
     // The create rate, with everything above waiting around it.
     const scenario: Scenario = { workspaceSid: ws.sid, workflowSid, queueSids: queueSids.slice(0, QUEUES), workerCount: LIVE_WORKERS, auth: api.auth };
-    const created = await bench.measure(sy.servers, `${label} create`, (i) => taskRequest(scenario, i), { classify: classifyTask, good: 'reserved' });
+    const diagnose = diag.profileDir ? { name: 'largest workspace, create', profileFile: join(diag.profileDir, 'large-create.cpuprofile') } : undefined;
+    const { diagnosis, ...created } = await bench.measure(sy.servers, `${label} create`, (i) => taskRequest(scenario, i), { classify: classifyTask, good: 'reserved', diagnose });
 
     // The drains: a warm-up one (not counted), then one per round, each on workers not yet used.
     let next = LIVE_WORKERS;
@@ -131,6 +133,7 @@ export async function largeRows(bench: Bench): Promise<{ rows: Row[]; note: stri
     const common = { backend: 'sqlite' as const, where: 'child' as const, workers: size.workers };
     return {
       note,
+      diagnosis,
       rows: [
         {
           key: 'large-create',
