@@ -9,8 +9,6 @@ export interface Statement {
 /** A statement deferred by a change (`gen`: see DeferredWrites.mark). */
 interface Waiting extends Statement {
   gen: number;
-  /** The table it writes, if any: new rows of that table no longer move ahead of it. */
-  table: string | null;
 }
 
 /** New rows waiting together: written as one multi-row INSERT per table and column list. */
@@ -29,8 +27,8 @@ const ROWS_PER_INSERT = 200;
 const BOUNDARY = /^\s*(SAVEPOINT|RELEASE|ROLLBACK)\b/i;
 /** A statement that only reads (FOR UPDATE takes locks, which a rollback of the whole transaction releases). */
 const READS = /^\s*SELECT\b/i;
-/** The table a write names. */
-const WRITES = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_]*)/i;
+/** A write: its verb and the table it names. */
+const WRITES = /^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 
 /**
  * The writes a transaction has deferred (Executor.defer), shared by both stores: statements in the
@@ -63,9 +61,10 @@ export class DeferredWrites {
   }
 
   statement(sql: string, params: readonly SqlValue[]) {
-    const table = WRITES.exec(sql)?.[1].toLowerCase() ?? null;
-    this.items.push({ sql, params, gen: this.gen, table });
-    if (BOUNDARY.test(sql) || /^\s*INSERT\b/i.test(sql)) this.close();
+    const write = WRITES.exec(sql);
+    const table = write ? write[2].toLowerCase() : null;
+    this.items.push({ sql, params, gen: this.gen });
+    if (BOUNDARY.test(sql) || write?.[1].toUpperCase().startsWith('INSERT')) this.close();
     else if (table) this.open?.passed.add(table);
   }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { deferring } from './deferred.ts';
+import { deferring, type Statement } from './deferred.ts';
 import { deferredWriteFailed, later, type Database, type Executor, type SqlValue } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
@@ -92,8 +92,9 @@ function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[])
 /** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */
 function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
   // Writes deferred in a transaction (q is its client), sent together, in one simple query, before anything else.
+  const script = (statements: readonly Statement[]) => statements.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n');
   const deferred = deferring(async (statements) => {
-    await q.query(statements.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n'));
+    await q.query(script(statements));
   });
   const query = async (sql: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> => {
     const ahead = deferred.ahead(sql);
@@ -101,7 +102,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
     if (ahead.length > 0) {
       let text: string | undefined;
       try {
-        text = [...ahead, { sql, params }].map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n');
+        text = script([...ahead, { sql, params }]);
       } catch {
         // A value that cannot be written as a literal: the statement goes on its own after what waits.
       }
@@ -110,7 +111,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
           const results = (await q.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
           return Array.isArray(results) ? results[results.length - 1] : results;
         }
-        await q.query(ahead.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n'));
+        await q.query(script(ahead));
       } catch (err) {
         throw deferredWriteFailed(err);
       }

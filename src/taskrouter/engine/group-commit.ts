@@ -30,8 +30,9 @@ class RunAlone {
 
 /**
  * Group commit: the routing changes waiting for the same workspace run in one transaction, under
- * one lock, and are answered after the one COMMIT; one failing is dropped alone (see commit). A change arriving while a batch runs joins the next one; a batch starts on the next
- * turn of the event loop, so requests that arrived together go together.
+ * one lock, and are answered after the one COMMIT; one failing is dropped alone (see commit). A
+ * change arriving while a batch runs joins the next one; a batch starts on the next turn of the
+ * event loop, so requests that arrived together go together.
  */
 export class GroupCommit {
   private readonly waiting = new Map<string, Change[]>();

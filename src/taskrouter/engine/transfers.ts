@@ -70,7 +70,7 @@ export class TaskTransfers {
     };
     await transfers.insert(tx, transfer);
     await this.event(tx, ws, task, transfer, 'task.transfer-initiated', 'initiated');
-    task = await this.setTask(tx, ws, task, { assignment_status: 'reserved', attributes: req.attributes, priority: req.priority });
+    task = await this.lifecycle.updateTask(tx, ws, task, { assignment_status: 'reserved', attributes: req.attributes, priority: req.priority });
     if (!(await this.lifecycle.offerTransfer(tx, ws, task, transfer)))
       return this.fail(tx, ws, task, transfer, req.type === 'WORKER' ? `Worker ${req.to} cannot take the Task now` : `Nobody in TaskQueue ${req.to} can take the Task now`);
     return transfer;
@@ -83,7 +83,7 @@ export class TaskTransfers {
     for (const r of offers) await this.lifecycle.end(tx, ws, r, 'canceled', { reroute: false });
     let task = (await tasks.get(tx, transfer.task_sid))!;
     await this.event(tx, ws, task, canceled, 'task.transfer-canceled', 'canceled');
-    task = await this.setTask(tx, ws, task, { assignment_status: 'assigned' });
+    task = await this.lifecycle.updateTask(tx, ws, task, { assignment_status: 'assigned' });
     for (const r of offers) await this.lifecycle.tryAssignWorker(tx, ws, r.worker_sid);
     return canceled;
   }
@@ -126,7 +126,7 @@ export class TaskTransfers {
   private async fail(tx: Executor, ws: WorkspaceRow, task: TaskRow, transfer: TransferRow, reason: string): Promise<TransferRow> {
     const failed = await this.setStatus(tx, transfer, 'failed', reason);
     await this.event(tx, ws, task, failed, 'task.transfer-failed', 'failed');
-    await this.setTask(tx, ws, task, { assignment_status: 'assigned' });
+    await this.lifecycle.updateTask(tx, ws, task, { assignment_status: 'assigned' });
     return failed;
   }
 
@@ -134,11 +134,6 @@ export class TaskTransfers {
     const patch = { transfer_status: status, transfer_failed_reason: reason, date_updated: this.now() };
     await transfers.update(tx, transfer.sid, patch);
     return { ...transfer, ...patch };
-  }
-
-  /** A change of the task the transfer makes, evented as task.updated like any other. */
-  private setTask(tx: Executor, ws: WorkspaceRow, task: TaskRow, change: Partial<Pick<TaskRow, 'assignment_status' | 'attributes' | 'priority'>>): Promise<TaskRow> {
-    return this.lifecycle.updateTask(tx, ws, task, change);
   }
 
   /** A task.transfer-* event: the task's parameters and the transfer's, with the status this step gave it. */
