@@ -68,25 +68,37 @@ interface Preparing {
  * driver's own escapeLiteral.
  */
 function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
-  let out = '';
+  // Native scans (indexOf, slice), not a loop over characters: a batch's multi-row INSERTs are
+  // long, and a character loop was a third of the server's CPU on PostgreSQL.
+  const out: string[] = [];
   let n = 0;
-  let quoted = false;
-  for (const ch of sql) {
-    if (ch === "'") quoted = !quoted;
-    if (ch !== '?' || quoted) {
-      out += ch;
+  let from = 0;
+  let quote = sql.indexOf("'");
+  for (let at = sql.indexOf('?'); at !== -1; at = sql.indexOf('?', at)) {
+    if (quote !== -1 && quote < at) {
+      // Skip the quoted text; a doubled quote inside it just starts the next quoted run.
+      const end = sql.indexOf("'", quote + 1);
+      if (end === -1) break;
+      at = end + 1;
+      quote = sql.indexOf("'", at);
       continue;
     }
-    const v = params[n++];
-    if (v === null || v === undefined) out += 'NULL';
-    else if (typeof v === 'boolean') out += v ? '1' : '0';
-    else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new Error(`not a finite number for a deferred statement: ${v}`);
-      out += String(v);
-    } else out += client.escapeLiteral(v);
+    out.push(sql.slice(from, at), literal(client, params[n++]));
+    from = ++at;
   }
+  out.push(sql.slice(from));
   if (n !== params.length) throw new Error(`${params.length} values for ${n} placeholders`);
-  return out;
+  return out.join('');
+}
+
+function literal(client: pg.PoolClient, v: SqlValue | undefined): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number for a deferred statement: ${v}`);
+    return String(v);
+  }
+  return client.escapeLiteral(v);
 }
 
 /** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */

@@ -225,6 +225,26 @@ for (const backend of backends()) {
       assert.equal(await scratchValue(db, 'deferred-dup'), 1);
     });
 
+    test("deferred writes keep every value as bound: quotes, a `?` inside quoted SQL text, NULL, booleans, numbers", async () => {
+      const { db } = store;
+      await db.run('CREATE TABLE IF NOT EXISTS literals (name TEXT PRIMARY KEY, n INTEGER, note TEXT)');
+      const names = ["it's", "''", '?', "a ' b ? c", 'back\\slash', 'ünï ✓'];
+      await db.transaction(async (tx) => {
+        for (const [i, name] of names.entries()) {
+          await later(tx, "INSERT INTO literals (name, n, note) VALUES (?, ?, 'x''?y')", [name, i]);
+        }
+        // A `?` and a doubled quote inside the SQL's own quoted text are not placeholders.
+        await later(tx, "UPDATE literals SET note = note || '?''' || ? WHERE n = ?", ['z', 0]);
+        await later(tx, 'INSERT INTO literals (name, n, note) VALUES (?, ?, ?)', ['flag', true, null]);
+      });
+      const rows = await db.all<{ name: string; n: number; note: string | null }>('SELECT name, n, note FROM literals ORDER BY n, name');
+      const want = [
+        ...names.map((name, i) => ({ name, n: i, note: i === 0 ? "x'?y?'z" : "x'?y" })),
+        { name: 'flag', n: 1, note: null },
+      ].sort((x, y) => x.n - y.n || (x.name < y.name ? -1 : 1));
+      assert.deepEqual(rows.map((r) => ({ ...r, n: Number(r.n) })), want);
+    });
+
     test('lock(tx, key): what a transaction does after taking it waits for the holder before it to commit', async () => {
       const { db } = store;
       await createScratch(db);
