@@ -64,10 +64,9 @@ interface Preparing {
 
 /**
  * A statement with its values written in as literals, for the writes sent together in one simple
- * query (see Executor.defer). Placeholders are `?` outside quoted text; strings are quoted by the
- * driver's own escapeLiteral.
+ * query (see Executor.defer). Placeholders are `?` outside quoted text.
  */
-function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[]): string {
+function inline(sql: string, params: readonly SqlValue[]): string {
   // Native scans (indexOf, slice), not a loop over characters: a batch's multi-row INSERTs are
   // long, and a character loop was a third of the server's CPU on PostgreSQL.
   const out: string[] = [];
@@ -83,7 +82,7 @@ function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[])
       quote = sql.indexOf("'", at);
       continue;
     }
-    out.push(sql.slice(from, at), literal(client, params[n++]));
+    out.push(sql.slice(from, at), literal(params[n++]));
     from = ++at;
   }
   out.push(sql.slice(from));
@@ -91,20 +90,22 @@ function inline(client: pg.PoolClient, sql: string, params: readonly SqlValue[])
   return out.join('');
 }
 
-function literal(client: pg.PoolClient, v: SqlValue | undefined): string {
+function literal(v: SqlValue | undefined): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`not a finite number for a deferred statement: ${v}`);
     return String(v);
   }
-  return client.escapeLiteral(v);
+  // An escape string literal means the same whatever standard_conforming_strings says; one native
+  // replace doubles its quotes and backslashes (the driver's escapeLiteral loops over characters).
+  return ` E'${v.replace(/['\\]/g, '$&$&')}'`;
 }
 
 /** `retry`: outside a transaction a statement that failed for want of its preparation can run again. */
 function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean): Executor {
   // Writes deferred in a transaction (q is its client), sent together, in one simple query, before anything else.
-  const script = (statements: readonly Statement[]) => statements.map((s) => inline(q as pg.PoolClient, s.sql, s.params)).join(';\n');
+  const script = (statements: readonly Statement[]) => statements.map((s) => inline(s.sql, s.params)).join(';\n');
   const deferred = deferring(async (statements) => {
     await q.query(script(statements));
   });
