@@ -97,8 +97,10 @@ function literal(v: SqlValue | undefined): string {
     if (!Number.isFinite(v)) throw new Error(`not a finite number for a deferred statement: ${v}`);
     return String(v);
   }
-  // An escape string literal means the same whatever standard_conforming_strings says; one native
-  // replace doubles its quotes and backslashes (the driver's escapeLiteral loops over characters).
+  // Most values hold neither quote nor backslash, and mean the same in any string literal.
+  if (!v.includes("'") && !v.includes('\\')) return `'${v}'`;
+  // An escape string means the same whatever standard_conforming_strings says; one native replace
+  // doubles its quotes and backslashes (the driver's escapeLiteral loops over characters).
   return ` E'${v.replace(/['\\]/g, '$&$&')}'`;
 }
 
