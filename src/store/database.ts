@@ -5,6 +5,12 @@
 export type SqlValue = string | number | boolean | null;
 export type Row = Record<string, unknown>;
 
+/** A statement ready to run: SQL with `?` placeholders and its values. */
+export interface Statement {
+  sql: string;
+  params: readonly SqlValue[];
+}
+
 export interface Executor {
   all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
@@ -24,6 +30,8 @@ export interface Executor {
   deferRow?(table: string, row: Record<string, SqlValue>, key?: string): void;
   /** Folds an update into a row deferred by deferRow that still waits; false when there is none. */
   patchDeferred?(table: string, sid: string, patch: Record<string, SqlValue>): boolean;
+  /** Reads sent together, each statement's rows in order: on PostgreSQL one round trip (see readTogether). */
+  allMany?(statements: readonly Statement[]): Promise<Row[][]>;
   /** Runs the writes still waiting (see defer). */
   flush?(): Promise<void>;
   /** Starts a change: the writes deferred from now on are its own, for `discard(since)`. */
@@ -57,6 +65,17 @@ export function isDeferredWriteFailure(err: unknown): boolean {
 export async function later(tx: Executor, sql: string, params: readonly SqlValue[] = []): Promise<void> {
   if (tx.defer) await tx.defer(sql, params);
   else await tx.run(sql, params);
+}
+
+/**
+ * Several reads whose texts do not depend on each other's answers: one round trip where the
+ * executor can send them together (a PostgreSQL transaction), one after another elsewhere.
+ */
+export async function readTogether(tx: Executor, statements: readonly Statement[]): Promise<Row[][]> {
+  if (tx.allMany && statements.length > 1) return tx.allMany(statements);
+  const out: Row[][] = [];
+  for (const s of statements) out.push(await tx.all(s.sql, s.params));
+  return out;
 }
 
 export interface Database extends Executor {

@@ -1,10 +1,4 @@
-import { deferredWriteFailed, type Executor, type SqlValue, type WriteMark } from './database.ts';
-
-/** A statement ready to run: SQL with `?` placeholders and its values. */
-export interface Statement {
-  sql: string;
-  params: readonly SqlValue[];
-}
+import { deferredWriteFailed, type Executor, type SqlValue, type Statement, type WriteMark } from './database.ts';
 
 /** A statement deferred by a change (`gen`: see DeferredWrites.mark). */
 interface Waiting extends Statement {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { deferring, type Statement } from './deferred.ts';
-import { deferredWriteFailed, later, type Database, type Executor, type SqlValue } from './database.ts';
+import { deferring } from './deferred.ts';
+import { deferredWriteFailed, later, type Database, type Executor, type Row, type SqlValue, type Statement } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -151,7 +151,28 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
     run: async (sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rowCount ?? 0,
   };
   if (q instanceof pg.Pool) return exec;
-  return { ...exec, ...deferred.methods };
+  // Reads sent together, with what waits ahead of them, in one simple query: one round trip.
+  const allMany = async (statements: readonly Statement[]): Promise<Row[][]> => {
+    let text: string;
+    try {
+      text = script(statements);
+    } catch {
+      // A value that cannot be written as a literal: one after another.
+      const out: Row[][] = [];
+      for (const s of statements) out.push((await query(s.sql, s.params)).rows);
+      return out;
+    }
+    const ahead = deferred.ahead(statements[0].sql);
+    let results: pg.QueryResult[];
+    try {
+      const got = (await q.query(ahead.length > 0 ? `${script(ahead)};\n${text}` : text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      results = Array.isArray(got) ? got : [got];
+    } catch (err) {
+      throw ahead.length > 0 ? deferredWriteFailed(err) : err;
+    }
+    return results.slice(results.length - statements.length).map((r) => r.rows as Row[]);
+  };
+  return { ...exec, ...deferred.methods, allMany };
 }
 
 /** Where the store reports failures it recovers from: pino's shape, so the server's logger fits. */

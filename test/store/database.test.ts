@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isDeferredWriteFailure, isUniqueViolation, later, type Database } from '../../src/store/database.ts';
+import { isDeferredWriteFailure, isUniqueViolation, later, readTogether, type Database } from '../../src/store/database.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { activities, taskChannels, workspaces } from '../../src/taskrouter/model.ts';
 import { backends } from '../support/server.ts';
@@ -243,6 +243,42 @@ for (const backend of backends()) {
         { name: 'flag', n: 1, note: null },
       ].sort((x, y) => x.n - y.n || (x.name < y.name ? -1 : 1));
       assert.deepEqual(rows.map((r) => ({ ...r, n: Number(r.n) })), want);
+    });
+
+    test('readTogether: each read gets its own rows, in order, after the deferred writes before it; one failing write fails the reads, marked as a deferred write', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await put(db, 'together-a', 1);
+      await db.transaction(async (tx) => {
+        await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['together-b', 2]);
+        const [a, b, none, both] = await readTogether(tx, [
+          { sql: 'SELECT n FROM scratch WHERE name = ?', params: ['together-a'] },
+          { sql: 'SELECT n FROM scratch WHERE name = ?', params: ['together-b'] },
+          { sql: 'SELECT n FROM scratch WHERE name = ?', params: ['together-none'] },
+          { sql: "SELECT name FROM scratch WHERE name LIKE 'together-%' ORDER BY name", params: [] },
+        ]);
+        assert.deepEqual(a.map((r) => Number(r.n)), [1]);
+        assert.deepEqual(b.map((r) => Number(r.n)), [2], 'the deferred insert ran before the reads');
+        assert.deepEqual(none, []);
+        assert.deepEqual(both.map((r) => r.name), ['together-a', 'together-b']);
+      });
+      let failure: unknown;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['together-a', 3]);
+          try {
+            await readTogether(tx, [
+              { sql: 'SELECT n FROM scratch WHERE name = ?', params: ['together-a'] },
+              { sql: 'SELECT n FROM scratch WHERE name = ?', params: ['together-b'] },
+            ]);
+          } catch (err) {
+            failure = err;
+            throw err;
+          }
+        }),
+      );
+      assert.ok(isUniqueViolation(failure) && isDeferredWriteFailure(failure), String(failure));
+      assert.equal(await scratchValue(db, 'together-a'), 1);
     });
 
     test('lock(tx, key): what a transaction does after taking it waits for the holder before it to commit', async () => {

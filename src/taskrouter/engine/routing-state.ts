@@ -1,5 +1,5 @@
 import { WorkerPool, type PoolRows } from '../../core/routing/worker-pool.ts';
-import { later, type Executor } from '../../store/database.ts';
+import { later, readTogether, type Executor } from '../../store/database.ts';
 import { taskChannels, taskQueues, workflows, workspaces, type TaskChannelRow, type TaskQueueRow, type WorkflowRow, type WorkspaceRow } from '../model.ts';
 import { parseAttributes } from '../attributes.ts';
 
@@ -28,13 +28,26 @@ export class RoutingState {
    * fence, which brings memory up to it), and the workspace's row (undefined: it is gone).
    */
   async open(tx: Executor, workspaceSid: string): Promise<{ fence: Fence; workspace: WorkspaceRow | undefined }> {
-    // The version and the workspace in one read (on PostgreSQL, one round trip with the BEGIN and the lock).
-    const row = await tx.get<Record<string, unknown>>(
-      'SELECT v.version AS routing_version, w.* FROM (SELECT ? AS sid) k LEFT JOIN routing_versions v ON v.workspace_sid = k.sid LEFT JOIN workspaces w ON w.sid = k.sid',
-      [workspaceSid],
+    // The version, the workspace and, for memory held at an older version, what changed since: one
+    // read (on PostgreSQL, one round trip with the BEGIN and the lock). A row per change, if any.
+    const since = this.memory.get(workspaceSid)?.version;
+    const rows = await tx.all<Record<string, unknown>>(
+      'SELECT v.version AS routing_version, c.version AS change_version, c.workers AS change_workers, c.config AS change_config, w.* ' +
+        'FROM (SELECT ? AS sid) k LEFT JOIN routing_versions v ON v.workspace_sid = k.sid LEFT JOIN workspaces w ON w.sid = k.sid ' +
+        'LEFT JOIN routing_changes c ON c.workspace_sid = k.sid AND c.version > ?',
+      [workspaceSid, since ?? Number.MAX_SAFE_INTEGER],
     );
-    const { routing_version: version, ...workspace } = row ?? {};
-    const fence = new Fence(this, workspaceSid, Number(version ?? 0));
+    const { routing_version: version, change_version: _v, change_workers: _w, change_config: _c, ...workspace } = rows[0] ?? {};
+    const changes: Changes | undefined =
+      since === undefined
+        ? undefined
+        : {
+            since,
+            rows: rows
+              .filter((r) => r.change_version != null)
+              .map((r) => ({ version: Number(r.change_version), workers: String(r.change_workers), config: r.change_config as number | boolean })),
+          };
+    const fence = new Fence(this, workspaceSid, Number(version ?? 0), changes);
     return { fence, workspace: workspace.sid == null ? undefined : workspaces.decode(workspace) };
   }
 
@@ -134,12 +147,26 @@ function putEntry<T>(m: WorkspaceMemory, map: Map<string, T>, key: string, value
   m.pool.record(() => apply(previous));
 }
 
+/** A workspace's routing changes after version `since`, read with the fence. */
+interface Changes {
+  since: number;
+  rows: ChangeRow[];
+}
+
+interface ChangeRow {
+  version: number;
+  workers: string;
+  config: number | boolean;
+}
+
 /** One routing transaction's view of the memory: loads it when missing, moves the version at the end. */
 export class Fence {
   constructor(
     private readonly state: RoutingState,
     readonly workspaceSid: string,
     private readonly version: number,
+    /** What changed since the version memory held when the fence was read (catching up needs it). */
+    private readonly changes?: Changes,
   ) {}
 
   /** The memory the change under way started from (see replaced). */
@@ -150,7 +177,8 @@ export class Fence {
     let m = this.state.held(this.workspaceSid, this.version);
     if (!m) {
       const old = this.state.behind(this.workspaceSid, this.version);
-      m = (old && (await catchUp(tx, this.workspaceSid, old, this.version))) || (await loadMemory(tx, this.workspaceSid, this.version));
+      const read = old && this.changes?.since === old.version ? this.changes.rows : undefined;
+      m = (old && (await catchUp(tx, this.workspaceSid, old, this.version, read))) || (await loadMemory(tx, this.workspaceSid, this.version));
       this.state.set(this.workspaceSid, m);
     }
     this.current = m;
@@ -228,11 +256,14 @@ const CHANGES_KEPT = 500;
  * versions in between changed; null when that cannot be done (a configuration change among them,
  * or versions no longer recorded): the caller reloads everything.
  */
-async function catchUp(tx: Executor, workspaceSid: string, m: WorkspaceMemory, version: number): Promise<WorkspaceMemory | null> {
-  const rows = await tx.all<{ workers: string; config: number | boolean }>(
-    'SELECT workers, config FROM routing_changes WHERE workspace_sid = ? AND version > ? AND version <= ? ORDER BY version',
-    [workspaceSid, m.version, version],
-  );
+async function catchUp(tx: Executor, workspaceSid: string, m: WorkspaceMemory, version: number, read?: ChangeRow[]): Promise<WorkspaceMemory | null> {
+  const rows = read
+    ? read.filter((r) => r.version <= version)
+    : await tx.all<ChangeRow>('SELECT version, workers, config FROM routing_changes WHERE workspace_sid = ? AND version > ? AND version <= ?', [
+        workspaceSid,
+        m.version,
+        version,
+      ]);
   if (rows.length !== version - m.version || rows.some((r) => Number(r.config))) return null;
   const sids = new Set<string>();
   for (const r of rows) for (const sid of JSON.parse(r.workers) as string[]) sids.add(sid);
@@ -276,32 +307,40 @@ export async function loadMemory(tx: Executor, workspaceSid: string, version: nu
   };
 }
 
+type ActivityRow = { sid: string; friendly_name: string; available: number | boolean };
+type WorkerRow = { sid: string; friendly_name: string; attributes: string; version: number | string; activity_sid: string; idle_since: number | string };
+
 /** The pool's rows: of the whole workspace, or of one worker. */
 async function loadRows(tx: Executor, workspaceSid: string, workerSid?: string | string[]): Promise<PoolRows> {
   const some = workerSid === undefined ? [] : Array.isArray(workerSid) ? workerSid : [workerSid];
   const one = workerSid === undefined ? '' : ` AND w.sid IN (${some.map(() => '?').join(', ')})`;
   const params = [workspaceSid, ...some];
-  const activityRows = workerSid
-    ? []
-    : await tx.all<{ sid: string; friendly_name: string; available: number | boolean }>(
-        'SELECT sid, friendly_name, available FROM activities WHERE workspace_sid = ?',
-        [workspaceSid],
-      );
-  const workerRows = await tx.all<{ sid: string; friendly_name: string; attributes: string; version: number | string; activity_sid: string; idle_since: number | string }>(
-    `SELECT w.sid, w.friendly_name, w.attributes, w.version, w.activity_sid, w.idle_since FROM workers w WHERE w.workspace_sid = ?${one}`,
-    params,
-  );
-  const channelRows = await tx.all<Record<string, unknown>>(
-    `SELECT wc.worker_sid, wc.task_channel_sid, tc.unique_name, wc.capacity, wc.available, wc.held, wc.assigned
+  // Sent together: on PostgreSQL one round trip, which a node catching up spends under the workspace lock.
+  const reads = await readTogether(tx, [
+    {
+      sql: `SELECT w.sid, w.friendly_name, w.attributes, w.version, w.activity_sid, w.idle_since FROM workers w WHERE w.workspace_sid = ?${one}`,
+      params,
+    },
+    {
+      sql: `SELECT wc.worker_sid, wc.task_channel_sid, tc.unique_name, wc.capacity, wc.available, wc.held, wc.assigned
        FROM worker_channels wc JOIN task_channels tc ON tc.sid = wc.task_channel_sid
        JOIN workers w ON w.sid = wc.worker_sid WHERE wc.workspace_sid = ?${one}`,
-    params,
-  );
-  const memberRows = await tx.all<{ queue_sid: string; worker_sid: string }>(
-    `SELECT m.queue_sid, m.worker_sid FROM queue_members m JOIN task_queues q ON q.sid = m.queue_sid
+      params,
+    },
+    {
+      sql: `SELECT m.queue_sid, m.worker_sid FROM queue_members m JOIN task_queues q ON q.sid = m.queue_sid
        JOIN workers w ON w.sid = m.worker_sid WHERE q.workspace_sid = ?${one}`,
-    params,
-  );
+      params,
+    },
+    // A worker's own rows need no activities (memory has them).
+    ...(workerSid ? [] : [{ sql: 'SELECT sid, friendly_name, available FROM activities WHERE workspace_sid = ?', params: [workspaceSid] }]),
+  ]);
+  const [workerRows, channelRows, memberRows, activityRows = []] = reads as [
+    WorkerRow[],
+    Record<string, unknown>[],
+    { queue_sid: string; worker_sid: string }[],
+    ActivityRow[]?,
+  ];
   return {
     activities: activityRows.map((a) => ({ sid: a.sid, friendlyName: a.friendly_name, available: Boolean(Number(a.available)) })),
     workers: workerRows.map((w) => ({
