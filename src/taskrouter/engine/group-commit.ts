@@ -11,6 +11,8 @@ interface Change {
   fn: (tx: Executor, ws: WorkspaceRow) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+  /** Runs in a transaction of its own (its batch failed as a whole, see RunAlone). */
+  alone?: boolean;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -33,6 +35,11 @@ class RunAlone {
  * one lock, and are answered after the one COMMIT; one failing is dropped alone (see commit). A
  * change arriving while a batch runs joins the next one; a batch starts on the next turn of the
  * event loop, so requests that arrived together go together.
+ *
+ * The next batch opens its transaction (BEGIN, the lock, the fence's read) while the one before
+ * commits: the store makes its lock wait for that COMMIT, so its round trip overlaps the commit's
+ * instead of following it. It decides nothing until the batch before has settled memory
+ * (committed, or forgotten it on failure).
  */
 export class GroupCommit {
   private readonly waiting = new Map<string, Change[]>();
@@ -47,28 +54,48 @@ export class GroupCommit {
 
   run<T>(workspaceSid: string, accountSid: string | null, fn: (tx: Executor, ws: WorkspaceRow) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let list = this.waiting.get(workspaceSid);
-      if (!list) this.waiting.set(workspaceSid, (list = []));
-      list.push({ accountSid, fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.busy.has(workspaceSid)) {
-        this.busy.add(workspaceSid);
-        setImmediate(() => void this.drain(workspaceSid));
-      }
+      this.enqueue(workspaceSid, [{ accountSid, fn, resolve: resolve as (v: unknown) => void, reject }], false);
     });
   }
 
+  /** Adds changes to the workspace's queue (`first`: ahead of those waiting) and starts draining it. */
+  private enqueue(workspaceSid: string, changes: Change[], first: boolean) {
+    let list = this.waiting.get(workspaceSid);
+    if (!list) this.waiting.set(workspaceSid, (list = []));
+    if (first) list.unshift(...changes);
+    else list.push(...changes);
+    if (!this.busy.has(workspaceSid)) {
+      this.busy.add(workspaceSid);
+      setImmediate(() => void this.drain(workspaceSid));
+    }
+  }
+
   private async drain(workspaceSid: string) {
+    let settled: Promise<void> = Promise.resolve();
     for (;;) {
       const list = this.waiting.get(workspaceSid);
-      if (!list || list.length === 0) break;
-      const batch = list.splice(0, MAX_BATCH);
+      if (!list || list.length === 0) {
+        // The batch still committing may hand changes back (RunAlone): look again once it settles.
+        await settled;
+        if (this.waiting.get(workspaceSid)?.length) continue;
+        break;
+      }
+      const batch = list[0].alone ? list.splice(0, 1) : takeBatch(list);
       if (list.length === 0) this.waiting.delete(workspaceSid);
-      await this.commit(workspaceSid, batch);
+      let committing!: () => void;
+      const opening = new Promise<void>((resolve) => (committing = resolve));
+      settled = this.commit(workspaceSid, batch, settled, committing);
+      // The next batch starts as soon as this one sends its COMMIT (or is done).
+      await Promise.race([opening, settled]);
     }
     this.busy.delete(workspaceSid);
   }
 
-  private async commit(workspaceSid: string, batch: Change[]) {
+  /**
+   * Runs a batch once the one before has settled memory (`before`); `committing` is called when
+   * only its COMMIT is left. Settles when its outcome is known; answers its callers after that.
+   */
+  private async commit(workspaceSid: string, batch: Change[], before: Promise<void>, committing: () => void) {
     const outcomes: Outcome[] = [];
     let fence: Fence | undefined;
     try {
@@ -76,6 +103,7 @@ export class GroupCommit {
         outcomes.length = 0;
         await lockWorkspace(this.db, tx, workspaceSid);
         const opened = await this.state.open(tx, workspaceSid);
+        await before;
         fence = opened.fence;
         let ws = opened.workspace;
         const alone = batch.length === 1;
@@ -105,8 +133,10 @@ export class GroupCommit {
         }
         // Nothing changed (every change refused): nothing to fence either.
         if (ws && outcomes.some((o) => o.ok)) await fence.close(tx);
+        committing();
       });
     } catch (err) {
+      committing();
       if (err instanceof ChangeFailed) {
         // The one change failed and rolled back whole: memory was rolled back with it.
         batch[0].reject(err.error);
@@ -114,7 +144,8 @@ export class GroupCommit {
       }
       fence?.failed();
       if (batch.length > 1 && (err instanceof RunAlone || isDeferredWriteFailure(err))) {
-        for (const change of batch) await this.commit(workspaceSid, [change]);
+        // After the batch that may already be waiting for the lock: it cannot go before, it holds the lock.
+        this.enqueue(workspaceSid, batch.map((change) => ({ ...change, alone: true })), true);
         return;
       }
       for (const change of batch) change.reject(err);
@@ -135,4 +166,11 @@ export class GroupCommit {
       else change.reject(o.error);
     });
   }
+}
+
+/** The changes at the head of the queue up to MAX_BATCH, stopping before one that runs alone. */
+function takeBatch(list: Change[]): Change[] {
+  let n = 0;
+  while (n < list.length && n < MAX_BATCH && !list[n].alone) n++;
+  return list.splice(0, n);
 }
