@@ -38,14 +38,15 @@ import { startSwitchyard } from './switchyard.ts';
 
 const LIVE_WORKERS = 1000;
 
-export async function largeRows(bench: Bench, diag: { profileDir?: string } = {}): Promise<{ rows: Row[]; note: string; diagnosis?: Diagnosis }> {
+export async function largeRows(bench: Bench, diag: { profileDir?: string } = {}): Promise<{ rows: Row[]; note: string; diagnoses: Diagnosis[] }> {
   const size = bench.opts.large;
   const waitingQueues = size.queues - QUEUES;
   const offline = size.workers - LIVE_WORKERS;
   const warmDrain = Math.max(1, Math.ceil(size.drain / 10));
-  if (waitingQueues < 1 || offline < warmDrain + size.drain * bench.opts.rounds)
+  const diagDrain = diag.profileDir ? size.drain : 0;
+  if (waitingQueues < 1 || offline < warmDrain + size.drain * bench.opts.rounds + diagDrain)
     throw new Error(
-      `largest workspace: ${size.queues} queues and ${size.workers} workers leave too few for ${QUEUES} routing queues, ${LIVE_WORKERS} routing workers and ${bench.opts.rounds} drain rounds of ${size.drain}`,
+      `largest workspace: ${size.queues} queues and ${size.workers} workers leave too few for ${QUEUES} routing queues, ${LIVE_WORKERS} routing workers and ${bench.opts.rounds} drain rounds of ${size.drain}${diagDrain ? ' and a diagnostic one' : ''}`,
     );
   const label = 'largest workspace';
   const sy = await startSwitchyard(bench, 'sqlite');
@@ -129,11 +130,18 @@ export async function largeRows(bench: Bench, diag: { profileDir?: string } = {}
     const rounds: Round[] = [];
     for (let r = 1; r <= bench.opts.rounds; r++)
       rounds.push(await bench.round(sy.servers, () => drain(`drain ${r}/${bench.opts.rounds}`, size.drain)));
+    const diagnoses = diagnosis ? [diagnosis] : [];
+    if (diag.profileDir)
+      diagnoses.push(
+        await bench.diagnosticRound(sy.servers, { name: 'largest workspace, drain', profileFile: join(diag.profileDir, 'large-drain.cpuprofile') }, () =>
+          drain('drain diagnostic round', size.drain),
+        ),
+      );
     const check = await checkStore(reader, ws.sid);
     const common = { backend: 'sqlite' as const, where: 'child' as const, workers: size.workers };
     return {
       note,
-      diagnosis,
+      diagnoses,
       rows: [
         {
           key: 'large-create',

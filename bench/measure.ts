@@ -206,19 +206,28 @@ export class Bench {
     }
     let diagnosis: Diagnosis | undefined;
     if (o.diagnose && servers.length === 1 && servers[0].where === 'child') {
-      const file = o.diagnose.profileFile;
-      const d = await this.round(servers, async () => ({ result: await phase('diagnostic round', this.opts.diagCount, this.opts.diagMs), good: o.good }), {
-        profileFile: file,
-      });
-      diagnosis = {
-        name: o.diagnose.name,
-        tasks: d.good + d.pending,
-        round: d,
-        sql: d.server?.sql ?? [],
-        profile: existsSync(file) ? summariseProfile(file) : null,
-      };
+      diagnosis = await this.diagnosticRound(servers, o.diagnose, async () => ({
+        result: await phase('diagnostic round', this.opts.diagCount, this.opts.diagMs),
+        good: o.good,
+      }));
     }
     return { rounds, errorSamples: errorSamples.slice(0, 5), diagnosis };
+  }
+
+  /** One more round, not counted, with the server's SQL timed and its CPU profiled into `profileFile`. */
+  async diagnosticRound(
+    servers: RunningServer[],
+    o: { name: string; profileFile: string },
+    phase: () => Promise<{ result: LoadResult; good: string; counted?: { n: number; ms: number } }>,
+  ): Promise<Diagnosis> {
+    const d = await this.round(servers, phase, { profileFile: o.profileFile });
+    return {
+      name: o.name,
+      tasks: d.good + d.pending,
+      round: d,
+      sql: d.server?.sql ?? [],
+      profile: existsSync(o.profileFile) ? summariseProfile(o.profileFile) : null,
+    };
   }
 }
 

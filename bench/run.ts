@@ -122,8 +122,8 @@ async function main() {
         { key: 'large-drain', name: "Twilio's largest workspace: drain", backend: 'sqlite', unit: 'reservations', workers: opts.large.workers, where: 'child' },
       ],
       async () => {
-        const { rows: large, note, diagnosis } = await largeRows(bench, { profileDir: opts.diagnose ? profileDir : undefined });
-        if (diagnosis) diagnoses.push(diagnosis);
+        const { rows: large, note, diagnoses: found } = await largeRows(bench, { profileDir: opts.diagnose ? profileDir : undefined });
+        diagnoses.push(...found);
         rows.push(...large);
         bench.notes.push(note);
       },
