@@ -370,6 +370,8 @@ const NOBODY: ReadonlySet<string> = new Set();
 
 /** How many waiting tasks a worker may be refused (by target expressions) before the search gives up. */
 const MAX_REFUSED = 1000;
+/** Waiting tasks read per query: few at first (the best task is mostly taken), more once those were refused. */
+const WAITING_FIRST = 4;
 const WAITING_BATCH = 50;
 
 /**
@@ -391,7 +393,7 @@ async function waitingFor(
   offset: number,
   roomless: boolean,
 ): Promise<Record<string, unknown>[]> {
-  const want = Math.floor(offset) + WAITING_BATCH;
+  const want = Math.floor(offset) + (offset === 0 ? WAITING_FIRST : WAITING_BATCH);
   const room = ws.multi_task_enabled
     ? 'wc.available = 1 AND wc.held < wc.capacity'
     : 'wc.available = 1 AND wc.capacity > 0 AND NOT EXISTS (SELECT 1 FROM worker_channels x WHERE x.worker_sid = wc.worker_sid AND x.held > 0)';
