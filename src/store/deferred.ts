@@ -50,13 +50,34 @@ export class DeferredWrites {
   private readonly tablesOfChange = new Set<string>();
   private lastTable = -1;
 
+  /** Tables that writes waiting insert into or update. */
+  private readonly tables = new Set<string>();
+  /** A statement waits that is neither an INSERT nor an UPDATE (a DELETE may cascade; BEGIN, a lock, a savepoint must go first). */
+  private barrier = false;
+
   get empty(): boolean {
     return this.items.length === 0;
+  }
+
+  /**
+   * Whether a read can run before what waits: it is a plain SELECT, everything waiting inserts or
+   * updates (the schema has no triggers, views nor ON UPDATE actions: such a write changes its own
+   * table only), and the read's text names none of those tables. Reads that can go ahead leave the
+   * writes waiting, to merge with the next changes' rows.
+   */
+  canReadPast(sql: string): boolean {
+    if (this.items.length === 0) return true;
+    if (this.barrier || !READS.test(sql)) return false;
+    const words = wordsOf(sql);
+    for (const t of this.tables) if (words.has(t)) return false;
+    return true;
   }
 
   statement(sql: string, params: readonly SqlValue[]) {
     const write = WRITES.exec(sql);
     const table = write ? write[2].toLowerCase() : null;
+    if (table && !/^DELETE/i.test(write![1])) this.tables.add(table);
+    else this.barrier = true;
     this.items.push({ sql, params, gen: this.gen });
     if (BOUNDARY.test(sql) || write?.[1].toUpperCase().startsWith('INSERT')) this.close();
     else if (table) this.open?.passed.add(table);
@@ -78,6 +99,7 @@ export class DeferredWrites {
       this.lastTable = at;
     }
     this.open.rows.set(`${table} ${key}`, { table, row: { ...row }, gen: this.gen });
+    this.tables.add(table.toLowerCase());
   }
 
   /** Folds an update into a row the current change deferred and that still waits; false when there is none. */
@@ -112,6 +134,7 @@ export class DeferredWrites {
       });
     }
     this.close();
+    this.recount();
     return undone;
   }
 
@@ -129,7 +152,22 @@ export class DeferredWrites {
     }
     this.items = [];
     this.close();
+    this.recount();
     return out;
+  }
+
+  /** The waiting tables and barrier, from the items left. */
+  private recount() {
+    this.tables.clear();
+    this.barrier = false;
+    for (const item of this.items) {
+      if (item instanceof RowGroup) for (const t of item.tables) this.tables.add(t.toLowerCase());
+      else {
+        const write = WRITES.exec(item.sql);
+        if (write && !/^DELETE/i.test(write[1])) this.tables.add(write[2].toLowerCase());
+        else this.barrier = true;
+      }
+    }
   }
 
   private close() {
@@ -174,15 +212,28 @@ export function deferring(run: (statements: Statement[]) => Promise<void>): {
       discard: (since) => waiting.discard(since),
     },
     before: async (sql) => {
-      await flush();
+      if (!waiting.canReadPast(sql)) await flush();
       waiting.ran(sql);
     },
     ahead: (sql) => {
-      const statements = waiting.empty ? [] : waiting.take();
+      const statements = waiting.canReadPast(sql) ? [] : waiting.take();
       waiting.ran(sql);
       return statements;
     },
   };
+}
+
+/** The lower-case words of a statement's text, kept per text (the same few recur). */
+const wordSets = new Map<string, Set<string>>();
+
+function wordsOf(sql: string): Set<string> {
+  let words = wordSets.get(sql);
+  if (!words) {
+    words = new Set((sql.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []).map((w) => w.toLowerCase()));
+    if (wordSets.size > 2000) wordSets.clear();
+    wordSets.set(sql, words);
+  }
+  return words;
 }
 
 /** A group's rows as INSERTs: one per table and column list, in the order the tables came. */

@@ -162,7 +162,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
       for (const s of statements) out.push((await query(s.sql, s.params)).rows);
       return out;
     }
-    const ahead = deferred.ahead(statements[0].sql);
+    const ahead = deferred.ahead(statements.map((s) => s.sql).join(';\n'));
     let results: pg.QueryResult[];
     try {
       const got = (await q.query(ahead.length > 0 ? `${script(ahead)};\n${text}` : text)) as unknown as pg.QueryResult | pg.QueryResult[];

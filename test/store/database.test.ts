@@ -281,6 +281,29 @@ for (const backend of backends()) {
       assert.equal(await scratchValue(db, 'together-a'), 1);
     });
 
+    test('a read of another table goes ahead of waiting writes: they still wait (a failing one fails the first read of its table)', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await db.run('CREATE TABLE IF NOT EXISTS literals (name TEXT PRIMARY KEY, n INTEGER, note TEXT)');
+      await put(db, 'ahead-dup', 1);
+      let failure: unknown;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          // (On PostgreSQL the transaction's BEGIN waits with its first statement: this one.)
+          await tx.all('SELECT name FROM literals WHERE name = ?', ['none']);
+          await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['ahead-dup', 2]);
+          assert.deepEqual(await tx.all('SELECT name FROM literals WHERE name = ?', ['none']), [], 'not held back by the write, nor failed by it');
+          try {
+            await scratchValue(tx, 'ahead-dup');
+          } catch (err) {
+            failure = err;
+            throw err;
+          }
+        }),
+      );
+      assert.ok(isUniqueViolation(failure) && isDeferredWriteFailure(failure), String(failure));
+    });
+
     test('lock(tx, key): what a transaction does after taking it waits for the holder before it to commit', async () => {
       const { db } = store;
       await createScratch(db);

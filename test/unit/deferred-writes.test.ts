@@ -165,3 +165,35 @@ test("a write run at once (a timer claimed by DELETE) counts as sent for discard
   w.ran('DELETE FROM timers WHERE kind = ? AND ref_sid = ?');
   assert.equal(w.discard(writing), false, 'the DELETE reached the database: the caller must roll back');
 });
+
+test('a read goes ahead of waiting writes only when they insert or update tables it does not name', () => {
+  const w = new DeferredWrites();
+  assert.ok(w.canReadPast('SELECT * FROM tasks WHERE sid = ?'), 'nothing waits');
+  w.row('events', { sid: 'EV1' });
+  w.statement('UPDATE worker_channels SET held = held + 1 WHERE worker_sid = ?', ['WK1']);
+  assert.ok(w.canReadPast('SELECT * FROM conversation_config WHERE account_sid = ?'));
+  assert.ok(!w.canReadPast('SELECT COUNT(*) FROM events WHERE workspace_sid = ?'), 'reads a table a row waits for');
+  assert.ok(!w.canReadPast('SELECT w.* FROM workers w JOIN Worker_Channels wc ON wc.worker_sid = w.sid'), 'an updated table, in a join, any case');
+  assert.ok(!w.canReadPast('SELECT 1 FROM tasks t WHERE EXISTS (SELECT 1 FROM events e WHERE e.task_sid = t.sid)'), 'in a subquery');
+  assert.ok(!w.canReadPast('UPDATE tasks SET priority = 1'), 'a write never goes ahead');
+  assert.ok(!w.canReadPast('WITH x AS (SELECT 1) SELECT * FROM x'), 'only a plain SELECT');
+  // Taken (sent), nothing waits: any read goes.
+  w.take();
+  assert.ok(w.canReadPast('SELECT * FROM events'));
+});
+
+test('a waiting DELETE (it may cascade) or any other statement (BEGIN, a lock, a savepoint) keeps every read behind it', () => {
+  for (const sql of ['DELETE FROM workspaces WHERE sid = ?', 'BEGIN', "SELECT pg_advisory_xact_lock(hashtext('WS1'))", 'SAVEPOINT s1']) {
+    const w = new DeferredWrites();
+    w.statement(sql, []);
+    assert.ok(!w.canReadPast('SELECT * FROM conversation_config WHERE account_sid = ?'), sql);
+  }
+  const w = new DeferredWrites();
+  w.row('events', { sid: 'EV1' });
+  const mark = w.mark();
+  w.statement('DELETE FROM timers WHERE ref_sid = ?', ['WR1']);
+  assert.ok(!w.canReadPast('SELECT * FROM tasks'));
+  assert.ok(w.discard(mark), 'nothing of the change was sent');
+  assert.ok(w.canReadPast('SELECT * FROM tasks'), 'the DELETE dropped with its change: the row left does not hold reads back');
+  assert.ok(!w.canReadPast('SELECT * FROM events'));
+});
