@@ -78,8 +78,17 @@ export async function readTogether(tx: Executor, statements: readonly Statement[
   return out;
 }
 
+/** Each table's foreign-key parents: the tables its rows refer to (see Database.learnForeignKeys). */
+export type Parents = ReadonlyMap<string, ReadonlySet<string>>;
+
 export interface Database extends Executor {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Reads which table refers to which from the schema (after migrations): a write run at once may
+   * then go ahead of deferred writes it cannot depend on (store/deferred.ts). Until it is called,
+   * every such write sends what waits first.
+   */
+  learnForeignKeys(): Promise<void>;
   /**
    * Takes a lock on `key` until the end of the transaction: exclusive, or shared with other shared
    * holders, at the latest with the transaction's next statement (everything the transaction reads

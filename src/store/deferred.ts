@@ -1,4 +1,4 @@
-import { deferredWriteFailed, type Executor, type SqlValue, type Statement, type WriteMark } from './database.ts';
+import { deferredWriteFailed, type Executor, type Parents, type SqlValue, type Statement, type WriteMark } from './database.ts';
 
 /** A statement deferred by a change (`gen`: see DeferredWrites.mark). */
 interface Waiting extends Statement {
@@ -68,6 +68,25 @@ export class DeferredWrites {
   canReadPast(sql: string): boolean {
     if (this.items.length === 0) return true;
     if (this.barrier || !READS.test(sql)) return false;
+    const words = wordsOf(sql);
+    for (const t of this.tables) if (words.has(t)) return false;
+    return true;
+  }
+
+  /**
+   * Whether a write run at once can go before what waits: an INSERT or UPDATE (a DELETE may cascade)
+   * of a table nothing waits for, whose parents (`parents`: the tables its rows may refer to) nothing
+   * waits for either, and whose text names no waiting table. Unknown tables never go ahead.
+   */
+  canWritePast(sql: string, parents: Parents | undefined): boolean {
+    if (this.items.length === 0) return true;
+    if (this.barrier || !parents) return false;
+    const write = WRITES.exec(sql);
+    if (!write || /^DELETE/i.test(write[1])) return false;
+    const table = write[2].toLowerCase();
+    const up = parents.get(table);
+    if (!up || this.tables.has(table)) return false;
+    for (const p of up) if (this.tables.has(p)) return false;
     const words = wordsOf(sql);
     for (const t of this.tables) if (words.has(t)) return false;
     return true;
@@ -187,13 +206,18 @@ export type Deferring = Required<Pick<Executor, 'defer' | 'deferRow' | 'patchDef
  * once: it sends what waits, and counts the statement as one of the current change's writes
  * unless it is a plain SELECT.
  */
-export function deferring(run: (statements: Statement[]) => Promise<void>): {
+export function deferring(
+  run: (statements: Statement[]) => Promise<void>,
+  /** The schema's foreign keys (Database.learnForeignKeys): without them a write run at once sends what waits first. */
+  parents?: Parents,
+): {
   methods: Deferring;
   before(sql: string): Promise<void>;
   /** What waits, taken to be sent together with `sql` by the caller (which marks a failure there as a deferred write's). */
   ahead(sql: string): Statement[];
 } {
   const waiting = new DeferredWrites();
+  const goesAhead = (sql: string) => waiting.canReadPast(sql) || waiting.canWritePast(sql, parents);
   const flush = async () => {
     if (waiting.empty) return;
     try {
@@ -212,15 +236,26 @@ export function deferring(run: (statements: Statement[]) => Promise<void>): {
       discard: (since) => waiting.discard(since),
     },
     before: async (sql) => {
-      if (!waiting.canReadPast(sql)) await flush();
+      if (!goesAhead(sql)) await flush();
       waiting.ran(sql);
     },
     ahead: (sql) => {
-      const statements = waiting.canReadPast(sql) ? [] : waiting.take();
+      const statements = goesAhead(sql) ? [] : waiting.take();
       waiting.ran(sql);
       return statements;
     },
   };
+}
+
+/** Parents from (child, parent) rows, a row per table at least (parent null: it refers to nothing). */
+export function parentsOf(rows: readonly { child: string; parent: string | null }[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const { child, parent } of rows) {
+    let set = out.get(child.toLowerCase());
+    if (!set) out.set(child.toLowerCase(), (set = new Set()));
+    if (parent) set.add(parent.toLowerCase());
+  }
+  return out;
 }
 
 /** The lower-case words of a statement's text, kept per text (the same few recur). */

@@ -21,5 +21,6 @@ export async function openDatabase(config: StoreConfig = {}): Promise<Database> 
     ? new PostgresDatabase(config.databaseUrl, { schema: config.schema, log: config.log })
     : new SqliteDatabase(config.sqliteFile ?? join(process.cwd(), 'data', 'switchyard.db'));
   await migrate(db);
+  await db.learnForeignKeys();
   return db;
 }

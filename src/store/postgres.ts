@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { deferring } from './deferred.ts';
-import { deferredWriteFailed, later, type Database, type Executor, type Row, type SqlValue, type Statement } from './database.ts';
+import { deferring, parentsOf } from './deferred.ts';
+import { deferredWriteFailed, later, type Database, type Executor, type Parents, type Row, type SqlValue, type Statement } from './database.ts';
 
 // BIGINT columns hold epoch milliseconds and counters: numbers, not strings.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -60,6 +60,8 @@ function preparedTrouble(err: unknown): 'lost' | 'stale' | null {
 
 interface Preparing {
   prepare: boolean;
+  /** See Database.learnForeignKeys. */
+  parents?: Parents;
 }
 
 /**
@@ -110,7 +112,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
   const script = (statements: readonly Statement[]) => statements.map((s) => inline(s.sql, s.params)).join(';\n');
   const deferred = deferring(async (statements) => {
     await q.query(script(statements));
-  });
+  }, owner.parents);
   const query = async (sql: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> => {
     const ahead = deferred.ahead(sql);
     // What waits and this statement go in one simple query: one round trip, not two.
@@ -189,6 +191,8 @@ export class PostgresDatabase implements Database {
   private readonly begin: string;
   /** Whether statements are prepared (see statementName); off by itself when a pooler loses them. */
   prepare: boolean;
+  /** See learnForeignKeys. */
+  parents: Parents | undefined;
 
   /**
    * `schema`, when given, isolates this database in its own search_path (used by tests).
@@ -230,6 +234,15 @@ export class PostgresDatabase implements Database {
   }
   run(sql: string, params?: readonly SqlValue[]) {
     return this.direct.run(sql, params);
+  }
+
+  async learnForeignKeys(): Promise<void> {
+    const rows = await this.direct.all<{ child: string; parent: string | null }>(
+      `SELECT c.relname AS child, p.relname AS parent FROM pg_class c
+         LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' LEFT JOIN pg_class p ON p.oid = k.confrelid
+        WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace`,
+    );
+    this.parents = parentsOf(rows);
   }
 
   /** Taken with the transaction's next statement (deferred): whatever comes next runs under it. */

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Database, Executor, SqlValue } from './database.ts';
-import { deferring, type Deferring } from './deferred.ts';
+import type { Database, Executor, Parents, SqlValue } from './database.ts';
+import { deferring, parentsOf, type Deferring } from './deferred.ts';
 
 const toParam = (v: SqlValue) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
@@ -22,6 +22,7 @@ export class SqliteDatabase implements Database {
   private queue: Promise<unknown> = Promise.resolve();
   private inTransaction = false;
   private readonly checkpointer: Checkpointer | null;
+  private parents: Parents | undefined;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -84,13 +85,20 @@ export class SqliteDatabase implements Database {
   private transactional(): Executor & Deferring {
     const { methods, before } = deferring(async (statements) => {
       for (const s of statements) this.stmt(s.sql).run(...s.params.map(toParam));
-    });
+    }, this.parents);
     return {
       ...methods,
       all: async (sql, params) => (await before(sql), this.direct.all(sql, params)),
       get: async (sql, params) => (await before(sql), this.direct.get(sql, params)),
       run: async (sql, params) => (await before(sql), this.direct.run(sql, params)),
     };
+  }
+
+  async learnForeignKeys(): Promise<void> {
+    const rows = this.db
+      .prepare("SELECT m.name AS child, f.\"table\" AS parent FROM sqlite_master m LEFT JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'")
+      .all() as { child: string; parent: string | null }[];
+    this.parents = parentsOf(rows);
   }
 
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {

@@ -73,7 +73,7 @@ export class ConversationService {
       row.date_inactive = inactiveDate(row, now);
       row.date_closed = closedDate(row, now);
       await insertUniquely(() => conversations.insert(tx, row), row.unique_name);
-      await syncTimers(tx, row);
+      await syncTimers(tx, row, true);
       await recordEvent(tx, now, {
         accountSid,
         conversationSid: row.sid,

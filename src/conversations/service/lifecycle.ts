@@ -32,9 +32,9 @@ export function closedDate(c: Pick<ConversationRow, 'timer_closed'>, anchor: num
   return d === null ? null : anchor + d;
 }
 
-/** Makes the timer rows match the conversation row. */
-export async function syncTimers(tx: Executor, c: ConversationRow): Promise<void> {
-  await tx.run('DELETE FROM conversation_timers WHERE conversation_sid = ?', [c.sid]);
+/** Makes the timer rows match the conversation row (`created`: it is new, and has none yet). */
+export async function syncTimers(tx: Executor, c: ConversationRow, created = false): Promise<void> {
+  if (!created) await tx.run('DELETE FROM conversation_timers WHERE conversation_sid = ?', [c.sid]);
   const add = (kind: 'inactive' | 'closed', due: number) =>
     tx.run('INSERT INTO conversation_timers (kind, conversation_sid, account_sid, due_at) VALUES (?, ?, ?, ?)', [kind, c.sid, c.account_sid, due]);
   if (c.state === 'active' && c.date_inactive !== null) await add('inactive', c.date_inactive);

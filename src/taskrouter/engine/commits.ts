@@ -81,6 +81,7 @@ export class QueuedNotes {
       get: <T>(sql: string, params?: readonly SqlValue[]) => db.get<T>(sql, params),
       run: (sql: string, params?: readonly SqlValue[]) => db.run(sql, params),
       close: () => db.close(),
+      learnForeignKeys: () => db.learnForeignKeys(),
       transaction: async (fn) => {
         const { value, queued } = await this.transaction(fn);
         for (const [workspaceSid, q] of queued) this.committed.set(workspaceSid, merge(this.committed.get(workspaceSid), q));
