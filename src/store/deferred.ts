@@ -40,6 +40,9 @@ const WRITES = /^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_
  * a change that fails before any of them was sent is dropped alone (discard).
  */
 export class DeferredWrites {
+  /** `parents`: the schema's foreign keys (Database.learnForeignKeys), which let more go ahead (canWritePast, statement). */
+  constructor(private readonly parents?: Parents) {}
+
   private items: (Waiting | RowGroup)[] = [];
   private open: RowGroup | null = null;
   /** The current change's generation (mark() starts the next). */
@@ -78,7 +81,8 @@ export class DeferredWrites {
    * of a table nothing waits for, whose parents (`parents`: the tables its rows may refer to) nothing
    * waits for either, and whose text names no waiting table. Unknown tables never go ahead.
    */
-  canWritePast(sql: string, parents: Parents | undefined): boolean {
+  canWritePast(sql: string): boolean {
+    const parents = this.parents;
     if (this.items.length === 0) return true;
     if (this.barrier || !parents) return false;
     const write = WRITES.exec(sql);
@@ -98,8 +102,15 @@ export class DeferredWrites {
     if (table && !/^DELETE/i.test(write![1])) this.tables.add(table);
     else this.barrier = true;
     this.items.push({ sql, params, gen: this.gen });
-    if (BOUNDARY.test(sql) || write?.[1].toUpperCase().startsWith('INSERT')) this.close();
-    else if (table) this.open?.passed.add(table);
+    const insert = write?.[1].toUpperCase().startsWith('INSERT');
+    if (BOUNDARY.test(sql) || (insert && !this.parents)) this.close();
+    else if (table && this.open) {
+      // New rows deferred after this statement must not move ahead of it when they are of a table it
+      // names (writes, or reads in a subquery), or of a table whose rows may refer to its table's
+      // (after an INSERT they may refer to its row; a DELETE may cascade to them).
+      for (const word of wordsOf(sql)) this.open.passed.add(word);
+      if (this.parents && !/^UPDATE/i.test(write![1])) for (const child of childrenOf(this.parents, table)) this.open.passed.add(child);
+    }
   }
 
   /** A new row; `key` tells it apart from the table's other rows (its sid unless given). */
@@ -216,8 +227,8 @@ export function deferring(
   /** What waits, taken to be sent together with `sql` by the caller (which marks a failure there as a deferred write's). */
   ahead(sql: string): Statement[];
 } {
-  const waiting = new DeferredWrites();
-  const goesAhead = (sql: string) => waiting.canReadPast(sql) || waiting.canWritePast(sql, parents);
+  const waiting = new DeferredWrites(parents);
+  const goesAhead = (sql: string) => waiting.canReadPast(sql) || waiting.canWritePast(sql);
   const flush = async () => {
     if (waiting.empty) return;
     try {
@@ -256,6 +267,19 @@ export function parentsOf(rows: readonly { child: string; parent: string | null 
     if (parent) set.add(parent.toLowerCase());
   }
   return out;
+}
+
+/** The tables that refer to `table` (whose rows may name one of its rows), kept per schema. */
+const childrenBySchema = new WeakMap<Parents, Map<string, string[]>>();
+
+function childrenOf(parents: Parents, table: string): string[] {
+  let children = childrenBySchema.get(parents);
+  if (!children) {
+    children = new Map();
+    for (const [child, ups] of parents) for (const up of ups) children.set(up, [...(children.get(up) ?? []), child]);
+    childrenBySchema.set(parents, children);
+  }
+  return children.get(table) ?? [];
 }
 
 /** The lower-case words of a statement's text, kept per text (the same few recur). */

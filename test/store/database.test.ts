@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isDeferredWriteFailure, isUniqueViolation, later, readTogether, type Database } from '../../src/store/database.ts';
+import { isDeferredWriteFailure, isUniqueViolation, later, readTogether, type Database, type Executor } from '../../src/store/database.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { activities, taskChannels, workspaces } from '../../src/taskrouter/model.ts';
 import { backends } from '../support/server.ts';
@@ -328,6 +328,41 @@ for (const backend of backends()) {
         }),
       );
       assert.ok(isUniqueViolation(failure) && isDeferredWriteFailure(failure), String(failure));
+    });
+
+    test('a write run at once goes ahead of waiting writes it cannot depend on (the schema says so); one that may depend on them sends them first', async () => {
+      const { db } = store;
+      await createScratch(db);
+      await db.run('CREATE TABLE IF NOT EXISTS literals (name TEXT PRIMARY KEY, n INTEGER, note TEXT)');
+      await put(db, 'write-ahead-dup', 1);
+      // Where the waiting write's failure comes out: the step that sent it.
+      const failsAt = async (steps: [string, (tx: Executor) => Promise<unknown>][]) => {
+        let at = '';
+        let failure: unknown;
+        await assert.rejects(
+          db.transaction(async (tx) => {
+            await tx.all('SELECT sid FROM accounts WHERE sid = ?', ['none']); // (PostgreSQL: BEGIN goes with it)
+            await later(tx, 'INSERT INTO scratch (name, n) VALUES (?, ?)', ['write-ahead-dup', 2]);
+            for (const [name, step] of steps) {
+              at = name;
+              await step(tx).catch((err) => {
+                failure = err;
+                throw err;
+              });
+            }
+          }),
+        );
+        assert.ok(isUniqueViolation(failure) && isDeferredWriteFailure(failure), String(failure));
+        return at;
+      };
+      const readScratch: [string, (tx: Executor) => Promise<unknown>] = ['read of its table', (tx) => scratchValue(tx, 'write-ahead-dup')];
+      // accounts refers to nothing: the insert goes ahead, and the waiting write fails the read of its table.
+      assert.equal(await failsAt([['insert into accounts', (tx) => insertAccount(tx)], readScratch]), 'read of its table');
+      // A table the schema does not know (created after the store opened): what waits goes first.
+      assert.equal(
+        await failsAt([['insert into literals', (tx) => tx.run('INSERT INTO literals (name, n, note) VALUES (?, ?, ?)', ['write-ahead', 1, null])], readScratch]),
+        'insert into literals',
+      );
     });
 
     test('lock(tx, key): what a transaction does after taking it waits for the holder before it to commit', async () => {

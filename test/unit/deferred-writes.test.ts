@@ -197,3 +197,54 @@ test('a waiting DELETE (it may cascade) or any other statement (BEGIN, a lock, a
   assert.ok(w.canReadPast('SELECT * FROM tasks'), 'the DELETE dropped with its change: the row left does not hold reads back');
   assert.ok(!w.canReadPast('SELECT * FROM events'));
 });
+
+// tasks ← reservations (a reservation refers to its task); events and interaction_cursors refer to nothing.
+const schema = new Map([
+  ['tasks', new Set<string>()],
+  ['reservations', new Set(['tasks'])],
+  ['events', new Set<string>()],
+  ['interaction_cursors', new Set<string>()],
+]);
+
+test('with the schema known, an INSERT statement keeps back only the rows that may refer to it or that it names', () => {
+  const w = new DeferredWrites(schema);
+  w.row('events', { sid: 'EV1' });
+  w.statement('INSERT INTO interaction_cursors (workspace_sid) VALUES (?) ON CONFLICT (workspace_sid) DO NOTHING', ['WS1']);
+  w.row('events', { sid: 'EV2' }); // refers to nothing: joins the first row's INSERT
+  w.statement('INSERT INTO tasks (sid) VALUES (?)', ['WT1']);
+  w.row('events', { sid: 'EV3' });
+  w.row('reservations', { sid: 'WR1', task_sid: 'WT1' }); // may refer to the task: after it
+  assert.deepEqual(sqls(w), [
+    'INSERT INTO events (sid) VALUES (?), (?), (?) ["EV1","EV2","EV3"]',
+    'INSERT INTO interaction_cursors (workspace_sid) VALUES (?) ON CONFLICT (workspace_sid) DO NOTHING ["WS1"]',
+    'INSERT INTO tasks (sid) VALUES (?) ["WT1"]',
+    'INSERT INTO reservations (sid, task_sid) VALUES (?, ?) ["WR1","WT1"]',
+  ]);
+  const d = new DeferredWrites(schema);
+  d.row('reservations', { sid: 'WR0', task_sid: 'WT0' });
+  d.statement('DELETE FROM tasks WHERE sid = ?', ['WT9']);
+  d.row('reservations', { sid: 'WR2', task_sid: 'WT2' }); // a DELETE may cascade to reservations: after it
+  assert.deepEqual(sqls(d), [
+    'INSERT INTO reservations (sid, task_sid) VALUES (?, ?) ["WR0","WT0"]',
+    'DELETE FROM tasks WHERE sid = ? ["WT9"]',
+    'INSERT INTO reservations (sid, task_sid) VALUES (?, ?) ["WR2","WT2"]',
+  ]);
+});
+
+test('a write run at once goes ahead of what waits only when neither its table nor its parents wait, and the schema knows it', () => {
+  const w = new DeferredWrites(schema);
+  w.row('tasks', { sid: 'WT1' });
+  assert.ok(w.canWritePast('INSERT INTO events (sid) VALUES (?)'));
+  assert.ok(w.canWritePast('UPDATE interaction_cursors SET seq = ? WHERE workspace_sid = ?'));
+  assert.ok(!w.canWritePast('INSERT INTO reservations (sid, task_sid) VALUES (?, ?)'), 'its parent waits');
+  assert.ok(!w.canWritePast('UPDATE tasks SET priority = 1'), 'its own table waits');
+  assert.ok(!w.canWritePast('INSERT INTO events (sid) SELECT sid FROM tasks'), 'it reads a waiting table');
+  assert.ok(!w.canWritePast('DELETE FROM events WHERE sid = ?'), 'a DELETE may cascade');
+  assert.ok(!w.canWritePast('INSERT INTO conversations (sid) VALUES (?)'), 'a table the schema does not know');
+  assert.ok(!w.canWritePast('SELECT 1'), 'not a write');
+  const unknown = new DeferredWrites();
+  unknown.row('tasks', { sid: 'WT1' });
+  assert.ok(!unknown.canWritePast('INSERT INTO events (sid) VALUES (?)'), 'without the schema nothing goes ahead');
+  w.statement('BEGIN', []);
+  assert.ok(!w.canWritePast('INSERT INTO events (sid) VALUES (?)'), 'behind a barrier');
+});
