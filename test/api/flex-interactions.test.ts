@@ -306,6 +306,8 @@ for (const backend of backends()) {
           const created = await flex.interaction.create({ channel, routing, interactionContextSid: hq, webhookTtid: ttid });
           const { status, body } = rec.last();
           assert.equal(status, 200);
+          await flex.interaction(created.sid).fetch();
+          assert.deepEqual(rec.last().body, body, 'the create is answered with what a fetch reads');
           assert.equal(created.interactionContextSid, hq, 'InteractionContextSid is echoed');
           assert.equal(created.webhookTtid, ttid, 'WebhookTtid is echoed');
           const { task, conversationSid } = assertInteraction(t, body, {

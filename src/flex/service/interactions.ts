@@ -72,8 +72,8 @@ export class InteractionService {
       date_created: now,
       date_updated: now,
     };
-    await this.setup.start(interaction, channel);
-    return this.get(accountSid, interaction.sid);
+    // Answered from the rows the setup wrote (read again, they are the same: nothing else knows this interaction yet).
+    return { interaction, ...(await this.setup.start(interaction, channel)) };
   }
 
   /** Channel.sid of an existing channel: another task for it (an inactive channel comes back to life). */

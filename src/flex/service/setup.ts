@@ -5,6 +5,7 @@ import { findConversation } from '../../conversations/service/deps.ts';
 import type { Executor } from '../../store/database.ts';
 import { isPermanent } from '../../store/failures.ts';
 import { workers, type WorkspaceRow } from '../../taskrouter/model.ts';
+import type { TaskRow } from '../../taskrouter/routing-model.ts';
 import { channels, interactions, participants, type ChannelRow, type InteractionRow, type ParticipantRow, type ParticipantType } from '../model.ts';
 import { routingObject, type SetupPlan } from '../plan.ts';
 import { agentIdentity, type FlexDeps } from './deps.ts';
@@ -38,22 +39,25 @@ export class ChannelSetup {
    * one commit and a crash leaves all of it or nothing (the caller, unanswered, finds nothing). A
    * setup that fails for good leaves the interaction with its channel `failed`.
    */
-  async start(interaction: InteractionRow, channel: ChannelRow): Promise<void> {
+  async start(interaction: InteractionRow, channel: ChannelRow): Promise<{ channel: ChannelRow; task: TaskRow | null }> {
     const plan = JSON.parse(channel.setup as string) as SetupPlan;
     try {
-      await this.deps.taskRouter.engine.inWorkspace(channel.account_sid, plan.routing.workspaceSid, async (tx, ws) => {
+      const done = await this.deps.taskRouter.engine.inWorkspace(channel.account_sid, plan.routing.workspaceSid, async (tx, ws) => {
         await interactions.insertLater(tx, interaction);
         await channels.insertLater(tx, channel);
-        await this.setUp(tx, ws, channel, plan);
+        return this.setUp(tx, ws, channel, plan);
       });
       this.deps.conversations.changed();
+      return done;
     } catch (err) {
       if (!isPermanent(err)) throw err;
       const reason = this.reason(channel, err);
+      const failed: ChannelRow = { ...channel, status: 'failed', error_code: reason.code, error_message: reason.message, setup: null, date_updated: this.deps.clock.now() };
       await this.deps.db.transaction(async (tx) => {
         await interactions.insert(tx, interaction);
-        await channels.insert(tx, { ...channel, status: 'failed', error_code: reason.code, error_message: reason.message, setup: null, date_updated: this.deps.clock.now() });
+        await channels.insert(tx, failed);
       });
+      return { channel: failed, task: null };
     }
   }
 
@@ -75,8 +79,8 @@ export class ChannelSetup {
     }
   }
 
-  /** The conversation and its participants, then the first task, and the channel `active`. */
-  private async setUp(tx: Executor, ws: WorkspaceRow, channel: ChannelRow, plan: SetupPlan): Promise<void> {
+  /** The conversation and its participants, then the first task, and the channel `active`: the channel and task as they now are. */
+  private async setUp(tx: Executor, ws: WorkspaceRow, channel: ChannelRow, plan: SetupPlan): Promise<{ channel: ChannelRow; task: TaskRow }> {
     const { conversationSid, customer } = await this.setUpMedia(tx, channel, plan);
     const agent = plan.initiatedBy === 'agent' ? await this.addAgent(tx, channel, conversationSid, plan.routing.workerSid as string) : undefined;
     const { task } = await this.routing.route(tx, ws, { ...channel, conversation_sid: conversationSid }, plan.routing, {
@@ -88,8 +92,9 @@ export class ChannelSetup {
       const routingProperties = JSON.stringify({ workspace_sid: ws.sid, task_sid: task.sid, worker_sid: agent.worker_sid });
       await participants.update(tx, agent.sid, { task_sid: task.sid, routing_properties: routingProperties });
     }
-    const now = this.deps.clock.now();
-    await channels.updateLater(tx, channel.sid, { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: now });
+    const active: Partial<ChannelRow> = { status: 'active', conversation_sid: conversationSid, workspace_sid: ws.sid, setup: null, date_updated: this.deps.clock.now() };
+    await channels.updateLater(tx, channel.sid, active);
+    return { channel: { ...channel, ...active }, task };
   }
 
   /** What a channel that failed for good reports: the refusal itself, or (logged) a generic error. */
