@@ -32,6 +32,8 @@ for (const backend of backends()) {
         const open = new Promise<void>((resolve) => (inserted = resolve));
         const held = t.server.db.transaction(async (tx) => {
           await recordEvent(tx, t.clock.now(), event('earlier'));
+          // The event's row waits (deferred) for the transaction's next statement: send it now.
+          await tx.flush?.();
           inserted();
           await new Promise<void>((resolve) => (commit = resolve));
         });
