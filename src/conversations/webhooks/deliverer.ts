@@ -9,7 +9,7 @@ import type { MessageRow, ParticipantRow, ReceiptStatus, WebhookRow } from '../m
 import type { ConversationsApi } from '../services.ts';
 import { jsonList } from '../service/deps.ts';
 import { UNKNOWN_DELIVERY_ERROR, type DeliveryAdapter, type OutboundMessage } from '../gateway/outbound.ts';
-import { hookSettings, serviceOfEvent } from './hooks.ts';
+import { hookSettings, serviceOfEvent, type HookSettings } from './hooks.ts';
 import { postEventParams } from './params.ts';
 
 export interface ConversationDeliveryOptions {
@@ -112,7 +112,8 @@ export class ConversationDeliverer {
       } else events = events.filter((ev) => Number(ev.seq) <= upTo);
       if (events.length === 0) return 0;
       const now = this.clock.now();
-      for (const ev of events) await this.fanoutOne(tx, ev, now);
+      const seen: FanoutMemo = { hooks: new Map(), scoped: new Map() };
+      for (const ev of events) await this.fanoutOne(tx, ev, now, seen);
       const last = Number(events[events.length - 1].seq);
       if (cursor) await tx.run(`UPDATE conversation_cursors SET seq = ? WHERE name = 'fanout'`, [last]);
       else await tx.run(`INSERT INTO conversation_cursors (name, seq) VALUES ('fanout', ?)`, [last]);
@@ -120,7 +121,7 @@ export class ConversationDeliverer {
     });
   }
 
-  private async fanoutOne(tx: Executor, ev: EventRow, now: number): Promise<void> {
+  private async fanoutOne(tx: Executor, ev: EventRow, now: number, seen: FanoutMemo): Promise<void> {
     const add = (queue: string, kind: DeliveryRow['kind'], url: string | null, body: string) =>
       tx.run('INSERT INTO conversation_deliveries (queue, kind, account_sid, event_seq, url, body, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         queue,
@@ -134,13 +135,16 @@ export class ConversationDeliverer {
     const webhookQueue = `wh:${ev.conversation_sid ?? ev.account_sid}`;
     if (Number(ev.webhooks_enabled) === 1) {
       const serviceSid = await serviceOfEvent(tx, ev);
-      const hooks = await hookSettings(tx, ev.account_sid, serviceSid);
+      const hooks = await once(seen.hooks, `${ev.account_sid} ${serviceSid}`, () => hookSettings(tx, ev.account_sid, serviceSid));
       const chatService = hooks?.chatServiceSid ?? serviceSid ?? '';
       if (hooks?.postUrl && hooks.filters.includes(ev.event_type)) {
         await add(webhookQueue, hooks.method === 'GET' ? 'get' : 'post', hooks.postUrl, postEventParams(ev, chatService).toString());
       }
       if (ev.conversation_sid) {
-        const scoped = await tx.all<WebhookRow>('SELECT * FROM conversation_webhooks WHERE conversation_sid = ? ORDER BY seq', [ev.conversation_sid]);
+        const conversationSid = ev.conversation_sid;
+        const scoped = await once(seen.scoped, conversationSid, () =>
+          tx.all<WebhookRow>('SELECT * FROM conversation_webhooks WHERE conversation_sid = ? ORDER BY seq', [conversationSid]),
+        );
         for (const w of scoped) {
           // Added after this event (the fan-out ran late): it was not there to hear it.
           if (!w.url || (w.after_seq !== null && Number(ev.seq) <= Number(w.after_seq))) continue;
@@ -265,4 +269,16 @@ function triggered(ev: EventRow, triggers: string[]): boolean {
     const k = t.trim().toLowerCase();
     return k !== '' && (body === k || body.startsWith(k + ' '));
   });
+}
+
+/** What one fan-out batch read once for all its events (its transaction's view: nothing in it changes them). */
+interface FanoutMemo {
+  hooks: Map<string, Promise<HookSettings | undefined>>;
+  scoped: Map<string, Promise<WebhookRow[]>>;
+}
+
+function once<T>(memo: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let got = memo.get(key);
+  if (!got) memo.set(key, (got = read()));
+  return got;
 }
