@@ -1,4 +1,4 @@
-import type { Database, Executor } from '../store/database.ts';
+import { insertRowLater, type Database, type Executor } from '../store/database.ts';
 import { settledSeq } from '../store/outbox.ts';
 
 /**
@@ -53,10 +53,6 @@ export interface EventRow {
   date_created: number;
 }
 
-/** Tells a transaction's deferred event rows apart (they have no sid; their seq comes with the insert). */
-let recorded = 0;
-
-/** Records an event; deferred where the executor can, so a batch's events go in one INSERT, in the order recorded. */
 export async function recordEvent(tx: Executor, now: number, e: ConversationEvent): Promise<void> {
   const row = {
     account_sid: e.accountSid,
@@ -68,11 +64,7 @@ export async function recordEvent(tx: Executor, now: number, e: ConversationEven
     data: JSON.stringify(e.data),
     date_created: now,
   };
-  if (tx.deferRow) return tx.deferRow('conversation_events', row, `event ${++recorded}`);
-  await tx.run(
-    'INSERT INTO conversation_events (account_sid, conversation_sid, event_type, resource_sid, source, webhooks_enabled, data, date_created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    Object.values(row),
-  );
+  await insertRowLater(tx, 'conversation_events', row);
 }
 
 /** Events after `afterSeq`, oldest first (for deliverers that keep a cursor). */

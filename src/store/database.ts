@@ -67,6 +67,19 @@ export async function later(tx: Executor, sql: string, params: readonly SqlValue
   else await tx.run(sql, params);
 }
 
+let unnamed = 0;
+
+/**
+ * A new row whose insert nobody needs answered: deferred where the executor can (Executor.deferRow:
+ * a batch's rows of a table go in one INSERT), else run. `key` tells it apart from the table's
+ * other waiting rows: its sid by default; a row without one gets a serial.
+ */
+export async function insertRowLater(tx: Executor, table: string, row: Record<string, SqlValue>, key?: string): Promise<void> {
+  if (tx.deferRow) return tx.deferRow(table, row, key ?? (row.sid != null ? String(row.sid) : `#${++unnamed}`));
+  const cols = Object.keys(row);
+  await later(tx, `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c) => row[c]));
+}
+
 /**
  * Several reads whose texts do not depend on each other's answers: one round trip where the
  * executor can send them together (a PostgreSQL transaction), one after another elsewhere.

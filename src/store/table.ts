@@ -1,4 +1,4 @@
-import { later, type Executor, type SqlValue } from './database.ts';
+import { insertRowLater, later, type Executor, type SqlValue } from './database.ts';
 
 /** A condition of a WHERE clause: an SQL fragment with `?` placeholders and its values. */
 export type Condition = readonly [sql: string, ...params: SqlValue[]];
@@ -34,11 +34,8 @@ export class Table<R extends { sid: string }> {
   }
 
   /** insert, deferred where the executor can (Executor.defer): for rows nobody reads back at once. */
-  async insertLater(db: Executor, row: R): Promise<void> {
-    if (db.deferRow) return db.deferRow(this.name, row as unknown as Record<string, SqlValue>);
-    const cols = Object.keys(row);
-    const values = cols.map((c) => (row as Record<string, SqlValue>)[c]);
-    await later(db, `INSERT INTO ${this.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, values);
+  insertLater(db: Executor, row: R): Promise<void> {
+    return insertRowLater(db, this.name, row as unknown as Record<string, SqlValue>);
   }
 
   /** update, deferred where the executor can: for a change whose count nobody needs. */

@@ -1,4 +1,4 @@
-import { later, type Executor } from '../../store/database.ts';
+import { insertRowLater, later, type Executor } from '../../store/database.ts';
 
 /** Durable timers: one row per (kind, subject), so a restart neither loses nor repeats them. */
 /** ttl: a waiting task's TTL; reservation: an offer's timeout; target: a workflow target's timeout;
@@ -15,9 +15,7 @@ export async function setTimer(tx: Executor, kind: TimerKind, refSid: string, wo
 
 /** The first timer of a subject made in this transaction (a new task's TTL, a new offer's timeout): an insert, batched with the change's other new rows. */
 export async function newTimer(tx: Executor, kind: TimerKind, refSid: string, workspaceSid: string, dueAt: number): Promise<void> {
-  const row = { kind, ref_sid: refSid, workspace_sid: workspaceSid, due_at: dueAt };
-  if (tx.deferRow) tx.deferRow('timers', row, `${kind} ${refSid}`);
-  else await tx.run('INSERT INTO timers (kind, ref_sid, workspace_sid, due_at) VALUES (?, ?, ?, ?)', [kind, refSid, workspaceSid, dueAt]);
+  await insertRowLater(tx, 'timers', { kind, ref_sid: refSid, workspace_sid: workspaceSid, due_at: dueAt }, `${kind} ${refSid}`);
 }
 
 export async function clearTimer(tx: Executor, kind: TimerKind, refSid: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Database, Executor } from '../../../store/database.ts';
+import { insertRowLater, type Database, type Executor } from '../../../store/database.ts';
 
 /** A row of sdk_events: a Sync event of one object (its id is seq), or a notification (typing) for a conversation's participants. */
 export interface SdkEventRow {
@@ -24,8 +24,6 @@ export async function lockWriter(db: Database, tx: Executor): Promise<number> {
   return Number(row?.seq ?? 0);
 }
 
-let rowKey = 0;
-
 /** The events in the order given (their seqs follow it): one multi-row INSERT where the transaction defers rows. */
 export async function insertEvents(tx: Executor, now: number, events: NewSdkEvent[]): Promise<void> {
   for (const e of events) {
@@ -37,16 +35,7 @@ export async function insertEvents(tx: Executor, now: number, events: NewSdkEven
       payload: JSON.stringify(e.payload),
       date_created: now,
     };
-    if (tx.deferRow) tx.deferRow('sdk_events', row, `#${++rowKey}`);
-    else
-      await tx.run('INSERT INTO sdk_events (account_sid, object_sid, conversation_sid, event_type, payload, date_created) VALUES (?, ?, ?, ?, ?, ?)', [
-        row.account_sid,
-        row.object_sid,
-        row.conversation_sid,
-        row.event_type,
-        row.payload,
-        row.date_created,
-      ]);
+    await insertRowLater(tx, 'sdk_events', row);
   }
 }
 
