@@ -70,10 +70,7 @@ export class DeferredWrites {
    */
   canReadPast(sql: string): boolean {
     if (this.items.length === 0) return true;
-    if (this.barrier || !READS.test(sql)) return false;
-    const words = wordsOf(sql);
-    for (const t of this.tables) if (words.has(t)) return false;
-    return true;
+    return !this.barrier && READS.test(sql) && !this.namesWaiting(sql);
   }
 
   /**
@@ -82,25 +79,25 @@ export class DeferredWrites {
    * waits for either, and whose text names no waiting table. Unknown tables never go ahead.
    */
   canWritePast(sql: string): boolean {
-    const parents = this.parents;
     if (this.items.length === 0) return true;
-    if (this.barrier || !parents) return false;
-    const write = WRITES.exec(sql);
-    if (!write || /^DELETE/i.test(write[1])) return false;
-    const table = write[2].toLowerCase();
-    const up = parents.get(table);
-    if (!up || this.tables.has(table)) return false;
+    const table = changedTable(sql);
+    const up = table === null ? undefined : this.parents?.get(table);
+    if (this.barrier || !up || this.tables.has(table!)) return false;
     for (const p of up) if (this.tables.has(p)) return false;
+    return !this.namesWaiting(sql);
+  }
+
+  /** Whether a statement's text names a table that waiting writes insert into or update. */
+  private namesWaiting(sql: string): boolean {
     const words = wordsOf(sql);
-    for (const t of this.tables) if (words.has(t)) return false;
-    return true;
+    for (const t of this.tables) if (words.has(t)) return true;
+    return false;
   }
 
   statement(sql: string, params: readonly SqlValue[]) {
     const write = WRITES.exec(sql);
     const table = write ? write[2].toLowerCase() : null;
-    if (table && !/^DELETE/i.test(write![1])) this.tables.add(table);
-    else this.barrier = true;
+    this.wait(sql);
     this.items.push({ sql, params, gen: this.gen });
     const insert = write?.[1].toUpperCase().startsWith('INSERT');
     if (BOUNDARY.test(sql) || (insert && !this.parents)) this.close();
@@ -186,17 +183,20 @@ export class DeferredWrites {
     return out;
   }
 
+  /** A statement now waits: its table, or a barrier (see `barrier`). */
+  private wait(sql: string) {
+    const table = changedTable(sql);
+    if (table === null) this.barrier = true;
+    else this.tables.add(table);
+  }
+
   /** The waiting tables and barrier, from the items left. */
   private recount() {
     this.tables.clear();
     this.barrier = false;
     for (const item of this.items) {
       if (item instanceof RowGroup) for (const t of item.tables) this.tables.add(t.toLowerCase());
-      else {
-        const write = WRITES.exec(item.sql);
-        if (write && !/^DELETE/i.test(write[1])) this.tables.add(write[2].toLowerCase());
-        else this.barrier = true;
-      }
+      else this.wait(item.sql);
     }
   }
 
@@ -280,6 +280,12 @@ function childrenOf(parents: Parents, table: string): string[] {
     childrenBySchema.set(parents, children);
   }
   return children.get(table) ?? [];
+}
+
+/** The table an INSERT or UPDATE changes (and only it: no triggers, no ON UPDATE actions); null for anything else. */
+function changedTable(sql: string): string | null {
+  const write = WRITES.exec(sql);
+  return write && !/^DELETE/i.test(write[1]) ? write[2].toLowerCase() : null;
 }
 
 /** The lower-case words of a statement's text, kept per text (the same few recur). */
