@@ -113,6 +113,11 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
   const deferred = deferring(async (statements) => {
     await q.query(script(statements));
   }, owner.parents);
+  // A script's results: the last `n` (its own statements come after what waited ahead of them).
+  const last = async (text: string, n: number): Promise<pg.QueryResult[]> => {
+    const got = (await q.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+    return Array.isArray(got) ? got.slice(got.length - n) : [got];
+  };
   const query = async (sql: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> => {
     const ahead = deferred.ahead(sql);
     // What waits and this statement go in one simple query: one round trip, not two.
@@ -124,10 +129,7 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
         // A value that cannot be written as a literal: the statement goes on its own after what waits.
       }
       try {
-        if (text !== undefined) {
-          const results = (await q.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
-          return Array.isArray(results) ? results[results.length - 1] : results;
-        }
+        if (text !== undefined) return (await last(text, 1))[0];
         await q.query(script(ahead));
       } catch (err) {
         throw deferredWriteFailed(err);
@@ -165,14 +167,12 @@ function executor(q: pg.Pool | pg.PoolClient, owner: Preparing, retry: boolean):
       return out;
     }
     const ahead = deferred.ahead(statements.map((s) => s.sql).join(';\n'));
-    let results: pg.QueryResult[];
     try {
-      const got = (await q.query(ahead.length > 0 ? `${script(ahead)};\n${text}` : text)) as unknown as pg.QueryResult | pg.QueryResult[];
-      results = Array.isArray(got) ? got : [got];
+      const results = await last(ahead.length > 0 ? `${script(ahead)};\n${text}` : text, statements.length);
+      return results.map((r) => r.rows as Row[]);
     } catch (err) {
       throw ahead.length > 0 ? deferredWriteFailed(err) : err;
     }
-    return results.slice(results.length - statements.length).map((r) => r.rows as Row[]);
   };
   return { ...exec, ...deferred.methods, allMany };
 }
